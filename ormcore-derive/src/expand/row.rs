@@ -1,0 +1,46 @@
+//! `impl FromRow`: decode the columns in order, fill the other fields with
+//! their defaults.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+use super::{index, private};
+use crate::internals::ast::{Container, Role};
+
+pub fn expand(cont: &Container<'_>) -> TokenStream {
+    let p = private();
+    let ident = cont.ident;
+    let model = ident.unraw().to_string();
+    let count = index(cont.columns().count());
+    let fields = cont.fields.iter().map(|field| {
+        let member = field.ident;
+        let ty = field.ty;
+        let value = match field.role {
+            Role::Column(0) => {
+                quote_spanned!(ty.span()=> __orm::__private::decode_column::<#ty>(__row, __start, #model)?)
+            }
+            Role::Column(i) => {
+                let i = index(i);
+                quote_spanned!(ty.span()=> __orm::__private::decode_column::<#ty>(__row, __start + #i, #model)?)
+            }
+            Role::State | Role::Skip => quote_spanned!(ty.span()=> <#ty as __orm::__private::Default>::default()),
+        };
+        quote!(#member: #value)
+    });
+    quote! {
+        #[automatically_derived]
+        impl #p::FromRow for #ident {
+            fn from_row(
+                __row: &dyn #p::Row,
+                __next: &mut ::core::primitive::usize,
+            ) -> #p::Result<Self> {
+                let __start = *__next;
+                let __model = #ident { #(#fields),* };
+                *__next = __start + #count;
+                #p::Ok(__model)
+            }
+        }
+    }
+}

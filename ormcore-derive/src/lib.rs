@@ -1,0 +1,107 @@
+//! `#[derive(Model)]` for ormcore. Use it through `ormcore::Model`; see
+//! [`derive_model`] for the attributes.
+//!
+//! Built like serde_derive: `internals` parses the `#[orm(...)]` attributes
+//! into typed structs, builds the model and checks it, collecting every
+//! error at its span; `expand` then generates code and never validates.
+
+mod expand;
+mod internals;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Implement `ormcore::Model` for a struct with named fields: one column per
+/// field, a table named after the struct in snake case.
+///
+/// ```
+/// use ormcore::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// #[orm(table = "users", index(city, name))]
+/// struct User {
+///     id: i64, // an integer `id` is the auto-increment key
+///     #[orm(unique, max_length = 64)]
+///     name: String,
+///     city: Option<String>,
+///     #[orm(default = 0)]
+///     karma: i32,
+///     #[orm(state)]
+///     state: ModelState,
+/// }
+///
+/// #[derive(Model, Debug)]
+/// struct Tweet {
+///     id: i64,
+///     #[orm(backref = "tweets", on_delete = "cascade")]
+///     user: ForeignKey<User>,
+///     content: String,
+/// }
+///
+/// assert_eq!(User::META.name, "users");
+/// assert_eq!(User::NAME.name(), "name");
+/// let user = User { id: 7, ..User::default() };
+/// let tweets = user.tweets(); // SELECT .. FROM tweet WHERE tweet.user = 7
+/// # let _ = (tweets, User::NAME.eq("x"), Tweet::CONTENT.contains("hi"));
+/// ```
+///
+/// # What it generates
+///
+/// - `impl Model`: `META` (a `static` [`TableMeta`]), `column_values`,
+///   `column_value` (which panics on an index out of range: indexes come
+///   from `META` and column constants, so that is a caller bug, and `NULL`
+///   would be silently written), `primary_key_values` (`None` while an
+///   auto-increment key is `0` or `None`; `Some(vec![])` for a table
+///   without a key), `set_auto_id` (which panics if the database assigns a
+///   key the field cannot hold, say a SQLite rowid past `i32::MAX`: leaving
+///   it unassigned would make the next save insert the row again) and,
+///   with a `state` field, `state`/`state_mut`.
+/// - `impl FromRow`, decoding the columns in field order.
+/// - `impl PrimaryKey` when the key is one column.
+/// - A column constant per column, `User::NAME: Column<User, String>`, the
+///   field name in upper snake case. A field named `meta` is refused: its
+///   constant would hide `Model::META`.
+/// - For each `backref`, a method on the referenced model returning a
+///   `Select` of this one, with the visibility of this struct. Both models
+///   must be in the same crate: the method is an inherent impl on the
+///   referenced model. Names of `Model` methods (`select`, `aget`, ...)
+///   are refused, as the method would hide them.
+///
+/// # Struct attributes
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `table = "name"` | the table name (default: the struct name in snake case, `TweetLike` → `tweet_like`) |
+/// | `primary_key(a, b)` | the primary key, over these fields (never auto-increment) |
+/// | `index(a, b)`, `index(a, b, name = "idx")` | an index over these fields, named `<table>_<col_a>_<col_b>` unless named; repeatable |
+/// | `unique(a, b)`, `unique(a, b, name = "..")` | a unique constraint, likewise |
+/// | `crate = "path"` | where the runtime is (default `::ormcore`), for re-exports |
+///
+/// # Field attributes
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `column = "name"` | the SQL column name (default: the field name) |
+/// | `primary_key` | this field is the key (not auto-increment unless also `auto_increment`) |
+/// | `auto_increment` | this field is the key, assigned by the database; `i16`, `i32`, `i64` or an `Option` of one |
+/// | `unique` | a UNIQUE constraint on this column |
+/// | `index` | an index on this column |
+/// | `default = 0` | SQL `DEFAULT`: an integer, float, bool or string literal |
+/// | `default_now` | SQL `DEFAULT CURRENT_TIMESTAMP` |
+/// | `max_length = 255` | `VARCHAR(255)`; `String` and `Option<String>` fields only |
+/// | `on_delete = "cascade"` | `"cascade"`, `"set null"` (needs `Option<ForeignKey<M>>`), `"restrict"` or `"no action"` (the default); foreign keys only |
+/// | `backref = "tweets"` | generate `M::tweets(&self) -> Select<Self>` on the referenced model `M`; foreign keys only |
+/// | `state` | the `ModelState` field for dirty tracking; not a column, takes no other attribute |
+/// | `skip` | not a column; filled with `Default::default()` when read |
+///
+/// Without `primary_key`/`auto_increment` anywhere, a field named `id` of
+/// type `i16`, `i32` or `i64` (or an `Option` of one) is the auto-increment
+/// key, like Peewee's implicit `AutoField`; otherwise the table has no key.
+/// Nullable columns are the `Option` fields.
+///
+/// [`TableMeta`]: https://docs.rs/ormcore/latest/ormcore/model/struct.TableMeta.html
+#[proc_macro_derive(Model, attributes(orm))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}

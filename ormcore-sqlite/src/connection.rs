@@ -1,0 +1,215 @@
+//! One SQLite connection and how statements run on it.
+
+use std::time::{Duration, Instant};
+
+use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
+use ormcore::sql::{SqliteDialect, Statement};
+use ormcore::{Error, Value, ValueRef};
+use rusqlite::functions::FunctionFlags;
+
+use crate::error::{FetchError, is_busy, map};
+use crate::options::{SqlFunction, SqliteOptions};
+use crate::row::SqliteRow;
+use crate::value::Bind;
+
+/// The first wait after "database is locked"; doubled up to
+/// [`MAX_BUSY_SLEEP`] while the lock stays taken.
+const FIRST_BUSY_SLEEP: Duration = Duration::from_micros(500);
+const MAX_BUSY_SLEEP: Duration = Duration::from_millis(20);
+
+/// One open SQLite connection.
+///
+/// The rusqlite connection is boxed so that its address stays put while a
+/// [`SqliteStream`](crate::SqliteStream) holds statements that borrow it.
+pub struct SqliteConnection {
+    pub(crate) conn: Box<rusqlite::Connection>,
+    busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for SqliteConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteConnection").field("in_transaction", &!self.conn.is_autocommit()).finish()
+    }
+}
+
+/// A pragma name or value must be a plain word or number: pragmas cannot
+/// take bound parameters, so nothing else may reach the SQL text.
+fn check_pragma_word(word: &str) -> ormcore::Result<()> {
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain { Ok(()) } else { Err(Error::interface(format!("invalid pragma word {word:?}"))) }
+}
+
+fn register_function(
+    conn: &rusqlite::Connection,
+    name: &str,
+    n_args: i32,
+    function: SqlFunction,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function(name, n_args, flags, move |ctx| {
+        let args = (0..ctx.len())
+            .map(|i| match ctx.get_raw(i) {
+                rusqlite::types::ValueRef::Null => Ok(ValueRef::Null),
+                rusqlite::types::ValueRef::Integer(v) => Ok(ValueRef::Int(v)),
+                rusqlite::types::ValueRef::Real(v) => Ok(ValueRef::Float(v)),
+                rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                    .map(ValueRef::Text)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e))),
+                rusqlite::types::ValueRef::Blob(b) => Ok(ValueRef::Bytes(b)),
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let result = function(&args).map_err(|message| rusqlite::Error::UserFunctionError(message.into()))?;
+        owned_sqlite_value(result)
+    })
+}
+
+fn owned_sqlite_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::ToSql;
+    use rusqlite::types::{ToSqlOutput, Value as Owned, ValueRef as Borrowed};
+    let bind = Bind(&value);
+    let output = bind.to_sql()?;
+    Ok(match output {
+        ToSqlOutput::Borrowed(Borrowed::Null) => Owned::Null,
+        ToSqlOutput::Borrowed(Borrowed::Integer(v)) => Owned::Integer(v),
+        ToSqlOutput::Borrowed(Borrowed::Real(v)) => Owned::Real(v),
+        ToSqlOutput::Borrowed(Borrowed::Text(v)) => Owned::Text(String::from_utf8_lossy(v).into_owned()),
+        ToSqlOutput::Borrowed(Borrowed::Blob(v)) => Owned::Blob(v.to_vec()),
+        ToSqlOutput::Owned(v) => v,
+        _ => Owned::Null,
+    })
+}
+
+impl SqliteConnection {
+    /// Open and set up a connection: foreign keys on, SQLite's busy handler
+    /// off (ormcore waits asynchronously instead), pragmas, functions, hooks.
+    pub(crate) fn open(options: &SqliteOptions) -> ormcore::Result<Self> {
+        let conn = rusqlite::Connection::open(&options.path).map_err(map)?;
+        conn.busy_timeout(Duration::ZERO).map_err(map)?;
+        conn.set_prepared_statement_cache_capacity(options.statement_cache);
+        conn.execute_batch("PRAGMA foreign_keys = ON").map_err(map)?;
+        for (name, value) in &options.pragmas {
+            check_pragma_word(name)?;
+            check_pragma_word(value)?;
+            // `journal_mode` answers with a row; read it to run the pragma.
+            conn.query_row(&format!("PRAGMA {name} = {value}"), [], |_| Ok(()))
+                .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(()) } else { Err(e) })
+                .map_err(map)?;
+        }
+        for (name, n_args, function) in &options.functions {
+            register_function(&conn, name, *n_args, function.clone()).map_err(map)?;
+        }
+        for hook in &options.on_connect {
+            hook(&conn).map_err(map)?;
+        }
+        Ok(SqliteConnection { conn: Box::new(conn), busy_timeout: options.busy_timeout })
+    }
+
+    /// The rusqlite connection, for what ormcore does not cover. Leave it as
+    /// you found it: no open transaction that ormcore does not know of.
+    pub fn raw(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
+    /// Run `attempt` until it succeeds or fails with anything but "database
+    /// is locked"; between tries, sleep without blocking the runtime, at most
+    /// `busy_timeout` in all.
+    async fn retry_busy<T, F>(&mut self, mut attempt: F) -> Result<T, FetchError>
+    where
+        F: FnMut(&rusqlite::Connection) -> Result<T, FetchError> + Send,
+    {
+        let mut deadline = None;
+        let mut sleep = FIRST_BUSY_SLEEP;
+        loop {
+            match attempt(&self.conn) {
+                Err(FetchError::Sqlite(e)) if is_busy(&e) => {
+                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.busy_timeout);
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(FetchError::Sqlite(e));
+                    }
+                    tokio::time::sleep(sleep.min(deadline - now)).await;
+                    sleep = (sleep * 2).min(MAX_BUSY_SLEEP);
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Prepare (from the cache) and bind a statement.
+fn prepare<'c>(
+    conn: &'c rusqlite::Connection,
+    statement: &Statement,
+) -> Result<rusqlite::CachedStatement<'c>, FetchError> {
+    let mut stmt = conn.prepare_cached(&statement.sql)?;
+    bind(&mut stmt, &statement.params)?;
+    Ok(stmt)
+}
+
+/// Bind `params` to the statement's placeholders, checking the count.
+pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), FetchError> {
+    if stmt.parameter_count() != params.len() {
+        return Err(FetchError::Orm(Error::interface(format!(
+            "the statement has {} placeholders but {} values were given",
+            stmt.parameter_count(),
+            params.len()
+        ))));
+    }
+    for (index, value) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(index + 1, Bind(value))?;
+    }
+    Ok(())
+}
+
+impl RawConnection for SqliteConnection {
+    async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
+        let result = self
+            .retry_busy(|conn| {
+                let mut stmt = prepare(conn, statement)?;
+                let changed = stmt.raw_execute()?;
+                Ok(ExecResult { rows_affected: changed as u64, last_insert_id: Some(conn.last_insert_rowid()) })
+            })
+            .await?;
+        Ok(result)
+    }
+
+    async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
+        let mut delivered = false;
+        let result = self
+            .retry_busy(|conn| {
+                if delivered {
+                    // Rows already handed out cannot be taken back: a lock
+                    // lost half-way through a read is an error, not a retry.
+                    return Err(FetchError::Orm(Error::Operational {
+                        message: "database is locked (in the middle of reading rows)".into(),
+                        source: None,
+                    }));
+                }
+                let mut stmt = prepare(conn, statement)?;
+                let readonly = stmt.readonly();
+                let mut rows = stmt.raw_query();
+                while let Some(row) = rows.next()? {
+                    delivered = true;
+                    on_row(&SqliteRow(row))?;
+                }
+                let rows_affected = if readonly { 0 } else { conn.changes() };
+                Ok(ExecResult { rows_affected, last_insert_id: Some(conn.last_insert_rowid()) })
+            })
+            .await?;
+        Ok(result)
+    }
+
+    async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
+        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect);
+        self.retry_busy(|conn| {
+            conn.prepare_cached(&sql)?.raw_execute()?;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+}

@@ -1,0 +1,80 @@
+//! rusqlite errors mapped onto ormcore's error kinds.
+
+use ormcore::{ConstraintKind, Error};
+use rusqlite::ffi;
+
+/// Whether the error is SQLite's "database is locked" that waiting may cure
+/// (not `SQLITE_BUSY_SNAPSHOT`, which only a rollback cures).
+pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == ffi::SQLITE_BUSY || e.extended_code == ffi::SQLITE_LOCKED
+    )
+}
+
+fn constraint_kind(extended_code: i32) -> ConstraintKind {
+    match extended_code {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => ConstraintKind::Unique,
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ConstraintKind::ForeignKey,
+        ffi::SQLITE_CONSTRAINT_NOTNULL => ConstraintKind::NotNull,
+        ffi::SQLITE_CONSTRAINT_CHECK => ConstraintKind::Check,
+        _ => ConstraintKind::Other,
+    }
+}
+
+/// SQLite names the columns of a violated constraint after a colon:
+/// `UNIQUE constraint failed: user.name`.
+fn constraint_name(message: &str) -> Option<String> {
+    message.split_once(": ").map(|(_, name)| name.trim().to_owned()).filter(|n| !n.is_empty())
+}
+
+/// Map a rusqlite error onto an ormcore error kind, keeping it as source.
+pub(crate) fn map(error: rusqlite::Error) -> Error {
+    match &error {
+        rusqlite::Error::SqliteFailure(e, message) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            let message = message.clone().unwrap_or_else(|| e.to_string());
+            Error::Integrity {
+                kind: constraint_kind(e.extended_code),
+                constraint: constraint_name(&message),
+                message,
+                source: Some(Box::new(error)),
+            }
+        }
+        rusqlite::Error::SqliteFailure(..) | rusqlite::Error::SqlInputError { .. } => {
+            Error::operational(error.to_string(), error)
+        }
+        rusqlite::Error::InvalidParameterCount(..)
+        | rusqlite::Error::InvalidColumnIndex(_)
+        | rusqlite::Error::ExecuteReturnedResults
+        | rusqlite::Error::MultipleStatement => Error::interface(error.to_string()),
+        _ => Error::operational(error.to_string(), error),
+    }
+}
+
+/// An error while fetching: from SQLite, or from decoding a row.
+pub(crate) enum FetchError {
+    Sqlite(rusqlite::Error),
+    Orm(Error),
+}
+
+impl From<rusqlite::Error> for FetchError {
+    fn from(error: rusqlite::Error) -> Self {
+        FetchError::Sqlite(error)
+    }
+}
+
+impl From<Error> for FetchError {
+    fn from(error: Error) -> Self {
+        FetchError::Orm(error)
+    }
+}
+
+impl From<FetchError> for Error {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::Sqlite(e) => map(e),
+            FetchError::Orm(e) => e,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! [`SqliteOptions`]: where the database is and how its pool behaves.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ormcore::{Error, Value, ValueRef};
+
+/// A hook run on every new connection, after ormcore's own setup.
+pub type ConnectHook = Arc<dyn Fn(&rusqlite::Connection) -> rusqlite::Result<()> + Send + Sync>;
+
+/// A SQL function: takes the arguments, returns a value or an error message.
+pub type SqlFunction = Arc<dyn Fn(&[ValueRef<'_>]) -> Result<Value, String> + Send + Sync>;
+
+/// How to open a SQLite database: the path, pool, pragmas and functions.
+///
+/// ```
+/// use std::time::Duration;
+/// use ormcore_sqlite::SqliteOptions;
+///
+/// let options = SqliteOptions::new("app.db")
+///     .wal()
+///     .pool_size(4)
+///     .acquire_timeout(Duration::from_secs(2))
+///     .pragma("cache_size", "-20000");
+/// let from_url = SqliteOptions::from_url("sqlite://app.db?pool_size=4&journal_mode=wal").unwrap();
+/// assert_eq!(from_url.max_connections(), 4);
+/// ```
+#[derive(Clone)]
+pub struct SqliteOptions {
+    pub(crate) path: PathBuf,
+    pub(crate) pool_size: usize,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) statement_cache: usize,
+    pub(crate) pragmas: Vec<(String, String)>,
+    pub(crate) functions: Vec<(String, i32, SqlFunction)>,
+    pub(crate) on_connect: Vec<ConnectHook>,
+}
+
+impl fmt::Debug for SqliteOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteOptions")
+            .field("path", &self.path)
+            .field("pool_size", &self.pool_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("statement_cache", &self.statement_cache)
+            .field("pragmas", &self.pragmas)
+            .field("functions", &self.functions.iter().map(|f| &f.0).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteOptions {
+    /// A database file (created if missing), or `":memory:"`. The reference's
+    /// defaults: a pool of 10, a 10 s acquire timeout.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SqliteOptions {
+            path: path.into(),
+            pool_size: 10,
+            acquire_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
+            statement_cache: 128,
+            pragmas: Vec::new(),
+            functions: Vec::new(),
+            on_connect: Vec::new(),
+        }
+    }
+
+    /// Options from a URL: `sqlite://path/to/app.db`, `sqlite::memory:`, or
+    /// a plain path, with query parameters `pool_size`, `acquire_timeout`
+    /// and `busy_timeout` (seconds, fractions allowed); any other parameter
+    /// is a pragma (`journal_mode=wal`).
+    pub fn from_url(url: &str) -> ormcore::Result<Self> {
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err(Error::interface(format!("no database path in {url:?}")));
+        }
+        let mut options = SqliteOptions::new(path);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) =
+                pair.split_once('=').ok_or_else(|| Error::interface(format!("bad parameter {pair:?} in {url:?}")))?;
+            let seconds = || {
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| Error::interface(format!("{key} must be seconds, not {value:?}")))
+            };
+            options = match key {
+                "pool_size" => options.pool_size(
+                    value
+                        .parse()
+                        .map_err(|_| Error::interface(format!("pool_size must be a number, not {value:?}")))?,
+                ),
+                "acquire_timeout" => options.acquire_timeout(seconds()?),
+                "busy_timeout" => options.busy_timeout(seconds()?),
+                pragma => options.pragma(pragma, value),
+            };
+        }
+        Ok(options)
+    }
+
+    /// The most connections the pool opens (at least 1). An in-memory
+    /// database always uses exactly one.
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size.max(1);
+        self
+    }
+
+    /// How long a query waits for a free connection before failing with
+    /// [`Error::PoolTimeout`].
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// How long a statement keeps retrying, asleep, while another connection
+    /// holds the write lock, before failing with "database is locked".
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// How many prepared statements each connection keeps (default 128).
+    pub fn statement_cache(mut self, capacity: usize) -> Self {
+        self.statement_cache = capacity;
+        self
+    }
+
+    /// Set a pragma on every new connection (`PRAGMA name = value`). Both are
+    /// checked to be plain words or numbers, since pragmas take no
+    /// parameters.
+    pub fn pragma(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.pragmas.push((name.into(), value.into()));
+        self
+    }
+
+    /// Write-ahead logging: readers no longer wait for the writer. Strongly
+    /// recommended for any concurrent use, as the reference says.
+    pub fn wal(self) -> Self {
+        self.pragma("journal_mode", "wal")
+    }
+
+    /// Register a SQL function on every connection. `n_args` is the number
+    /// of arguments, or -1 for any.
+    ///
+    /// ```
+    /// use ormcore::{Value, ValueRef};
+    /// use ormcore_sqlite::SqliteOptions;
+    ///
+    /// let options = SqliteOptions::new(":memory:").function("reverse", 1, |args| match args[0] {
+    ///     ValueRef::Text(t) => Ok(Value::Text(t.chars().rev().collect())),
+    ///     _ => Err("reverse takes text".into()),
+    /// });
+    /// ```
+    pub fn function<F>(mut self, name: impl Into<String>, n_args: i32, function: F) -> Self
+    where
+        F: Fn(&[ValueRef<'_>]) -> Result<Value, String> + Send + Sync + 'static,
+    {
+        self.functions.push((name.into(), n_args, Arc::new(function)));
+        self
+    }
+
+    /// Run `hook` on every new connection, to reach rusqlite directly
+    /// (collations, extensions, aggregate functions).
+    pub fn on_connect<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&rusqlite::Connection) -> rusqlite::Result<()> + Send + Sync + 'static,
+    {
+        self.on_connect.push(Arc::new(hook));
+        self
+    }
+
+    /// Whether this is an in-memory database, which every connection would
+    /// see as a different, empty database.
+    pub fn is_memory(&self) -> bool {
+        let path = self.path.to_string_lossy();
+        path == ":memory:" || path.is_empty() || path.contains("mode=memory")
+    }
+
+    /// The pool's effective maximum: 1 for an in-memory database.
+    pub fn max_connections(&self) -> usize {
+        if self.is_memory() { 1 } else { self.pool_size }
+    }
+}
+
+impl From<&str> for SqliteOptions {
+    fn from(path: &str) -> Self {
+        SqliteOptions::new(path)
+    }
+}
+
+impl From<String> for SqliteOptions {
+    fn from(path: String) -> Self {
+        SqliteOptions::new(path)
+    }
+}
+
+impl From<PathBuf> for SqliteOptions {
+    fn from(path: PathBuf) -> Self {
+        SqliteOptions::new(path)
+    }
+}

@@ -1,0 +1,177 @@
+//! [`Sqlite`]: the backend and its connection pool.
+//!
+//! A semaphore bounds the connections handed out; idle ones wait in a
+//! stack (the most recently used first, its pages warmest in cache).
+//! Connections open lazily, up to `pool_size`. A connection coming back
+//! inside a transaction is rolled back before it rejoins the pool, or closed
+//! if that fails, so the next user always gets a clean one.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ormcore::Error;
+use ormcore::backend::{Backend, PoolStatus};
+use ormcore::sql::{Dialect, SqliteDialect, Statement};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+
+use crate::connection::SqliteConnection;
+use crate::options::SqliteOptions;
+use crate::stream::SqliteStream;
+
+struct PoolInner {
+    options: SqliteOptions,
+    max: usize,
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<SqliteConnection>>,
+    open: AtomicUsize,
+    closed: AtomicBool,
+}
+
+impl PoolInner {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
+        // Critical sections are single push/pop/clear calls.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Take back a connection: clean, into the idle stack; otherwise closed.
+    fn put_back(&self, conn: SqliteConnection) {
+        let clean = conn.conn.is_autocommit() || {
+            // Left inside a transaction: a guard dropped without commit, or an
+            // aborted task. Undo it; a connection that cannot be cleaned is
+            // closed instead of reused.
+            let _ = conn.conn.execute_batch("ROLLBACK");
+            conn.conn.is_autocommit()
+        };
+        if clean && !self.closed.load(Ordering::Acquire) {
+            self.idle().push(conn);
+        } else {
+            drop(conn);
+            self.open.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// The SQLite backend: a pool of rusqlite connections to one database.
+/// Use it through [`SqliteDatabase`](crate::SqliteDatabase).
+#[derive(Clone)]
+pub struct Sqlite {
+    inner: Arc<PoolInner>,
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sqlite").field("path", &self.inner.options.path).field("status", &self.pool_status()).finish()
+    }
+}
+
+/// A connection checked out of the pool; returned when dropped.
+pub struct PooledSqlite {
+    conn: Option<SqliteConnection>,
+    pool: Arc<PoolInner>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Deref for PooledSqlite {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        // Present from checkout until drop.
+        self.conn.as_ref().expect("pooled connection present until dropped")
+    }
+}
+
+impl DerefMut for PooledSqlite {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.conn.as_mut().expect("pooled connection present until dropped")
+    }
+}
+
+impl Drop for PooledSqlite {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.put_back(conn);
+        }
+    }
+}
+
+impl Sqlite {
+    fn checkout(&self, permit: OwnedSemaphorePermit) -> ormcore::Result<PooledSqlite> {
+        let inner = &self.inner;
+        let idle = inner.idle().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = SqliteConnection::open(&inner.options)?;
+                inner.open.fetch_add(1, Ordering::AcqRel);
+                conn
+            }
+        };
+        Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(inner), _permit: permit })
+    }
+}
+
+impl Backend for Sqlite {
+    type Options = SqliteOptions;
+    type Connection = SqliteConnection;
+    type Pooled = PooledSqlite;
+    type Stream = SqliteStream;
+
+    async fn connect(options: SqliteOptions) -> ormcore::Result<Self> {
+        let max = options.max_connections();
+        let backend = Sqlite {
+            inner: Arc::new(PoolInner {
+                options,
+                max,
+                permits: Arc::new(Semaphore::new(max)),
+                idle: Mutex::new(Vec::with_capacity(max)),
+                open: AtomicUsize::new(0),
+                closed: AtomicBool::new(false),
+            }),
+        };
+        // Open one connection now, so that a bad path or pragma fails here
+        // rather than at the first query; it stays in the pool.
+        drop(backend.acquire().await?);
+        Ok(backend)
+    }
+
+    fn dialect(&self) -> &dyn Dialect {
+        &SqliteDialect
+    }
+
+    async fn acquire(&self) -> ormcore::Result<PooledSqlite> {
+        let permits = &self.inner.permits;
+        let permit = match Arc::clone(permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(Error::PoolClosed),
+            Err(TryAcquireError::NoPermits) => {
+                let timeout = self.inner.options.acquire_timeout;
+                match tokio::time::timeout(timeout, Arc::clone(permits).acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_closed)) => return Err(Error::PoolClosed),
+                    Err(_elapsed) => return Err(Error::PoolTimeout { pool_size: self.inner.max, timeout }),
+                }
+            }
+        };
+        self.checkout(permit)
+    }
+
+    async fn stream(conn: PooledSqlite, statement: Statement) -> Result<SqliteStream, (Error, PooledSqlite)> {
+        SqliteStream::open(conn, &statement)
+    }
+
+    async fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.permits.close();
+        let idle = std::mem::take(&mut *self.inner.idle());
+        self.inner.open.fetch_sub(idle.len(), Ordering::AcqRel);
+        drop(idle);
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            max_size: self.inner.max,
+            open: self.inner.open.load(Ordering::Acquire),
+            idle: self.inner.idle().len(),
+        }
+    }
+}

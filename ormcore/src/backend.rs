@@ -1,0 +1,152 @@
+//! The contract between ormcore and a database driver crate.
+//!
+//! A backend (`ormcore-sqlite`, `ormcore-pg`, `ormcore-mysql`) implements
+//! [`Backend`] for its pool, [`RawConnection`] for one pooled connection and
+//! [`RawStream`] for a streaming read. It binds values, decodes rows, maps
+//! driver errors onto [`Error`](crate::Error) kinds and never renders SQL:
+//! statements arrive compiled by its [`Dialect`].
+//!
+//! Everything about tasks, scopes, transactions and their nesting lives in
+//! [`crate::Database`] and is the same for every backend. What a backend must
+//! keep:
+//!
+//! - **Clean release.** Dropping a [`Backend::Pooled`] returns the
+//!   connection to the pool. If it is inside a transaction, or a statement
+//!   on it was interrupted (its future dropped mid-flight), the backend rolls
+//!   it back or discards it before anyone else acquires it. ormcore drops
+//!   connections in exactly these states when a guard is dropped without
+//!   commit or a task is aborted.
+//! - **Transaction control through [`RawConnection::transaction`]**, so the
+//!   backend always knows whether its connection is inside a transaction.
+//! - **Cancel safety.** Any future it returns may be dropped at an await
+//!   point; the connection must stay usable or be marked for discard.
+//! - **No blocking of the async runtime** beyond short, bounded work.
+
+use std::future::Future;
+use std::ops::DerefMut;
+
+use crate::error::Result;
+use crate::row::Row;
+use crate::sql::{Dialect, Statement};
+
+/// A database driver with its connection pool. The type parameter of
+/// [`Database`](crate::Database).
+pub trait Backend: Send + Sync + Sized + 'static {
+    /// What [`Database::connect`](crate::Database::connect) takes: options
+    /// with a builder, usually convertible from a path or URL.
+    type Options: Send;
+    /// One connection.
+    type Connection: RawConnection;
+    /// A connection checked out of the pool; dropping it returns it (see the
+    /// module docs for what must happen then).
+    type Pooled: DerefMut<Target = Self::Connection> + Send + 'static;
+    /// A streaming read that owns its connection.
+    type Stream: RawStream<Pooled = Self::Pooled>;
+
+    /// Open the pool (and whatever connections it keeps ready).
+    fn connect(options: Self::Options) -> impl Future<Output = Result<Self>> + Send;
+
+    /// The SQL dialect statements are compiled with. May depend on the server
+    /// (MySQL versus MariaDB), detected at connect.
+    fn dialect(&self) -> &dyn Dialect;
+
+    /// Check a connection out of the pool, waiting at most the configured
+    /// `acquire_timeout` ([`Error::PoolTimeout`](crate::Error::PoolTimeout)).
+    fn acquire(&self) -> impl Future<Output = Result<Self::Pooled>> + Send;
+
+    /// Start streaming the rows of `statement` on `conn`; the stream owns the
+    /// connection until [`RawStream::into_pooled`]. On failure the connection
+    /// comes back with the error.
+    #[allow(clippy::type_complexity)]
+    fn stream(
+        conn: Self::Pooled,
+        statement: Statement,
+    ) -> impl Future<Output = std::result::Result<Self::Stream, (crate::Error, Self::Pooled)>> + Send;
+
+    /// Close the pool: idle connections now, connections still checked out
+    /// as they come back. Later acquires fail with
+    /// [`Error::PoolClosed`](crate::Error::PoolClosed).
+    fn close(&self) -> impl Future<Output = ()> + Send;
+
+    /// Counts of the pool's connections.
+    fn pool_status(&self) -> PoolStatus;
+}
+
+/// Counts of a pool's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now, idle or checked out.
+    pub open: usize,
+    /// Connections idle in the pool.
+    pub idle: usize,
+}
+
+/// What a write reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecResult {
+    /// Rows inserted, changed or deleted.
+    pub rows_affected: u64,
+    /// The auto-increment key of the last inserted row, where the database
+    /// reports one.
+    pub last_insert_id: Option<i64>,
+}
+
+/// A transaction-control operation; the backend renders it through its
+/// dialect and updates what it knows of its transaction state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxOp<'a> {
+    /// Start a transaction.
+    Begin,
+    /// Commit the transaction.
+    Commit,
+    /// Roll the transaction back.
+    Rollback,
+    /// Create a savepoint.
+    Savepoint(&'a str),
+    /// Release (commit) a savepoint.
+    Release(&'a str),
+    /// Roll back to a savepoint, keeping it.
+    RollbackTo(&'a str),
+}
+
+/// The callback a fetched row is handed to.
+pub type OnRow<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
+
+/// One database connection, as the backend drives it.
+pub trait RawConnection: Send + 'static {
+    /// Run a statement that returns no rows.
+    fn execute(&mut self, statement: &Statement) -> impl Future<Output = Result<ExecResult>> + Send;
+
+    /// Run a statement and hand each row to `on_row`, in order. An error from
+    /// `on_row` stops the fetch and is returned. Reports the counts of a
+    /// write (one with `RETURNING`, or raw SQL that returns no rows).
+    fn fetch(
+        &mut self,
+        statement: &Statement,
+        on_row: &mut OnRow<'_>,
+    ) -> impl Future<Output = Result<ExecResult>> + Send;
+
+    /// Run a transaction-control operation.
+    fn transaction(&mut self, op: TxOp<'_>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether the connection is inside a transaction.
+    fn in_transaction(&self) -> bool;
+}
+
+/// A streaming read: rows fetched in batches from a statement that stays
+/// open, holding its connection.
+pub trait RawStream: Send + 'static {
+    /// The pooled connection the stream holds.
+    type Pooled: Send + 'static;
+
+    /// Fetch up to `max` more rows into `on_row`; returns false once the
+    /// result set is exhausted.
+    fn next_batch(&mut self, max: usize, on_row: &mut OnRow<'_>) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Close the statement and give the connection back. Must not block: a
+    /// backend that needs I/O to clean up marks the connection for cleanup
+    /// before its next use instead.
+    fn into_pooled(self) -> Self::Pooled;
+}

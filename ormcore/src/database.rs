@@ -1,0 +1,245 @@
+//! The database handle and the connection/transaction model shared by every
+//! backend.
+//!
+//! - [`Database`] owns the pool. Cheap to clone, `Send + Sync`.
+//! - A task binds a connection with [`Database::aconnect`] (or for the span
+//!   of a closure with [`Database::run`]); queries issued through the
+//!   database handle in that task then run on that connection, and on its
+//!   open transaction. Outside such a scope each query checks a connection
+//!   out of the pool for its own duration.
+//! - [`atomic`](crate::Executor::atomic), [`transaction`](crate::Executor::transaction) and
+//!   [`savepoint`](crate::Executor::savepoint) open a [`Transaction`] on the task's
+//!   connection (binding one first if the task has none); nested blocks
+//!   become savepoints.
+//! - Tasks spawned inside a scope have their own identity and run outside
+//!   it; two tasks never share a connection or a transaction.
+//! - A guard dropped without commit (early return, panic, cancelled future,
+//!   aborted task) rolls back; nothing half-done is committed, and the
+//!   connection is clean before anyone else acquires it.
+
+mod registry;
+mod slot;
+mod stream;
+mod transaction;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use stream::RowStream;
+pub(crate) use transaction::BeginKind;
+pub use transaction::{Begin, Transaction};
+
+use crate::backend::{Backend, PoolStatus};
+use crate::error::{Error, Result};
+use crate::sql::Dialect;
+use registry::{Registry, TaskKey};
+pub(crate) use slot::{Lease, Slot};
+
+/// How long a query waits for a stream to release its connection before
+/// failing, by default (the reference's `streaming_timeout`).
+const DEFAULT_STREAMING_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) struct Shared<B: Backend> {
+    pub(crate) backend: B,
+    pub(crate) registry: Registry<B>,
+    streaming_timeout_ms: AtomicU64,
+}
+
+impl<B: Backend> Shared<B> {
+    pub(crate) fn streaming_timeout(&self) -> Duration {
+        Duration::from_millis(self.streaming_timeout_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// A database: a pool of connections and the per-task scopes on it.
+///
+/// `B` is the backend, such as `ormcore_sqlite::Sqlite`; each backend crate
+/// names its database type (`SqliteDatabase`).
+pub struct Database<B: Backend> {
+    shared: Arc<Shared<B>>,
+}
+
+impl<B: Backend> Clone for Database<B> {
+    fn clone(&self) -> Self {
+        Database { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for Database<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("dialect", &self.dialect().name()).field("pool", &self.pool_status()).finish()
+    }
+}
+
+impl<B: Backend> Database<B> {
+    /// Open the pool with the backend's options.
+    pub async fn connect(options: impl Into<B::Options>) -> Result<Self> {
+        Ok(Database::from_backend(B::connect(options.into()).await?))
+    }
+
+    /// Wrap an opened backend.
+    pub fn from_backend(backend: B) -> Self {
+        Database {
+            shared: Arc::new(Shared {
+                backend,
+                registry: Registry::new(),
+                streaming_timeout_ms: AtomicU64::new(DEFAULT_STREAMING_TIMEOUT.as_millis() as u64),
+            }),
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.shared.backend
+    }
+
+    /// The SQL dialect queries are compiled with.
+    pub fn dialect(&self) -> &dyn Dialect {
+        self.shared.backend.dialect()
+    }
+
+    /// Counts of the pool's connections.
+    pub fn pool_status(&self) -> PoolStatus {
+        self.shared.backend.pool_status()
+    }
+
+    /// How long a query on a connection that an open stream holds waits for
+    /// the stream to finish before failing with [`Error::Interface`]
+    /// (default 5 s).
+    pub fn set_streaming_timeout(&self, timeout: Duration) {
+        let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.shared.streaming_timeout_ms.store(millis, Ordering::Relaxed);
+    }
+
+    /// The running task's connection slot, if it has one.
+    pub(crate) fn task_slot(&self) -> Option<Arc<Slot<B>>> {
+        self.shared.registry.current()
+    }
+
+    /// The running task's slot, binding a pooled connection to the task
+    /// first if it has none.
+    pub(crate) async fn task_slot_or_bind(&self) -> Result<Arc<Slot<B>>> {
+        if let Some(slot) = self.task_slot() {
+            return Ok(slot);
+        }
+        let conn = self.shared.backend.acquire().await?;
+        let key = TaskKey::current();
+        let slot = Arc::new(Slot::new(Arc::clone(&self.shared), conn, Some(key)));
+        self.shared.registry.insert(key, &slot);
+        Ok(slot)
+    }
+
+    /// Acquire a connection for the running task (the reference's
+    /// `aconnect()`). Until the returned handle and every handle derived from
+    /// it are dropped, or [`aclose`](Database::aclose) is called, queries
+    /// through this database in this task run on that connection. If the task
+    /// already has one, the handle shares it.
+    pub async fn aconnect(&self) -> Result<Connection<B>> {
+        Ok(Connection { slot: self.task_slot_or_bind().await? })
+    }
+
+    /// Release the running task's connection back to the pool (the
+    /// reference's `aclose()`). Fails with [`Error::Operational`] and leaves
+    /// everything as it was if a transaction is open on it; does nothing if
+    /// the task has no connection.
+    pub async fn aclose(&self) -> Result<()> {
+        match self.task_slot() {
+            Some(slot) => close_slot(&slot).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Run `work` with the running task's connection (binding one for the
+    /// duration if the task has none): the counterpart of both `async with
+    /// db:` and `db.run(fn)`. Every query inside, through the handle or
+    /// through this database, runs on that one connection.
+    ///
+    /// ```no_run
+    /// # async fn demo<B: ormcore::backend::Backend>(db: ormcore::Database<B>) -> ormcore::Result<()> {
+    /// use ormcore::prelude::*;
+    /// let rows = db
+    ///     .run(|conn| async move {
+    ///         conn.aexecute_sql("CREATE TABLE t (x INTEGER)", vec![]).await?;
+    ///         conn.aexecute_sql("INSERT INTO t VALUES (?)", vec![1.into()]).await?;
+    ///         Ok(conn.aexecute_sql("SELECT x FROM t", vec![]).await?.into_rows())
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<F, Fut, T>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(Connection<B>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let slot = self.task_slot_or_bind().await?;
+        work(Connection { slot }).await
+    }
+
+    /// Whether the running task has a transaction open.
+    pub fn in_transaction(&self) -> bool {
+        self.task_slot().is_some_and(|slot| !slot.state().frames.is_empty())
+    }
+
+    /// Close the pool: idle connections at once, the others as they come
+    /// back (with any open transaction rolled back). Later queries fail with
+    /// [`Error::PoolClosed`].
+    pub async fn close_pool(&self) {
+        self.shared.backend.close().await;
+    }
+}
+
+async fn close_slot<B: Backend>(slot: &Arc<Slot<B>>) -> Result<()> {
+    // Taking a lease runs the cleanups of dropped guards and waits for
+    // other users of the connection.
+    let lease = slot.lease().await?;
+    let mut state = slot.state();
+    if !state.frames.is_empty() {
+        return Err(Error::Operational {
+            message: "attempting to close the connection while a transaction is open".into(),
+            source: None,
+        });
+    }
+    state.closed = true;
+    drop(state);
+    if let Some(task) = slot.task {
+        slot.shared.registry.remove(task, Arc::as_ptr(slot));
+    }
+    // Dropping the lease of a closed slot returns the connection to the pool.
+    drop(lease);
+    Ok(())
+}
+
+/// A connection bound to a scope: from [`Database::aconnect`], or handed to
+/// the closures of [`Database::run`] and [`Begin::run`]. An
+/// [`Executor`](crate::Executor): queries through it run on its connection.
+/// The connection returns to the pool when the last handle to it is dropped,
+/// or at [`aclose`](Connection::aclose).
+pub struct Connection<B: Backend> {
+    pub(crate) slot: Arc<Slot<B>>,
+}
+
+impl<B: Backend> std::fmt::Debug for Connection<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("transaction_depth", &self.transaction_depth()).finish()
+    }
+}
+
+impl<B: Backend> Connection<B> {
+    /// Release the connection to the pool now. Fails with
+    /// [`Error::Operational`] if a transaction is open, leaving it intact.
+    pub async fn aclose(self) -> Result<()> {
+        close_slot(&self.slot).await
+    }
+
+    /// How many transaction blocks are open on this connection.
+    pub fn transaction_depth(&self) -> usize {
+        self.slot.state().frames.len()
+    }
+
+    /// Whether a transaction is open on this connection.
+    pub fn in_transaction(&self) -> bool {
+        self.transaction_depth() > 0
+    }
+}

@@ -1,0 +1,193 @@
+//! [`RowStream`]: rows read in batches from a statement that stays open
+//! (the reference's `db.iterate(query)`).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use super::slot::Slot;
+use crate::backend::{Backend, RawStream};
+use crate::error::Result;
+use crate::executor::Target;
+use crate::row::FromRow;
+use crate::sql::Statement;
+
+/// The reference's default batch size.
+pub(crate) const DEFAULT_BUFFER_SIZE: usize = 100;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where a stream's connection goes back to.
+enum Home<B: Backend> {
+    /// The slot it was taken from (a task's connection or a transaction).
+    Slot(Arc<Slot<B>>),
+    /// The pool: dropping the connection returns it.
+    Pool,
+}
+
+/// A backend stream together with the place its connection returns to,
+/// which it does on drop: finishing, failing, or being abandoned mid-way.
+struct Open<B: Backend> {
+    stream: Option<B::Stream>,
+    home: Home<B>,
+}
+
+impl<B: Backend> Drop for Open<B> {
+    fn drop(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            let conn = stream.into_pooled();
+            match &self.home {
+                Home::Slot(slot) => slot.give_back(conn),
+                Home::Pool => drop(conn),
+            }
+        }
+    }
+}
+
+/// A batch of decoded rows and whether more may follow.
+type Batch<R> = Result<(Vec<R>, bool)>;
+
+enum State<'a, B: Backend, R> {
+    Start(Target<'a, B>, Result<Statement>),
+    Opening(BoxFuture<'a, Result<Open<B>>>),
+    Ready(Open<B>),
+    Fetching(BoxFuture<'static, (Open<B>, Batch<R>)>),
+    Done,
+}
+
+/// Rows of a query, fetched `buffer_size` at a time (default 100) while
+/// the statement stays open: memory stays flat however many rows there are.
+///
+/// The stream holds its connection until it is exhausted or dropped. Another
+/// query on that same connection meanwhile waits up to the database's
+/// streaming timeout (default 5 s) for the stream to finish, then fails with
+/// [`Error::Interface`](crate::Error::Interface); it never hangs and never
+/// interleaves. Drop the stream to release the connection at once.
+///
+/// Read it with [`next`](RowStream::next), or as a `futures::Stream`.
+#[must_use = "a stream does nothing until polled"]
+pub struct RowStream<'a, B: Backend, R> {
+    state: State<'a, B, R>,
+    buffer_size: usize,
+    rows: VecDeque<R>,
+    exhausted: bool,
+}
+
+impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
+    pub(crate) fn new(target: Target<'a, B>, statement: Result<Statement>) -> Self {
+        RowStream {
+            state: State::Start(target, statement),
+            buffer_size: DEFAULT_BUFFER_SIZE,
+            rows: VecDeque::new(),
+            exhausted: false,
+        }
+    }
+
+    /// Fetch `size` rows per round trip (at least 1).
+    pub fn buffer_size(mut self, size: usize) -> Self {
+        self.buffer_size = size.max(1);
+        self
+    }
+
+    /// The next row, or `None` once all rows have been read.
+    pub async fn next(&mut self) -> Option<Result<R>> {
+        std::future::poll_fn(|cx| self.poll_row(cx)).await
+    }
+
+    /// Read every remaining row into a vector.
+    pub async fn try_collect(mut self) -> Result<Vec<R>> {
+        let mut rows = Vec::new();
+        while let Some(row) = self.next().await {
+            rows.push(row?);
+        }
+        Ok(rows)
+    }
+
+    fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<R>>> {
+        loop {
+            if let Some(row) = self.rows.pop_front() {
+                return Poll::Ready(Some(Ok(row)));
+            }
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Start(target, statement) => match statement {
+                    Ok(statement) => self.state = State::Opening(Box::pin(open(target, statement))),
+                    Err(error) => return Poll::Ready(Some(Err(error))),
+                },
+                State::Opening(mut future) => match future.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        self.state = State::Opening(future);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Ok(open)) => self.state = State::Ready(open),
+                    Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(error))),
+                },
+                State::Ready(open) => {
+                    if self.exhausted {
+                        // Dropping `open` gives the connection back.
+                        return Poll::Ready(None);
+                    }
+                    self.state = State::Fetching(Box::pin(fetch_batch(open, self.buffer_size)));
+                }
+                State::Fetching(mut future) => {
+                    let poll = future.as_mut().poll(cx);
+                    let Poll::Ready((open, result)) = poll else {
+                        self.state = State::Fetching(future);
+                        return Poll::Pending;
+                    };
+                    match result {
+                        Ok((rows, more)) => {
+                            self.rows.extend(rows);
+                            self.exhausted = !more;
+                            self.state = State::Ready(open);
+                        }
+                        Err(error) => return Poll::Ready(Some(Err(error))),
+                    }
+                }
+                State::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result<Open<B>> {
+    let (conn, home) = match target.slot() {
+        Some(slot) => (slot.lease().await?.detach(), Home::Slot(slot)),
+        None => (target.backend().acquire().await?, Home::Pool),
+    };
+    match B::stream(conn, statement).await {
+        Ok(stream) => Ok(Open { stream: Some(stream), home }),
+        Err((error, conn)) => {
+            if let Home::Slot(slot) = home {
+                slot.give_back(conn);
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn fetch_batch<B: Backend, R: FromRow + 'static>(mut open: Open<B>, max: usize) -> (Open<B>, Batch<R>) {
+    let mut rows = Vec::with_capacity(max);
+    let stream = open.stream.as_mut().expect("an open stream holds its backend stream");
+    let result = stream
+        .next_batch(max, &mut |row| {
+            rows.push(R::from_row(row, &mut 0)?);
+            Ok(())
+        })
+        .await;
+    (open, result.map(|more| (rows, more)))
+}
+
+impl<B: Backend, R: FromRow + 'static> futures_core::Stream for RowStream<'_, B, R> {
+    type Item = Result<R>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // `RowStream` holds only boxed futures and owned values: it is Unpin.
+        let this = self.get_mut();
+        let row = ready!(this.poll_row(cx));
+        Poll::Ready(row)
+    }
+}
+
+impl<B: Backend, R> Unpin for RowStream<'_, B, R> {}

@@ -1,0 +1,175 @@
+//! The one error type of ormcore and the kinds users match on.
+//!
+//! Backends map their driver's errors onto these kinds (SQLSTATE, MySQL error
+//! numbers, SQLite result codes) so that portable code branches on meaning,
+//! and keep the driver error as [`std::error::Error::source`].
+
+use std::fmt;
+use std::time::Duration;
+
+/// A boxed driver error kept as the source of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which constraint an [`Error::Integrity`] violated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConstraintKind {
+    /// A UNIQUE or PRIMARY KEY constraint.
+    Unique,
+    /// A FOREIGN KEY constraint.
+    ForeignKey,
+    /// A NOT NULL constraint.
+    NotNull,
+    /// A CHECK constraint.
+    Check,
+    /// Another integrity violation the backend could not classify further.
+    Other,
+}
+
+impl fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::NotNull => "not null",
+            ConstraintKind::Check => "check",
+            ConstraintKind::Other => "integrity",
+        })
+    }
+}
+
+/// Every error ormcore returns.
+///
+/// Match on the variant to branch on meaning; the driver's own error, where
+/// there is one, is the [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A query that must return a row (`aget`, `get`, `aget_by_id`) found none.
+    #[error("{model} matching query does not exist")]
+    DoesNotExist {
+        /// The model (or `"row"` for untyped queries) that was looked up.
+        model: &'static str,
+    },
+
+    /// The database rejected a write that violates a constraint.
+    #[error("{kind} constraint violated{}: {message}", constraint_suffix(.constraint))]
+    Integrity {
+        /// Which kind of constraint.
+        kind: ConstraintKind,
+        /// The constraint's name, or the columns for backends that report those
+        /// instead (SQLite reports `table.column`).
+        constraint: Option<String>,
+        /// The database's message.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The database failed to run a statement: bad SQL, a lock that could not
+    /// be taken, a lost connection, a server-side cancellation.
+    #[error("operational error: {message}")]
+    Operational {
+        /// The database's message.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The API was misused: closing a connection with a transaction open,
+    /// querying a connection that a stream holds, using a closed handle,
+    /// executing a query the dialect cannot express.
+    #[error("interface error: {0}")]
+    Interface(String),
+
+    /// No pooled connection became free within `acquire_timeout`.
+    #[error("timed out after {timeout:?} waiting for a connection (pool_size = {pool_size})")]
+    PoolTimeout {
+        /// The pool's maximum size.
+        pool_size: usize,
+        /// How long the caller waited.
+        timeout: Duration,
+    },
+
+    /// The pool was closed with [`close_pool`](crate::Database::close_pool).
+    #[error("the connection pool is closed")]
+    PoolClosed,
+
+    /// A column's value could not be converted into the Rust field's type.
+    #[error("cannot decode {model}.{column}: expected {expected}, found {found}")]
+    Decode {
+        /// The model (or `"row"` for tuples and untyped rows).
+        model: &'static str,
+        /// The column name, or its index for untyped rows.
+        column: String,
+        /// The Rust type that was asked for.
+        expected: &'static str,
+        /// What the database returned.
+        found: String,
+    },
+
+    /// The SQL dialect has no way to express part of a query.
+    #[error("{feature} is not supported by {dialect}")]
+    Unsupported {
+        /// What the query asked for.
+        feature: &'static str,
+        /// The dialect that cannot express it.
+        dialect: &'static str,
+    },
+}
+
+fn constraint_suffix(constraint: &Option<String>) -> String {
+    constraint.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+}
+
+impl Error {
+    /// An [`Error::Interface`] with the given message.
+    pub fn interface(message: impl Into<String>) -> Self {
+        Error::Interface(message.into())
+    }
+
+    /// An [`Error::Operational`] wrapping a driver error.
+    pub fn operational(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Operational { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// True for [`Error::DoesNotExist`].
+    pub fn is_does_not_exist(&self) -> bool {
+        matches!(self, Error::DoesNotExist { .. })
+    }
+
+    /// The violated constraint's kind, for [`Error::Integrity`].
+    pub fn constraint_kind(&self) -> Option<ConstraintKind> {
+        match self {
+            Error::Integrity { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+}
+
+/// Why a single value could not be decoded; [`Error::Decode`] adds the model
+/// and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The Rust type that was asked for.
+    pub expected: &'static str,
+    /// What the database returned.
+    pub found: String,
+}
+
+impl DecodeError {
+    /// A value of kind `found` cannot become `expected`.
+    pub fn new(expected: &'static str, found: impl Into<String>) -> Self {
+        DecodeError { expected, found: found.into() }
+    }
+
+    /// Attach the model and column this value came from.
+    pub fn at(self, model: &'static str, column: impl Into<String>) -> Error {
+        Error::Decode { model, column: column.into(), expected: self.expected, found: self.found }
+    }
+}

@@ -1,0 +1,434 @@
+//! Running queries: the [`Query`] trait every query type implements, and the
+//! [`Executor`] trait with the reference's database helpers (`list`, `get`,
+//! `first`, `scalar`, `count`, `exists`, `iterate`, `aexecute`,
+//! `aexecute_sql`, `acreate_tables`, `adrop_tables`), implemented by
+//! [`Database`], [`Connection`] and [`Transaction`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::backend::{Backend, RawConnection};
+use crate::database::{Begin, BeginKind, Connection, Database, Lease, RowStream, Slot, Transaction};
+use crate::error::{Error, Result};
+use crate::model::TableMeta;
+use crate::query::node::{ExprNode, SelectItem};
+use crate::query::{Compound, Delete, Insert, Raw, Returning, Select, func};
+use crate::row::{FromRow, SqlRow};
+use crate::sql::{self, Dialect, Statement};
+use crate::value::{FromValue, Value};
+
+/// A query that can be executed: a select, compound, insert, update,
+/// delete, raw SQL, or a write with `RETURNING`.
+pub trait Query: Sync {
+    /// What executing it returns: rows for selects and `RETURNING`, the new
+    /// key for inserts, the affected-row count for updates and deletes.
+    type Output: Send;
+
+    /// Compile for `dialect`.
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement>;
+
+    /// Run the compiled statement on a connection and shape the result.
+    #[doc(hidden)]
+    fn run<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<Self::Output>> + Send;
+
+    /// Execute on `executor` (a database, connection or transaction): the
+    /// reference's `query.aexecute()`.
+    fn aexecute<E: Executor>(&self, executor: &E) -> impl Future<Output = Result<Self::Output>> + Send
+    where
+        Self: Sized,
+    {
+        executor.aexecute(self)
+    }
+}
+
+/// A query that returns rows of type [`Row`](Fetch::Row).
+pub trait Fetch: Query<Output = Vec<<Self as Fetch>::Row>> {
+    /// The type each row decodes into.
+    type Row: FromRow + 'static;
+}
+
+async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statement: &Statement) -> Result<Vec<R>> {
+    let mut rows = Vec::new();
+    conn.fetch(statement, &mut |row| {
+        rows.push(R::from_row(row, &mut 0)?);
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
+}
+
+macro_rules! fetch_query {
+    ($ty:ident, $compile:expr) => {
+        impl<R: FromRow + 'static> Query for $ty<R> {
+            type Output = Vec<R>;
+
+            fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+                $compile(self, dialect)
+            }
+
+            fn run<C: RawConnection>(
+                &self,
+                conn: &mut C,
+                statement: &Statement,
+            ) -> impl Future<Output = Result<Vec<R>>> + Send {
+                fetch_all(conn, statement)
+            }
+        }
+
+        impl<R: FromRow + 'static> Fetch for $ty<R> {
+            type Row = R;
+        }
+    };
+}
+
+fetch_query!(Select, |q: &Select<R>, d| sql::compile_select(q.node(), d));
+fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
+fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d));
+fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
+
+impl<M: Sync> Query for Insert<M> {
+    /// The new row's auto-increment key (the rowid on SQLite); 0 where the
+    /// table has none.
+    type Output = i64;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_insert(self.node(), dialect)
+    }
+
+    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<i64> {
+        Ok(conn.execute(statement).await?.last_insert_id.unwrap_or(0))
+    }
+}
+
+impl<M: Sync> Query for crate::query::Update<M> {
+    /// The number of rows changed.
+    type Output = u64;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_update(self.node(), dialect)
+    }
+
+    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+        Ok(conn.execute(statement).await?.rows_affected)
+    }
+}
+
+impl<M: Sync> Query for Delete<M> {
+    /// The number of rows deleted.
+    type Output = u64;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_delete(self.node(), dialect)
+    }
+
+    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+        Ok(conn.execute(statement).await?.rows_affected)
+    }
+}
+
+/// The rows and counts of raw SQL run with
+/// [`aexecute_sql`](Executor::aexecute_sql): already fetched, so reading
+/// them does no I/O (the reference's `CursorAdapter`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    rows: Vec<SqlRow>,
+    rows_affected: u64,
+    last_insert_id: Option<i64>,
+}
+
+impl Cursor {
+    /// All rows.
+    pub fn fetchall(&self) -> &[SqlRow] {
+        &self.rows
+    }
+
+    /// The first row, if any.
+    pub fn fetchone(&self) -> Option<&SqlRow> {
+        self.rows.first()
+    }
+
+    /// Unwrap into the rows.
+    pub fn into_rows(self) -> Vec<SqlRow> {
+        self.rows
+    }
+
+    /// Rows changed by a write.
+    pub fn rows_affected(&self) -> u64 {
+        self.rows_affected
+    }
+
+    /// The auto-increment key of the last inserted row, where reported.
+    pub fn last_insert_id(&self) -> Option<i64> {
+        self.last_insert_id
+    }
+}
+
+/// Where an executor runs its statements. Opaque outside ormcore.
+#[doc(hidden)]
+pub struct Target<'a, B: Backend>(TargetKind<'a, B>);
+
+enum TargetKind<'a, B: Backend> {
+    /// Through the database: the running task's connection if it has one,
+    /// else a connection from the pool for the one statement.
+    Database(&'a Database<B>),
+    /// A bound connection (a `Connection` or `Transaction` handle).
+    Slot(&'a Arc<Slot<B>>),
+}
+
+/// A connection checked out for one statement.
+pub(crate) enum ConnLease<B: Backend> {
+    Slot(Lease<B>),
+    Pooled(B::Pooled),
+}
+
+impl<B: Backend> ConnLease<B> {
+    pub(crate) fn conn(&mut self) -> &mut B::Connection {
+        match self {
+            ConnLease::Slot(lease) => lease.conn(),
+            ConnLease::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl<'a, B: Backend> Target<'a, B> {
+    pub(crate) fn backend(&self) -> &'a B {
+        match self.0 {
+            TargetKind::Database(db) => db.backend(),
+            TargetKind::Slot(slot) => &slot.shared.backend,
+        }
+    }
+
+    pub(crate) fn dialect(&self) -> &'a dyn Dialect {
+        self.backend().dialect()
+    }
+
+    /// The bound connection's slot, if the statement runs on one.
+    pub(crate) fn slot(&self) -> Option<Arc<Slot<B>>> {
+        match self.0 {
+            TargetKind::Database(db) => db.task_slot(),
+            TargetKind::Slot(slot) => Some(Arc::clone(slot)),
+        }
+    }
+
+    /// The bound connection's slot, binding a pooled connection to the
+    /// running task first when going through the database outside a scope.
+    pub(crate) async fn slot_or_bind(&self) -> Result<Arc<Slot<B>>> {
+        match self.0 {
+            TargetKind::Database(db) => db.task_slot_or_bind().await,
+            TargetKind::Slot(slot) => Ok(Arc::clone(slot)),
+        }
+    }
+
+    pub(crate) async fn lease(&self) -> Result<ConnLease<B>> {
+        match self.slot() {
+            Some(slot) => Ok(ConnLease::Slot(slot.lease().await?)),
+            None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
+        }
+    }
+}
+
+/// The last path segment of a type's name: `User` for `app::models::User`.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+/// Something queries run on: a [`Database`], a [`Connection`] or a
+/// [`Transaction`]. Carries the reference's database helpers.
+///
+/// Implemented by ormcore for those three types only; the one required
+/// method is hidden and not meant to be implemented elsewhere.
+pub trait Executor: Sync {
+    /// The backend.
+    type Backend: Backend;
+
+    /// Where statements run.
+    #[doc(hidden)]
+    fn target(&self) -> Target<'_, Self::Backend>;
+
+    /// Execute any query and return its natural result: rows for selects and
+    /// `RETURNING`, the new key for inserts, the affected-row count for
+    /// updates and deletes.
+    fn aexecute<Q: Query>(&self, query: &Q) -> impl Future<Output = Result<Q::Output>> + Send {
+        async move {
+            let target = self.target();
+            let statement = query.compile(target.dialect())?;
+            let mut lease = target.lease().await?;
+            query.run(lease.conn(), &statement).await
+        }
+    }
+
+    /// Execute a select (or a write with `RETURNING`) and return its rows.
+    fn list<Q: Fetch>(&self, query: &Q) -> impl Future<Output = Result<Vec<Q::Row>>> + Send {
+        self.aexecute(query)
+    }
+
+    /// The first row of a select; [`Error::DoesNotExist`] when there is none.
+    fn get<R: FromRow + 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<R>> + Send {
+        async move { self.first(query).await?.ok_or(Error::DoesNotExist { model: short_type_name::<R>() }) }
+    }
+
+    /// The first row of a select (with `LIMIT 1` applied), or `None`.
+    fn first<R: FromRow + 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<Option<R>>> + Send {
+        async move { Ok(self.first_n(query, 1).await?.into_iter().next()) }
+    }
+
+    /// Up to the first `n` rows of a select (with `LIMIT n` applied).
+    fn first_n<R: FromRow + 'static>(&self, query: &Select<R>, n: u64) -> impl Future<Output = Result<Vec<R>>> + Send {
+        async move { self.aexecute(&query.clone().limit(n)).await }
+    }
+
+    /// The first column of the first row, decoded into `T`; a query with no
+    /// rows reads as NULL (so ask for an `Option` when that can happen).
+    fn scalar<T, R>(&self, query: &Select<R>) -> impl Future<Output = Result<T>> + Send
+    where
+        T: FromValue + Send + 'static,
+        R: 'static,
+    {
+        async move {
+            let query = query.clone().limit(1).decode_as::<Option<Value>>();
+            let rows = self.aexecute(&query).await?;
+            let value = rows.into_iter().next().flatten().unwrap_or(Value::Null);
+            T::from_value(value.as_ref()).map_err(|e| e.at("scalar", "0"))
+        }
+    }
+
+    /// The number of rows a select returns: `SELECT COUNT(*) FROM (query)`.
+    fn count<R: 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<i64>> + Send {
+        async move {
+            let wrapped = Select::from(query.clone().alias("_wrapped")).columns(func::count_star());
+            Ok(self.aexecute(&wrapped).await?.into_iter().next().unwrap_or(0))
+        }
+    }
+
+    /// Whether a select returns any row.
+    fn exists<R: 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<bool>> + Send {
+        async move {
+            let mut node = query.clone().limit(1).into_node();
+            node.columns =
+                vec![SelectItem { expr: ExprNode::Raw { sql: "1".into(), params: Vec::new() }, alias: None }];
+            let probe = Select::<Value>::from_node(node);
+            Ok(!self.aexecute(&probe).await?.is_empty())
+        }
+    }
+
+    /// A transaction block that nests: a transaction at the outermost level,
+    /// a savepoint inside another block. Await it for a guard, or call
+    /// [`Begin::run`] with a closure that commits on `Ok`. Through a
+    /// database, it runs on the task's connection (binding one for the
+    /// block if the task has none).
+    fn atomic(&self) -> Begin<'_, Self::Backend> {
+        Begin::new(self.target(), BeginKind::Atomic)
+    }
+
+    /// A transaction block; nested inside another it joins the outer
+    /// transaction (no savepoint), as in the reference.
+    fn transaction(&self) -> Begin<'_, Self::Backend> {
+        Begin::new(self.target(), BeginKind::Transaction)
+    }
+
+    /// A savepoint block, always a savepoint.
+    fn savepoint(&self) -> Begin<'_, Self::Backend> {
+        Begin::new(self.target(), BeginKind::Savepoint)
+    }
+
+    /// Stream the rows of a query in batches (default 100; see
+    /// [`RowStream::buffer_size`]) with constant memory.
+    fn iterate<Q: Fetch>(&self, query: &Q) -> RowStream<'_, Self::Backend, Q::Row> {
+        let target = self.target();
+        let statement = query.compile(target.dialect());
+        RowStream::new(target, statement)
+    }
+
+    /// Run raw SQL with `?` placeholders and return its rows and counts.
+    fn aexecute_sql(&self, sql: &str, params: Vec<Value>) -> impl Future<Output = Result<Cursor>> + Send {
+        async move {
+            let target = self.target();
+            let statement = sql::compile_raw(sql, &params, target.dialect())?;
+            let mut lease = target.lease().await?;
+            let mut rows = Vec::new();
+            let result = lease
+                .conn()
+                .fetch(&statement, &mut |row| {
+                    rows.push(SqlRow::from_row(row, &mut 0)?);
+                    Ok(())
+                })
+                .await?;
+            Ok(Cursor { rows, rows_affected: result.rows_affected, last_insert_id: result.last_insert_id })
+        }
+    }
+
+    /// Create the tables, their indexes and constraints, referenced tables
+    /// first. Fails if a table exists; see
+    /// [`acreate_tables_safe`](Executor::acreate_tables_safe).
+    fn acreate_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
+    }
+
+    /// Create the tables that do not exist yet (`IF NOT EXISTS`), referenced
+    /// tables first: the reference's default (`safe=True`).
+    fn acreate_tables_safe(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, true))
+    }
+
+    /// Drop the tables, referencing tables first. Fails if a table is
+    /// missing; see [`adrop_tables_safe`](Executor::adrop_tables_safe).
+    fn adrop_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
+    }
+
+    /// Drop the tables that exist (`IF EXISTS`), referencing tables first.
+    fn adrop_tables_safe(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, true))
+    }
+}
+
+async fn run_ddl<E, F>(executor: &E, tables: Result<Vec<&'static TableMeta>>, render: F) -> Result<()>
+where
+    E: Executor + ?Sized,
+    F: Fn(&'static TableMeta, &dyn Dialect) -> Result<Vec<String>> + Send,
+{
+    let target = executor.target();
+    let mut statements = Vec::new();
+    for table in tables? {
+        statements.extend(render(table, target.dialect())?);
+    }
+    let mut lease = target.lease().await?;
+    for sql in statements {
+        lease.conn().execute(&Statement { sql, params: Vec::new() }).await?;
+    }
+    Ok(())
+}
+
+impl<B: Backend> Executor for Database<B> {
+    type Backend = B;
+    fn target(&self) -> Target<'_, B> {
+        Target(TargetKind::Database(self))
+    }
+}
+
+impl<B: Backend> Executor for Connection<B> {
+    type Backend = B;
+    fn target(&self) -> Target<'_, B> {
+        Target(TargetKind::Slot(&self.slot))
+    }
+}
+
+impl<B: Backend> Executor for Transaction<B> {
+    type Backend = B;
+    fn target(&self) -> Target<'_, B> {
+        Target(TargetKind::Slot(&self.slot))
+    }
+}
+
+impl<E: Executor + ?Sized> Executor for &E {
+    type Backend = E::Backend;
+    fn target(&self) -> Target<'_, E::Backend> {
+        (**self).target()
+    }
+}

@@ -1,0 +1,201 @@
+//! Models: the [`Model`] trait that `#[derive(Model)]` implements, the table
+//! metadata it exposes, typed [`Column`]s, [`ForeignKey`] fields and the
+//! [`ModelState`] that tracks dirty fields.
+
+mod column;
+mod foreign_key;
+mod meta;
+mod ops;
+mod state;
+
+pub use column::Column;
+pub use foreign_key::ForeignKey;
+pub use meta::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, TableMeta};
+pub use ops::{ColumnOf, SaveOptions, Saved};
+pub use state::ModelState;
+
+use std::future::Future;
+
+use crate::error::Result;
+use crate::executor::{Executor, Query};
+use crate::query::{Delete, Expr, Insert, Select, Update};
+use crate::row::FromRow;
+use crate::types::Bool;
+use crate::value::Value;
+
+/// A struct mapped to a table. Implement it with `#[derive(Model)]`; the
+/// required items are metadata and conversions, and the provided `a*`
+/// methods (`acreate`, `aget`, `asave`, ...) read and write rows.
+///
+/// ```
+/// use ormcore::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// struct User {
+///     id: i64,
+///     #[orm(unique)]
+///     name: String,
+///     email: Option<String>,
+/// }
+///
+/// assert_eq!(User::META.name, "user");
+/// assert_eq!(User::META.columns.len(), 3);
+/// let adults = User::select().where_(User::NAME.ne("root"));
+/// # let _ = adults;
+/// ```
+pub trait Model: FromRow + Sync + Sized + 'static {
+    /// The table: name, columns, keys, indexes.
+    const META: &'static TableMeta;
+
+    /// The values of every column, in [`TableMeta::columns`] order.
+    fn column_values(&self) -> Vec<Value>;
+
+    /// The value of column `index` (in [`TableMeta::columns`] order).
+    fn column_value(&self, index: usize) -> Value;
+
+    /// The primary key's values, in [`TableMeta::primary_key`] order; `None`
+    /// while an auto-increment key is unassigned (`0` or `None`).
+    fn primary_key_values(&self) -> Option<Vec<Value>>;
+
+    /// Store the key the database assigned on insert. Does nothing for
+    /// models without an auto-increment key.
+    fn set_auto_id(&mut self, id: i64);
+
+    /// The dirty-tracking state, for models that have a [`ModelState`] field.
+    fn state(&self) -> Option<&ModelState> {
+        None
+    }
+
+    /// Mutable access to the dirty-tracking state.
+    fn state_mut(&mut self) -> Option<&mut ModelState> {
+        None
+    }
+
+    /// `SELECT` every column of this model's table.
+    fn select() -> Select<Self> {
+        Select::model()
+    }
+
+    /// An `INSERT` of one row, columns given with [`Insert::set`].
+    fn insert() -> Insert<Self> {
+        Insert::new()
+    }
+
+    /// An `INSERT` of these instances, one row each.
+    fn insert_many<'a>(models: impl IntoIterator<Item = &'a Self>) -> Insert<Self> {
+        Insert::models(models)
+    }
+
+    /// An `UPDATE` of this model's table.
+    fn update() -> Update<Self> {
+        Update::new()
+    }
+
+    /// A `DELETE` from this model's table.
+    fn delete() -> Delete<Self> {
+        Delete::new()
+    }
+
+    /// Insert `model` and return it with its new key set (the reference's
+    /// `Model.create()`).
+    fn acreate<E: Executor>(executor: &E, mut model: Self) -> impl Future<Output = Result<Self>> + Send {
+        async move {
+            ops::insert(executor, &mut model).await?;
+            Ok(model)
+        }
+    }
+
+    /// The one row matching `filter`; [`Error::DoesNotExist`](crate::Error)
+    /// naming the model when none does.
+    fn aget<E: Executor>(executor: &E, filter: Expr<Bool>) -> impl Future<Output = Result<Self>> + Send {
+        ops::get(executor, filter)
+    }
+
+    /// The first row matching `filter`, or `None`.
+    fn aget_or_none<E: Executor>(
+        executor: &E,
+        filter: Expr<Bool>,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send {
+        ops::first_where(executor, filter)
+    }
+
+    /// The row matching `filter`, or a new one made by `make` and inserted.
+    /// Returns whether it was created. A concurrent insert of the same row
+    /// (an integrity error) is recovered by reading the row it inserted.
+    fn aget_or_create<E: Executor>(
+        executor: &E,
+        filter: Expr<Bool>,
+        make: impl FnOnce() -> Self + Send,
+    ) -> impl Future<Output = Result<(Self, bool)>> + Send {
+        ops::get_or_create(executor, filter, make)
+    }
+
+    /// Insert the instances in batches of `batch_size` rows (default: as many
+    /// as the backend's parameter limit allows) inside one transaction, and
+    /// set their auto-increment keys.
+    fn abulk_create<E: Executor>(
+        executor: &E,
+        models: &mut [Self],
+        batch_size: Option<usize>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        ops::bulk_create(executor, models, batch_size)
+    }
+
+    /// Write `fields` of each instance to its row, in batches of one `UPDATE
+    /// ... SET col = CASE key WHEN .. THEN .. END` each, inside one
+    /// transaction. Returns the number of rows changed.
+    fn abulk_update<E: Executor>(
+        executor: &E,
+        models: &[Self],
+        fields: &[&dyn ColumnOf<Self>],
+        batch_size: Option<usize>,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        ops::bulk_update(executor, models, fields, batch_size)
+    }
+
+    /// Save this instance: update its row if it has a key, insert it
+    /// otherwise. With a [`ModelState`] field only changed columns are
+    /// written, and a save with nothing changed is [`Saved::Unchanged`].
+    fn asave<E: Executor>(&mut self, executor: &E) -> impl Future<Output = Result<Saved>> + Send {
+        ops::save(executor, self, SaveOptions::default())
+    }
+
+    /// [`asave`](Model::asave) with options: `force_insert`, `only`.
+    fn asave_with<'a, E: Executor>(
+        &'a mut self,
+        executor: &'a E,
+        options: SaveOptions<'a, Self>,
+    ) -> impl Future<Output = Result<Saved>> + Send + 'a {
+        ops::save(executor, self, options)
+    }
+
+    /// Delete this instance's row; returns the number of rows deleted.
+    fn adelete_instance<E: Executor>(&self, executor: &E) -> impl Future<Output = Result<u64>> + Send {
+        ops::delete_instance(executor, self)
+    }
+}
+
+/// A model whose primary key is a single column: what
+/// [`ForeignKey`] fields point at and what `aget_by_id` looks up.
+/// `#[derive(Model)]` implements it for such models.
+pub trait PrimaryKey: Model {
+    /// The key's Rust type.
+    type Key: crate::types::SqlField + Clone + Send + Sync + 'static;
+
+    /// The key column.
+    const KEY: Column<Self, Self::Key>;
+
+    /// This instance's key value (possibly unassigned: `0` or `None`).
+    fn key(&self) -> Self::Key;
+
+    /// The row whose key is `key`; [`Error::DoesNotExist`](crate::Error)
+    /// when there is none.
+    fn aget_by_id<E: Executor>(executor: &E, key: Self::Key) -> impl Future<Output = Result<Self>> + Send {
+        ops::get(executor, ops::by_key::<Self>(key))
+    }
+
+    /// Delete the row whose key is `key`; returns the number of rows deleted.
+    fn adelete_by_id<E: Executor>(executor: &E, key: Self::Key) -> impl Future<Output = Result<u64>> + Send {
+        async move { Self::delete().where_(ops::by_key::<Self>(key)).aexecute(executor).await }
+    }
+}

@@ -1,0 +1,152 @@
+//! [`ForeignKey`]: a field holding another model's key, with the related
+//! object loaded lazily and cached.
+
+use std::sync::OnceLock;
+
+use super::{Model, PrimaryKey, TableMeta};
+use crate::error::{DecodeError, Result};
+use crate::executor::Executor;
+use crate::row::{FromRow, Row};
+use crate::types::{ColumnType, SqlField};
+use crate::value::{FromValue, ToValue, Value, ValueRef};
+
+/// A foreign key to model `M`: the key value, plus the related object once
+/// loaded (by [`afetch`](ForeignKey::afetch) or [`set`](ForeignKey::set)).
+///
+/// The column is declared with `M`'s key type and a `REFERENCES` constraint
+/// on `M`'s table. Use `Option<ForeignKey<M>>` for a nullable key.
+///
+/// ```
+/// use ormcore::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// struct User { id: i64, name: String }
+///
+/// #[derive(Model, Debug)]
+/// struct Tweet { id: i64, user: ForeignKey<User>, content: String }
+///
+/// let tweet = Tweet { id: 0, user: ForeignKey::new(7), content: "hi".into() };
+/// assert_eq!(*tweet.user.key(), 7);
+/// assert!(tweet.user.get().is_none()); // not loaded yet
+/// ```
+pub struct ForeignKey<M: PrimaryKey> {
+    key: M::Key,
+    /// Boxed so that a model may reference its own type (a category's
+    /// parent category) without being infinitely large.
+    related: OnceLock<Box<M>>,
+}
+
+impl<M: PrimaryKey> ForeignKey<M> {
+    /// A key, with nothing loaded.
+    pub fn new(key: M::Key) -> Self {
+        ForeignKey { key, related: OnceLock::new() }
+    }
+
+    /// A key to `related`, with `related` already loaded.
+    pub fn to(related: M) -> Self {
+        let fk = ForeignKey::new(related.key());
+        let _ = fk.related.set(Box::new(related));
+        fk
+    }
+
+    /// The key value.
+    pub fn key(&self) -> &M::Key {
+        &self.key
+    }
+
+    /// The related object, if loaded.
+    pub fn get(&self) -> Option<&M> {
+        self.related.get().map(Box::as_ref)
+    }
+
+    /// Point at `related` (changing the key) and cache it.
+    pub fn set(&mut self, related: M) {
+        *self = ForeignKey::to(related);
+    }
+
+    /// The related object: returned at once if loaded, otherwise fetched by
+    /// key on `executor` and cached, so later calls and [`get`](Self::get)
+    /// are free. The reference's `await obj.afetch(Model.field)`.
+    pub async fn afetch<E: Executor>(&self, executor: &E) -> Result<&M> {
+        if let Some(related) = self.get() {
+            return Ok(related);
+        }
+        let related = Box::new(M::aget_by_id(executor, self.key.clone()).await?);
+        Ok(self.related.get_or_init(|| related))
+    }
+}
+
+/// A clone keeps the key; the related object, if loaded, is not cloned.
+impl<M: PrimaryKey> Clone for ForeignKey<M> {
+    fn clone(&self) -> Self {
+        ForeignKey::new(self.key.clone())
+    }
+}
+
+impl<M: PrimaryKey> std::fmt::Debug for ForeignKey<M>
+where
+    M::Key: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForeignKey")
+            .field("model", &M::META.model)
+            .field("key", &self.key)
+            .field("loaded", &self.related.get().is_some())
+            .finish()
+    }
+}
+
+/// Keys compare equal whether or not the related object is loaded.
+impl<M: PrimaryKey> PartialEq for ForeignKey<M>
+where
+    M::Key: PartialEq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<M: PrimaryKey> Default for ForeignKey<M>
+where
+    M::Key: Default,
+{
+    fn default() -> Self {
+        ForeignKey::new(M::Key::default())
+    }
+}
+
+impl<M: PrimaryKey> From<&M> for ForeignKey<M> {
+    fn from(related: &M) -> Self {
+        ForeignKey::new(related.key())
+    }
+}
+
+impl<M: PrimaryKey> ToValue for ForeignKey<M> {
+    fn to_value(&self) -> Value {
+        self.key.to_value()
+    }
+}
+
+impl<M: PrimaryKey> FromValue for ForeignKey<M> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
+        M::Key::from_value(value).map(ForeignKey::new)
+    }
+}
+
+impl<M: PrimaryKey> FromRow for ForeignKey<M> {
+    fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
+        let index = *next;
+        *next += 1;
+        crate::row::decode_column(row, index, M::META.model)
+    }
+}
+
+fn meta_of<M: Model>() -> &'static TableMeta {
+    M::META
+}
+
+impl<M: PrimaryKey> SqlField for ForeignKey<M> {
+    type Sql = <M::Key as SqlField>::Sql;
+    const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
+    const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
+}

@@ -1,0 +1,255 @@
+//! The row-level model methods (`acreate`, `aget`, `asave`, ...), written
+//! once here as generic functions; the [`Model`] and [`PrimaryKey`] traits
+//! expose them as provided methods.
+
+use super::{Column, Model, PrimaryKey};
+use crate::error::{Error, Result};
+use crate::executor::{Executor, Query};
+use crate::query::node::{ExprNode, Ident};
+use crate::query::{Delete, Expr, ExprOps, Insert, Select, Update};
+use crate::types::{Bool, SqlField};
+use crate::value::Value;
+
+/// A column of model `M`, whatever its Rust type: what
+/// [`SaveOptions::only`] and `abulk_update` take.
+pub trait ColumnOf<M>: Sync {
+    /// The column's position in [`TableMeta::columns`](super::TableMeta).
+    fn index(&self) -> usize;
+}
+
+impl<M, F> ColumnOf<M> for Column<M, F> {
+    fn index(&self) -> usize {
+        Column::index(self)
+    }
+}
+
+/// How [`Model::asave_with`] saves.
+pub struct SaveOptions<'a, M> {
+    /// Insert even though the primary key is set (for models whose key the
+    /// application assigns).
+    pub force_insert: bool,
+    /// Update only these columns.
+    pub only: Option<&'a [&'a dyn ColumnOf<M>]>,
+}
+
+impl<M> Default for SaveOptions<'_, M> {
+    fn default() -> Self {
+        SaveOptions { force_insert: false, only: None }
+    }
+}
+
+/// What [`Model::asave`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// The instance was inserted as a new row.
+    Inserted,
+    /// The row was updated; this many rows changed (0 if it no longer
+    /// exists).
+    Updated(u64),
+    /// Nothing to write: the model tracks dirty fields and none changed (the
+    /// reference returns `False` here).
+    Unchanged,
+}
+
+/// `pk = value` (or `pk1 = v1 AND pk2 = v2` for composite keys).
+pub(crate) fn key_filter<M: Model>(values: &[Value]) -> Result<Expr<Bool>> {
+    let meta = M::META;
+    if meta.primary_key.is_empty() {
+        return Err(Error::interface(format!("{} has no primary key", meta.model)));
+    }
+    let mut filter: Option<ExprNode> = None;
+    for (&index, value) in meta.primary_key.iter().zip(values) {
+        let column = ExprNode::Column { table: Some(meta.name.into()), name: meta.columns[index].name.into() };
+        let test = ExprNode::Binary {
+            left: Box::new(column),
+            op: crate::query::BinaryOp::Eq,
+            right: Box::new(ExprNode::Value(value.clone())),
+        };
+        filter = Some(ExprNode::and_all(filter, test));
+    }
+    Ok(Expr::from_node(filter.expect("a primary key has at least one column")))
+}
+
+fn remember<M: Model>(model: &mut M) {
+    let values = model.column_values();
+    if let Some(state) = model.state_mut() {
+        state.remember(values);
+    }
+}
+
+pub(crate) async fn first_where<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<Option<M>> {
+    let mut found = executor.first(&Select::<M>::model().where_(filter)).await?;
+    if let Some(model) = &mut found {
+        remember(model);
+    }
+    Ok(found)
+}
+
+pub(crate) async fn get<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<M> {
+    first_where(executor, filter).await?.ok_or(Error::DoesNotExist { model: M::META.model })
+}
+
+pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
+    let id = Insert::models([&*model]).aexecute(executor).await?;
+    if M::META.auto_increment && model.primary_key_values().is_none() {
+        model.set_auto_id(id);
+    }
+    remember(model);
+    Ok(())
+}
+
+pub(crate) async fn save<M: Model, E: Executor>(
+    executor: &E,
+    model: &mut M,
+    options: SaveOptions<'_, M>,
+) -> Result<Saved> {
+    let key = match model.primary_key_values() {
+        Some(key) if !options.force_insert && !M::META.primary_key.is_empty() => key,
+        _ => {
+            insert(executor, model).await?;
+            return Ok(Saved::Inserted);
+        }
+    };
+    let meta = M::META;
+    let values = model.column_values();
+    let mut columns: Vec<usize> = match options.only {
+        Some(only) => only.iter().map(|c| c.index()).collect(),
+        None => match model.state() {
+            Some(state) => state.dirty_columns(&values),
+            None => (0..values.len()).collect(),
+        },
+    };
+    columns.retain(|i| !meta.primary_key.contains(i));
+    if columns.is_empty() {
+        return Ok(Saved::Unchanged);
+    }
+    let mut node = Update::<M>::new().where_(key_filter::<M>(&key)?).node().clone();
+    node.set =
+        columns.iter().map(|&i| (Ident::from(meta.columns[i].name), ExprNode::Value(values[i].clone()))).collect();
+    let changed = Update::<M>::from_node(node).aexecute(executor).await?;
+    remember(model);
+    Ok(Saved::Updated(changed))
+}
+
+pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: &M) -> Result<u64> {
+    let key = model
+        .primary_key_values()
+        .ok_or_else(|| Error::interface(format!("cannot delete a {} that was never saved", M::META.model)))?;
+    Delete::<M>::new().where_(key_filter::<M>(&key)?).aexecute(executor).await
+}
+
+/// The most rows per statement that keep the parameter count within what
+/// every backend accepts (SQLite's 32766 is the lowest).
+fn default_batch(columns: usize) -> usize {
+    let _ = columns;
+    100
+}
+
+pub(crate) async fn bulk_create<M: Model, E: Executor>(
+    executor: &E,
+    models: &mut [M],
+    batch_size: Option<usize>,
+) -> Result<()> {
+    if models.is_empty() {
+        return Ok(());
+    }
+    let meta = M::META;
+    let batch = batch_size.unwrap_or_else(|| default_batch(meta.columns.len())).max(1);
+    let key = meta.primary_key_column().filter(|_| meta.auto_increment);
+    let tx = executor.atomic().await?;
+    for chunk in models.chunks_mut(batch) {
+        let insert = Insert::models(chunk.iter());
+        match key {
+            Some(key) if chunk.iter().all(|m| m.primary_key_values().is_none()) => {
+                let returning = insert.returning(Expr::<crate::types::Integer>::column(meta.name, key.name));
+                let ids = returning.aexecute(&tx).await?;
+                for (model, id) in chunk.iter_mut().zip(ids) {
+                    model.set_auto_id(id);
+                }
+            }
+            _ => {
+                insert.aexecute(&tx).await?;
+            }
+        }
+        chunk.iter_mut().for_each(remember);
+    }
+    tx.commit().await
+}
+
+pub(crate) async fn bulk_update<M: Model, E: Executor>(
+    executor: &E,
+    models: &[M],
+    fields: &[&dyn ColumnOf<M>],
+    batch_size: Option<usize>,
+) -> Result<u64> {
+    let meta = M::META;
+    let key = meta
+        .primary_key_column()
+        .ok_or_else(|| Error::interface(format!("abulk_update needs a single-column primary key on {}", meta.model)))?;
+    if models.is_empty() || fields.is_empty() {
+        return Ok(0);
+    }
+    let key_index = meta.primary_key[0];
+    let key_expr = || ExprNode::Column { table: Some(meta.name.into()), name: key.name.into() };
+    let batch = batch_size.unwrap_or_else(|| default_batch(2 * fields.len() + 1)).max(1);
+    let tx = executor.atomic().await?;
+    let mut changed = 0;
+    for chunk in models.chunks(batch) {
+        let keys: Vec<Value> = chunk.iter().map(|m| m.column_value(key_index)).collect();
+        let mut node = Update::<M>::new().node().clone();
+        for field in fields {
+            let index = field.index();
+            let whens = chunk
+                .iter()
+                .zip(&keys)
+                .map(|(model, id)| (ExprNode::Value(id.clone()), ExprNode::Value(model.column_value(index))))
+                .collect();
+            let case = ExprNode::Case { operand: Some(Box::new(key_expr())), whens, else_: None };
+            node.set.push((meta.columns[index].name.into(), case));
+        }
+        let in_keys = ExprNode::InList {
+            expr: Box::new(key_expr()),
+            list: keys.into_iter().map(ExprNode::Value).collect(),
+            negated: false,
+        };
+        node.where_ = Some(in_keys);
+        changed += Update::<M>::from_node(node).aexecute(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+pub(crate) async fn get_or_create<M: Model, E: Executor>(
+    executor: &E,
+    filter: Expr<Bool>,
+    make: impl FnOnce() -> M + Send,
+) -> Result<(M, bool)> {
+    if let Some(found) = first_where::<M, E>(executor, filter.clone()).await? {
+        return Ok((found, false));
+    }
+    let mut model = make();
+    // Inside a savepoint, so that losing a race to a concurrent insert (an
+    // integrity error) leaves an enclosing transaction usable.
+    let tx = executor.atomic().await?;
+    match insert(&tx, &mut model).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok((model, true))
+        }
+        Err(error @ Error::Integrity { .. }) => {
+            tx.rollback().await?;
+            match first_where::<M, E>(executor, filter).await? {
+                Some(found) => Ok((found, false)),
+                None => Err(error),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+pub(crate) fn by_key<M: PrimaryKey>(key: M::Key) -> Expr<Bool>
+where
+    M::Key: SqlField,
+{
+    M::KEY.eq(Expr::<<M::Key as SqlField>::Sql>::from_node(ExprNode::Value(crate::value::ToValue::to_value(&key))))
+}

@@ -1,0 +1,22 @@
+//! Building queries: typed builders over a plain-data AST.
+//!
+//! Builders do no I/O. [`node`] holds the AST the SQL compiler walks;
+//! [`Select`], [`Insert`], [`Update`], [`Delete`], [`Raw`] and
+//! [`Returning`] wrap it with the Rust type their rows decode into; [`Expr`]
+//! types expressions so that mismatched comparisons fail to compile.
+
+pub mod expr;
+pub mod func;
+pub mod node;
+mod projection;
+mod select;
+mod write;
+
+pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
+pub use node::{
+    BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, OrderBy, QueryNode, SelectItem,
+    StatementNode, TableRef, UnaryOp,
+};
+pub use projection::{All, Projection};
+pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};
+pub use write::{Delete, Insert, Raw, Returning, Update, assign};

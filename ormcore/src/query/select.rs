@@ -1,0 +1,342 @@
+//! `SELECT` and compound selects, typed by the row they decode into.
+
+use std::marker::PhantomData;
+
+use super::expr::{Expr, IntoExpr};
+use super::node::{
+    CompoundNode, CompoundOp, ExprNode, Ident, Join, JoinKind, OrderBy, QueryNode, SelectItem, SelectNode, TableRef,
+};
+use super::projection::{Projection, push_model_columns};
+use crate::model::Model;
+use crate::row::SqlRow;
+use crate::types::{Bool, SqlType};
+
+/// A `SELECT` whose rows decode into `R`.
+///
+/// Start from a model (`User::select()`, which projects every column of
+/// `User`) and narrow it with [`columns`](Select::columns). Building a query
+/// does no I/O; execute it with `aexecute` or the database helpers (`list`,
+/// `get`, `iterate`, ...).
+#[must_use = "a query does nothing until it is executed"]
+pub struct Select<R> {
+    node: SelectNode,
+    _row: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Select<R> {
+    fn clone(&self) -> Self {
+        Select { node: self.node.clone(), _row: PhantomData }
+    }
+}
+
+impl<R> std::fmt::Debug for Select<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+/// Something a select can read from or join: a table, an aliased table, or
+/// an aliased subquery.
+pub trait IntoTableRef {
+    /// The `FROM`/`JOIN` source.
+    fn into_table_ref(self) -> TableRef;
+}
+
+impl IntoTableRef for TableRef {
+    fn into_table_ref(self) -> TableRef {
+        self
+    }
+}
+
+/// Model `M`'s table as a `FROM`/`JOIN` source, optionally aliased.
+#[derive(Debug)]
+pub struct Table<M> {
+    alias: Option<Ident>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Table<M> {
+    /// The table under its own name.
+    pub fn new() -> Self {
+        Table { alias: None, _model: PhantomData }
+    }
+
+    /// The table under `alias` (columns then read `Model::COL.of(alias)`).
+    pub fn alias(alias: impl Into<Ident>) -> Self {
+        Table { alias: Some(alias.into()), _model: PhantomData }
+    }
+}
+
+impl<M: Model> Default for Table<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> IntoTableRef for Table<M> {
+    fn into_table_ref(self) -> TableRef {
+        TableRef::Table { name: M::META.name.into(), alias: self.alias }
+    }
+}
+
+impl<M: Model> Select<M> {
+    /// `SELECT <every column of M> FROM <M's table>`.
+    pub fn model() -> Self {
+        let mut columns = Vec::with_capacity(M::META.columns.len());
+        push_model_columns(M::META, &mut columns);
+        Select::from_node(SelectNode {
+            columns,
+            from: Some(TableRef::Table { name: M::META.name.into(), alias: None }),
+            ..SelectNode::default()
+        })
+    }
+}
+
+impl Select<SqlRow> {
+    /// `SELECT * FROM source` with untyped rows; narrow it with
+    /// [`columns`](Select::columns). Use it to select from a subquery:
+    /// `Select::from(inner.alias("t"))`.
+    pub fn from(source: impl IntoTableRef) -> Self {
+        Select::from_node(SelectNode {
+            columns: vec![SelectItem { expr: ExprNode::Star(None), alias: None }],
+            from: Some(source.into_table_ref()),
+            ..SelectNode::default()
+        })
+    }
+}
+
+impl<R> Select<R> {
+    /// Wrap an AST node, asserting that its rows decode into `R`.
+    pub fn from_node(node: SelectNode) -> Self {
+        Select { node, _row: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &SelectNode {
+        &self.node
+    }
+
+    /// Unwrap into the AST node.
+    pub fn into_node(self) -> SelectNode {
+        self.node
+    }
+
+    /// Replace the projection; the rows now decode into the projection's row
+    /// type: `User::select().columns((User::ID, User::NAME))` yields
+    /// `(i64, String)` rows.
+    pub fn columns<P: Projection>(mut self, projection: P) -> Select<P::Row> {
+        let mut items = Vec::new();
+        projection.push_items(&mut items);
+        self.node.columns = items;
+        Select::from_node(self.node)
+    }
+
+    /// Keep the projection but decode rows into another type `T`, for
+    /// example `Option<i64>` for a `MAX` that may be NULL.
+    pub fn decode_as<T>(self) -> Select<T> {
+        Select::from_node(self.node)
+    }
+
+    /// `SELECT DISTINCT`.
+    pub fn distinct(mut self) -> Self {
+        self.node.distinct = true;
+        self
+    }
+
+    /// Add a `WHERE` condition; several calls are joined with `AND`.
+    pub fn where_(mut self, condition: impl IntoExpr<Bool>) -> Self {
+        self.node.where_ = Some(ExprNode::and_all(self.node.where_.take(), condition.into_expr().into_node()));
+        self
+    }
+
+    /// `INNER JOIN table ON on`.
+    pub fn join(self, table: impl IntoTableRef, on: impl IntoExpr<Bool>) -> Self {
+        self.push_join(JoinKind::Inner, table, on)
+    }
+
+    /// `LEFT OUTER JOIN table ON on`.
+    pub fn left_join(self, table: impl IntoTableRef, on: impl IntoExpr<Bool>) -> Self {
+        self.push_join(JoinKind::Left, table, on)
+    }
+
+    fn push_join(mut self, kind: JoinKind, table: impl IntoTableRef, on: impl IntoExpr<Bool>) -> Self {
+        self.node.joins.push(Join { kind, table: table.into_table_ref(), on: on.into_expr().into_node() });
+        self
+    }
+
+    /// Append a `GROUP BY` term.
+    pub fn group_by<T: SqlType>(mut self, expr: impl IntoExpr<T>) -> Self {
+        self.node.group_by.push(expr.into_expr().into_node());
+        self
+    }
+
+    /// Add a `HAVING` condition; several calls are joined with `AND`.
+    pub fn having(mut self, condition: impl IntoExpr<Bool>) -> Self {
+        self.node.having = Some(ExprNode::and_all(self.node.having.take(), condition.into_expr().into_node()));
+        self
+    }
+
+    /// Append an `ORDER BY` term: a column or expression (ascending), or
+    /// `.asc()` / `.desc()` of one.
+    pub fn order_by(mut self, order: impl IntoOrderBy) -> Self {
+        self.node.order_by.push(order.into_order_by());
+        self
+    }
+
+    /// `LIMIT n`.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.node.limit = Some(n);
+        self
+    }
+
+    /// `OFFSET n`.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.node.offset = Some(n);
+        self
+    }
+
+    /// Page `page` (from 1) of `per_page` rows.
+    pub fn paginate(self, page: u64, per_page: u64) -> Self {
+        self.limit(per_page).offset(page.saturating_sub(1) * per_page)
+    }
+
+    /// This query as a `FROM`/`JOIN` source named `alias`.
+    pub fn alias(self, alias: impl Into<Ident>) -> TableRef {
+        TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
+    }
+
+    /// `self UNION other` (duplicates removed).
+    pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Union, self.into(), other.into())
+    }
+
+    /// `self UNION ALL other`.
+    pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::UnionAll, self.into(), other.into())
+    }
+
+    /// `self INTERSECT other`.
+    pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Intersect, self.into(), other.into())
+    }
+
+    /// `self EXCEPT other`.
+    pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Except, self.into(), other.into())
+    }
+}
+
+impl<R> From<Select<R>> for QueryNode {
+    fn from(select: Select<R>) -> Self {
+        QueryNode::Select(Box::new(select.node))
+    }
+}
+
+/// An `ORDER BY` term: columns and expressions sort ascending.
+pub trait IntoOrderBy {
+    /// The term.
+    fn into_order_by(self) -> OrderBy;
+}
+
+impl IntoOrderBy for OrderBy {
+    fn into_order_by(self) -> OrderBy {
+        self
+    }
+}
+
+impl<T> IntoOrderBy for Expr<T> {
+    fn into_order_by(self) -> OrderBy {
+        OrderBy { expr: self.into_node(), desc: false }
+    }
+}
+
+impl<M, F> IntoOrderBy for crate::model::Column<M, F> {
+    fn into_order_by(self) -> OrderBy {
+        OrderBy { expr: self.node(), desc: false }
+    }
+}
+
+/// A compound select (`UNION`, `UNION ALL`, `INTERSECT`, `EXCEPT`) whose rows
+/// decode into `R`. Ordering and limits apply to the combined rows and name
+/// output columns: order by a plain column (`User::NAME`), which compiles to
+/// the unqualified column name.
+#[must_use = "a query does nothing until it is executed"]
+pub struct Compound<R> {
+    node: CompoundNode,
+    _row: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Compound<R> {
+    fn clone(&self) -> Self {
+        Compound { node: self.node.clone(), _row: PhantomData }
+    }
+}
+
+impl<R> std::fmt::Debug for Compound<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<R> Compound<R> {
+    fn new(op: CompoundOp, left: QueryNode, right: QueryNode) -> Self {
+        Compound {
+            node: CompoundNode { op, left, right, order_by: Vec::new(), limit: None, offset: None },
+            _row: PhantomData,
+        }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &CompoundNode {
+        &self.node
+    }
+
+    /// Append an `ORDER BY` term over the combined rows.
+    pub fn order_by(mut self, order: impl IntoOrderBy) -> Self {
+        self.node.order_by.push(order.into_order_by());
+        self
+    }
+
+    /// `LIMIT n` over the combined rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.node.limit = Some(n);
+        self
+    }
+
+    /// `OFFSET n` over the combined rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.node.offset = Some(n);
+        self
+    }
+
+    /// `self UNION other`.
+    pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Union, self.into(), other.into())
+    }
+
+    /// `self UNION ALL other`.
+    pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::UnionAll, self.into(), other.into())
+    }
+
+    /// `self INTERSECT other`.
+    pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Intersect, self.into(), other.into())
+    }
+
+    /// `self EXCEPT other`.
+    pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
+        Compound::new(CompoundOp::Except, self.into(), other.into())
+    }
+
+    /// This query as a `FROM`/`JOIN` source named `alias`.
+    pub fn alias(self, alias: impl Into<Ident>) -> TableRef {
+        TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
+    }
+}
+
+impl<R> From<Compound<R>> for QueryNode {
+    fn from(compound: Compound<R>) -> Self {
+        QueryNode::Compound(Box::new(compound.node))
+    }
+}

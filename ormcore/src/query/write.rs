@@ -1,0 +1,337 @@
+//! `INSERT`, `UPDATE` and `DELETE`, and [`Returning`] for each of them.
+
+use std::marker::PhantomData;
+
+use super::expr::IntoExpr;
+use super::node::{
+    ConflictAction, DeleteNode, ExprNode, Ident, InsertNode, InsertSource, OnConflict, QueryNode, StatementNode,
+    UpdateNode,
+};
+use super::projection::{All, Projection};
+use crate::model::{Column, Model};
+use crate::types::{Bool, SqlField};
+
+/// An `INSERT` into model `M`'s table. Executing it returns the new row's
+/// auto-increment key (the rowid on SQLite), or 0 for tables without one.
+#[must_use = "a query does nothing until it is executed"]
+pub struct Insert<M> {
+    node: InsertNode,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Insert<M> {
+    fn clone(&self) -> Self {
+        Insert { node: self.node.clone(), _model: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for Insert<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M: Model> Insert<M> {
+    /// An insert of one row whose columns are given by [`set`](Insert::set);
+    /// with none set, a row of defaults.
+    pub fn new() -> Self {
+        Insert::from_node(InsertNode {
+            table: M::META.name.into(),
+            columns: Vec::new(),
+            source: InsertSource::DefaultValues,
+            on_conflict: None,
+            returning: Vec::new(),
+        })
+    }
+
+    /// An insert of model instances, one row each, every column given except
+    /// an auto-increment key that is still unassigned (`0` or `None`) on all
+    /// of them.
+    pub fn models<'a>(models: impl IntoIterator<Item = &'a M>) -> Self {
+        let meta = M::META;
+        let models: Vec<&M> = models.into_iter().collect();
+        let skip_key = meta.auto_increment && models.iter().all(|m| m.primary_key_values().is_none());
+        let included: Vec<usize> =
+            (0..meta.columns.len()).filter(|i| !(skip_key && meta.primary_key.contains(i))).collect();
+        let rows =
+            models.iter().map(|m| included.iter().map(|&i| ExprNode::Value(m.column_value(i))).collect()).collect();
+        Insert::from_node(InsertNode {
+            table: meta.name.into(),
+            columns: included.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
+            source: InsertSource::Values(rows),
+            on_conflict: None,
+            returning: Vec::new(),
+        })
+    }
+
+    /// `INSERT INTO table (columns) SELECT ...`.
+    pub fn from_select(columns: &[&'static str], query: impl Into<QueryNode>) -> Self {
+        Insert::from_node(InsertNode {
+            table: M::META.name.into(),
+            columns: columns.iter().map(|c| Ident::from(*c)).collect(),
+            source: InsertSource::Select(Box::new(query.into())),
+            on_conflict: None,
+            returning: Vec::new(),
+        })
+    }
+}
+
+impl<M> Insert<M> {
+    /// Wrap an AST node.
+    pub fn from_node(node: InsertNode) -> Self {
+        Insert { node, _model: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &InsertNode {
+        &self.node
+    }
+
+    /// Set `column` to `value` in the single row being inserted.
+    ///
+    /// # Panics
+    /// On an insert built from several rows or from a select; use
+    /// [`Insert::models`] or [`Insert::from_select`] alone for those.
+    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        let value = value.into_expr().into_node();
+        match &mut self.node.source {
+            InsertSource::DefaultValues => self.node.source = InsertSource::Values(vec![vec![value]]),
+            InsertSource::Values(rows) if rows.len() == 1 => rows[0].push(value),
+            _ => panic!("Insert::set applies to single-row inserts only"),
+        }
+        self.node.columns.push(column.name().into());
+        self
+    }
+
+    /// `ON CONFLICT DO NOTHING` (`INSERT IGNORE` on MySQL): rows that would
+    /// violate a unique constraint are skipped.
+    pub fn on_conflict_ignore(mut self) -> Self {
+        self.node.on_conflict = Some(OnConflict { target: Vec::new(), action: ConflictAction::DoNothing });
+        self
+    }
+
+    /// An upsert: on a conflict over the unique `target` columns, update the
+    /// existing row with `updates` (use [`excluded`](super::excluded) for the
+    /// proposed values). MySQL ignores the target.
+    pub fn on_conflict_update(mut self, target: &[&'static str], updates: Vec<(Ident, ExprNode)>) -> Self {
+        self.node.on_conflict = Some(OnConflict {
+            target: target.iter().map(|c| Ident::from(*c)).collect(),
+            action: ConflictAction::DoUpdate(updates),
+        });
+        self
+    }
+
+    /// Return the projected values of each inserted row.
+    pub fn returning<P: Projection>(mut self, projection: P) -> Returning<P::Row> {
+        projection.push_items(&mut self.node.returning);
+        Returning::new(StatementNode::Insert(self.node))
+    }
+}
+
+impl<M: Model> Insert<M> {
+    /// Return every inserted row as a model.
+    pub fn returning_all(self) -> Returning<M> {
+        self.returning(All::<M>::new())
+    }
+}
+
+impl<M: Model> Default for Insert<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An assignment for an upsert's update list: `column = value`.
+pub fn assign<M, F: SqlField>(column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> (Ident, ExprNode) {
+    (column.name().into(), value.into_expr().into_node())
+}
+
+/// An `UPDATE` of model `M`'s table. Executing it returns the number of rows
+/// changed.
+#[must_use = "a query does nothing until it is executed"]
+pub struct Update<M> {
+    node: UpdateNode,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Update<M> {
+    fn clone(&self) -> Self {
+        Update { node: self.node.clone(), _model: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for Update<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M: Model> Update<M> {
+    /// An update of every row; narrow it with [`where_`](Update::where_).
+    pub fn new() -> Self {
+        Update::from_node(UpdateNode {
+            table: M::META.name.into(),
+            set: Vec::new(),
+            where_: None,
+            returning: Vec::new(),
+        })
+    }
+
+    /// Return every updated row as a model.
+    pub fn returning_all(self) -> Returning<M> {
+        self.returning(All::<M>::new())
+    }
+}
+
+impl<M: Model> Default for Update<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M> Update<M> {
+    /// Wrap an AST node.
+    pub fn from_node(node: UpdateNode) -> Self {
+        Update { node, _model: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &UpdateNode {
+        &self.node
+    }
+
+    /// `SET column = value`; the value may be an expression over the row,
+    /// such as `Counter::VALUE + 1`.
+    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        self.node.set.push((column.name().into(), value.into_expr().into_node()));
+        self
+    }
+
+    /// Add a `WHERE` condition; several calls are joined with `AND`.
+    pub fn where_(mut self, condition: impl IntoExpr<Bool>) -> Self {
+        self.node.where_ = Some(ExprNode::and_all(self.node.where_.take(), condition.into_expr().into_node()));
+        self
+    }
+
+    /// Return the projected values of each updated row.
+    pub fn returning<P: Projection>(mut self, projection: P) -> Returning<P::Row> {
+        projection.push_items(&mut self.node.returning);
+        Returning::new(StatementNode::Update(self.node))
+    }
+}
+
+/// A `DELETE` from model `M`'s table. Executing it returns the number of
+/// rows deleted.
+#[must_use = "a query does nothing until it is executed"]
+pub struct Delete<M> {
+    node: DeleteNode,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Delete<M> {
+    fn clone(&self) -> Self {
+        Delete { node: self.node.clone(), _model: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for Delete<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M: Model> Delete<M> {
+    /// A delete of every row; narrow it with [`where_`](Delete::where_).
+    pub fn new() -> Self {
+        Delete::from_node(DeleteNode { table: M::META.name.into(), where_: None, returning: Vec::new() })
+    }
+
+    /// Return every deleted row as a model.
+    pub fn returning_all(self) -> Returning<M> {
+        self.returning(All::<M>::new())
+    }
+}
+
+impl<M: Model> Default for Delete<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M> Delete<M> {
+    /// Wrap an AST node.
+    pub fn from_node(node: DeleteNode) -> Self {
+        Delete { node, _model: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &DeleteNode {
+        &self.node
+    }
+
+    /// Add a `WHERE` condition; several calls are joined with `AND`.
+    pub fn where_(mut self, condition: impl IntoExpr<Bool>) -> Self {
+        self.node.where_ = Some(ExprNode::and_all(self.node.where_.take(), condition.into_expr().into_node()));
+        self
+    }
+
+    /// Return the projected values of each deleted row.
+    pub fn returning<P: Projection>(mut self, projection: P) -> Returning<P::Row> {
+        projection.push_items(&mut self.node.returning);
+        Returning::new(StatementNode::Delete(self.node))
+    }
+}
+
+/// A write with `RETURNING`: executing it returns the projected rows,
+/// decoded into `R`, like a select.
+#[must_use = "a query does nothing until it is executed"]
+#[derive(Clone)]
+pub struct Returning<R> {
+    node: StatementNode,
+    _row: PhantomData<fn() -> R>,
+}
+
+impl<R> std::fmt::Debug for Returning<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<R> Returning<R> {
+    fn new(node: StatementNode) -> Self {
+        Returning { node, _row: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &StatementNode {
+        &self.node
+    }
+}
+
+/// Raw SQL whose rows decode into `R`, with `?` placeholders for `params`
+/// (renumbered for the dialect; `??` is a literal `?`).
+#[must_use = "a query does nothing until it is executed"]
+#[derive(Clone)]
+pub struct Raw<R> {
+    node: StatementNode,
+    _row: PhantomData<fn() -> R>,
+}
+
+impl<R> std::fmt::Debug for Raw<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<R> Raw<R> {
+    /// Raw SQL with parameters. The text is trusted: pass every value through
+    /// `params`, never into `sql`.
+    pub fn new(sql: impl Into<std::borrow::Cow<'static, str>>, params: Vec<crate::value::Value>) -> Self {
+        Raw { node: StatementNode::Raw { sql: sql.into(), params }, _row: PhantomData }
+    }
+
+    /// The AST node.
+    pub fn node(&self) -> &StatementNode {
+        &self.node
+    }
+}

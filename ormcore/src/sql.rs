@@ -1,0 +1,151 @@
+//! The SQL compiler: one walk over the AST, one [`Dialect`] per backend.
+//!
+//! Every value becomes a bound parameter and every identifier is quoted;
+//! the only SQL text that does not come from the AST is raw SQL the caller
+//! wrote, and column defaults in DDL (which come from model attributes).
+//!
+//! ```
+//! use ormcore::prelude::*;
+//! use ormcore::query::TableRef;
+//! use ormcore::sql::{self, MySqlDialect, PostgresDialect};
+//! use ormcore::types::Text;
+//! use ormcore::Value;
+//!
+//! let name: Expr<Text> = Expr::column("user", "name");
+//! let users = TableRef::Table { name: "user".into(), alias: None };
+//! let query = Select::from(users).where_(name.eq("alice"));
+//!
+//! let pg = sql::compile_select(query.node(), &PostgresDialect)?;
+//! assert_eq!(pg.sql, r#"SELECT * FROM "user" WHERE "user"."name" = $1"#);
+//! let my = sql::compile_select(query.node(), &MySqlDialect::mysql((8, 0, 36)))?;
+//! assert_eq!(my.sql, "SELECT * FROM `user` WHERE `user`.`name` = ?");
+//! assert_eq!(my.params, vec![Value::Text("alice".into())]);
+//! # Ok::<(), ormcore::Error>(())
+//! ```
+//!
+//! The compiler lives in small modules: [`SqlWriter`] (SQL and parameters
+//! written together), the walks over expressions, queries and writes, raw
+//! SQL placeholder renumbering, DDL, and the [`Dialect`] trait whose
+//! defaults are standard SQL, overridden by [`SqliteDialect`],
+//! [`PostgresDialect`] and [`MySqlDialect`] where they differ.
+
+mod ddl;
+mod dialect;
+mod expr;
+mod mysql;
+mod postgres;
+mod query;
+mod raw;
+mod sqlite;
+mod write;
+mod writer;
+
+pub use dialect::Dialect;
+pub use mysql::{MySqlDialect, MySqlFlavor};
+pub use postgres::PostgresDialect;
+pub use sqlite::SqliteDialect;
+pub use writer::SqlWriter;
+
+use crate::backend::TxOp;
+use crate::error::Result;
+use crate::model::TableMeta;
+use crate::query::node::{CompoundNode, DeleteNode, InsertNode, QueryNode, SelectNode, StatementNode, UpdateNode};
+use crate::value::Value;
+
+/// A compiled statement: SQL text with placeholders, and the values bound to
+/// them in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// SQL text in the dialect's placeholder style.
+    pub sql: String,
+    /// Values for the placeholders, in order.
+    pub params: Vec<Value>,
+}
+
+/// Run one walk over a fresh writer and finish the statement.
+fn compile(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>) -> Result<Statement> {
+    let mut writer = SqlWriter::new(dialect);
+    walk(&mut writer)?;
+    writer.finish()
+}
+
+/// Compile a select or compound select.
+pub fn compile_query(node: &QueryNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| query::write_query(w, node))
+}
+
+/// Compile a select.
+pub fn compile_select(node: &SelectNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| query::write_select(w, node))
+}
+
+/// Compile a compound select.
+pub fn compile_compound(node: &CompoundNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| query::write_compound(w, node))
+}
+
+/// Compile an insert.
+pub fn compile_insert(node: &InsertNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| write::write_insert(w, node))
+}
+
+/// Compile an update.
+pub fn compile_update(node: &UpdateNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| write::write_update(w, node))
+}
+
+/// Compile a delete.
+pub fn compile_delete(node: &DeleteNode, dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| write::write_delete(w, node))
+}
+
+/// Compile any statement.
+pub fn compile_statement(node: &StatementNode, dialect: &dyn Dialect) -> Result<Statement> {
+    match node {
+        StatementNode::Query(query) => compile_query(query, dialect),
+        StatementNode::Insert(insert) => compile_insert(insert, dialect),
+        StatementNode::Update(update) => compile_update(update, dialect),
+        StatementNode::Delete(delete) => compile_delete(delete, dialect),
+        StatementNode::Raw { sql, params } => compile_raw(sql, params, dialect),
+    }
+}
+
+/// Compile raw SQL with `?` placeholders (`??` is a literal `?`).
+///
+/// Placeholders are renumbered for the dialect (`$1, $2, ...` on
+/// PostgreSQL); a `?` inside a string literal, a quoted identifier or a
+/// comment is left alone. A count of placeholders different from the number
+/// of `params` is an [`Error::Interface`](crate::Error::Interface).
+pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result<Statement> {
+    compile(dialect, |w| raw::write_raw(w, sql, params))
+}
+
+/// `CREATE TABLE` and its `CREATE INDEX` statements; with `safe`, `IF NOT EXISTS`.
+///
+/// On MySQL the indexes and foreign keys are part of the `CREATE TABLE`
+/// statement (see [`Dialect::table_level_constraints`]), so it returns one
+/// statement there.
+pub fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result<Vec<String>> {
+    ddl::create_table(meta, dialect, safe)
+}
+
+/// `DROP TABLE`; with `safe`, `IF EXISTS`.
+pub fn drop_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result<Vec<String>> {
+    ddl::drop_table(meta, dialect, safe)
+}
+
+/// The SQL of a transaction-control operation.
+pub fn transaction_sql(op: TxOp<'_>, dialect: &dyn Dialect) -> String {
+    let (keyword, name) = match op {
+        TxOp::Begin => return dialect.begin_transaction().to_owned(),
+        TxOp::Commit => return "COMMIT".to_owned(),
+        TxOp::Rollback => return "ROLLBACK".to_owned(),
+        TxOp::Savepoint(name) => ("SAVEPOINT ", name),
+        TxOp::Release(name) => ("RELEASE SAVEPOINT ", name),
+        TxOp::RollbackTo(name) => ("ROLLBACK TO SAVEPOINT ", name),
+    };
+    let mut sql = String::with_capacity(keyword.len() + name.len() + 2);
+    sql.push_str(keyword);
+    writer::quote_ident(&mut sql, dialect.identifier_quote(), name);
+    sql
+}

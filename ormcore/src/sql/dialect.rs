@@ -1,0 +1,217 @@
+//! The [`Dialect`] trait: every rule that differs between databases, as a
+//! hook with a default. The defaults are standard SQL as PostgreSQL speaks
+//! it; each dialect is a small struct overriding what differs, and an
+//! override can fall back on the shared functions the defaults call.
+
+use std::borrow::Cow;
+
+use super::{SqlWriter, ddl, query, write};
+use crate::error::{Error, Result};
+use crate::model::DefaultValue;
+use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, OnConflict, QueryNode};
+use crate::types::ColumnType;
+
+/// The rules of one SQL dialect, used by the compiler in [`crate::sql`].
+///
+/// Implemented in this crate by [`SqliteDialect`](super::SqliteDialect),
+/// [`PostgresDialect`](super::PostgresDialect) and
+/// [`MySqlDialect`](super::MySqlDialect); a backend hands one of them out and
+/// never renders SQL itself. Implementations must keep the compiler's
+/// promises: every value goes through [`SqlWriter::push_param`], every name
+/// through [`SqlWriter::push_ident`], and what the dialect cannot express is
+/// an [`Error::Unsupported`], never a panic or a silent omission.
+///
+/// The trait is object safe: the compiler takes `&dyn Dialect`.
+pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
+    /// The dialect's name, for error messages.
+    fn name(&self) -> &'static str;
+
+    // ---- capabilities -------------------------------------------------
+
+    /// The most parameters one statement may bind. Statements binding more
+    /// fail to compile with [`Error::Interface`]; batch helpers size their
+    /// batches by it.
+    fn max_params(&self) -> usize {
+        65535
+    }
+
+    /// Whether `INSERT ... RETURNING` is available.
+    fn supports_insert_returning(&self) -> bool {
+        true
+    }
+
+    /// Whether `UPDATE ... RETURNING` is available.
+    fn supports_update_returning(&self) -> bool {
+        true
+    }
+
+    /// Whether `DELETE ... RETURNING` is available.
+    fn supports_delete_returning(&self) -> bool {
+        true
+    }
+
+    /// Whether this compound operator is available.
+    fn supports_compound(&self, op: CompoundOp) -> bool {
+        let _ = op;
+        true
+    }
+
+    // ---- lexical rules ------------------------------------------------
+
+    /// The character identifiers are quoted with; an embedded one is doubled.
+    fn identifier_quote(&self) -> char {
+        '"'
+    }
+
+    /// Whether a backslash escapes the next character inside string literals
+    /// (MySQL's default). Raw SQL scanning and DDL text defaults follow it.
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
+
+    /// Append placeholder number `index` (counting from 1).
+    fn write_placeholder(&self, sql: &mut String, index: usize) {
+        let _ = index;
+        sql.push('?');
+    }
+
+    // ---- expressions --------------------------------------------------
+
+    /// The name to call a function by. Only used to map the portable helpers
+    /// of [`crate::query::func`] onto a backend's spelling.
+    fn function_name<'n>(&self, name: &'n str) -> &'n str {
+        name
+    }
+
+    /// The `LIKE` operator for a case-insensitive or case-sensitive match.
+    fn like_operator(&self, case_insensitive: bool) -> &'static str {
+        let _ = case_insensitive;
+        "LIKE"
+    }
+
+    /// Text concatenation, `left || right` by default.
+    fn write_concat(&self, w: &mut SqlWriter<'_>, left: &ExprNode, right: &ExprNode) -> Result<()> {
+        w.push_operand(left)?;
+        w.push(" || ");
+        w.push_operand(right)
+    }
+
+    /// The type name `CAST(.. AS <name>)` uses.
+    fn cast_type(&self, to: CastType) -> Cow<'static, str> {
+        match to {
+            CastType::Integer => "BIGINT".into(),
+            CastType::Float => "DOUBLE PRECISION".into(),
+            CastType::Text => "TEXT".into(),
+            CastType::Bytes => "BYTEA".into(),
+            CastType::Decimal(p, s) => format!("NUMERIC({p}, {s})").into(),
+            CastType::Date => "DATE".into(),
+            CastType::DateTime => "TIMESTAMP".into(),
+        }
+    }
+
+    /// The value an upsert proposed for `column`: `excluded."column"`.
+    fn write_excluded(&self, w: &mut SqlWriter<'_>, column: &str) {
+        w.push("excluded.");
+        w.push_ident(column);
+    }
+
+    // ---- queries ------------------------------------------------------
+
+    /// ` LIMIT n OFFSET m`, either part optional; nothing when both are
+    /// `None`.
+    fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
+        query::write_limit_offset_common(w, limit, offset);
+    }
+
+    /// One side of a compound select, parenthesized by default.
+    /// `is_left` tells the left member from the right one.
+    fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
+        let _ = is_left;
+        query::write_member_parenthesized(w, member)
+    }
+
+    // ---- writes -------------------------------------------------------
+
+    /// `INSERT INTO ` (the keyword may depend on the conflict clause).
+    fn write_insert_into(&self, w: &mut SqlWriter<'_>, on_conflict: Option<&OnConflict>) {
+        let _ = on_conflict;
+        w.push("INSERT INTO ");
+    }
+
+    /// The rows of an insert, after the column list.
+    fn write_insert_source(
+        &self,
+        w: &mut SqlWriter<'_>,
+        source: &InsertSource,
+        on_conflict: Option<&OnConflict>,
+    ) -> Result<()> {
+        let _ = on_conflict;
+        write::write_insert_source_common(w, source)
+    }
+
+    /// The ` ON CONFLICT ...` clause of an insert.
+    fn write_on_conflict(&self, w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
+        write::write_on_conflict_common(w, on_conflict)
+    }
+
+    // ---- transactions -------------------------------------------------
+
+    /// The statement that starts a transaction.
+    fn begin_transaction(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    // ---- DDL ----------------------------------------------------------
+
+    /// The column type for `ty`. `indexed` tells whether the column is part
+    /// of a key, an index or a foreign key (MySQL cannot index `TEXT`).
+    fn column_type(&self, ty: ColumnType, indexed: bool) -> Cow<'static, str> {
+        let _ = indexed;
+        ddl::column_type_common(ty)
+    }
+
+    /// What follows the column name of a single auto-increment key.
+    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
+        match ty {
+            ColumnType::SmallInt | ColumnType::Integer => Ok("SERIAL NOT NULL PRIMARY KEY".into()),
+            ColumnType::BigInt => Ok("BIGSERIAL NOT NULL PRIMARY KEY".into()),
+            _ => Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
+        }
+    }
+
+    /// A boolean literal in DDL.
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "TRUE" } else { "FALSE" }
+    }
+
+    /// The current time as a default for a column of type `ty`.
+    fn current_timestamp(&self, ty: ColumnType) -> &'static str {
+        let _ = ty;
+        "CURRENT_TIMESTAMP"
+    }
+
+    /// ` DEFAULT <literal>` for a column of type `ty`.
+    fn write_default(&self, out: &mut String, default: &DefaultValue, ty: ColumnType, indexed: bool) -> Result<()> {
+        let _ = indexed;
+        out.push_str(" DEFAULT ");
+        ddl::write_default_literal(self, out, default, ty)
+    }
+
+    /// Whether foreign keys and indexes are written inside `CREATE TABLE`
+    /// as table constraints (MySQL ignores inline `REFERENCES` and has no
+    /// `CREATE INDEX IF NOT EXISTS`) rather than as column constraints and
+    /// separate `CREATE INDEX` statements.
+    fn table_level_constraints(&self) -> bool {
+        false
+    }
+
+    /// Text appended after the closing parenthesis of `CREATE TABLE`.
+    fn create_table_options(&self) -> &'static str {
+        ""
+    }
+}
+
+/// The [`Error::Unsupported`] for `feature` on `dialect`.
+pub(crate) fn unsupported(feature: &'static str, dialect: &dyn Dialect) -> Error {
+    Error::Unsupported { feature, dialect: dialect.name() }
+}

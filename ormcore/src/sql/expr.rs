@@ -1,0 +1,263 @@
+//! Expressions: the walk over [`ExprNode`].
+//!
+//! Parenthesization rule: an operand that is itself built from operators is
+//! wrapped in parentheses, so that no precedence table (which differs
+//! between databases, for `NOT`, `||` and `LIKE` especially) can change what
+//! it means. The one exception is a chain of `AND` (or of `OR`), written flat
+//! because both are associative: `(a = ?) AND (b = ?) AND (c = ?)`.
+
+use super::SqlWriter;
+use super::raw::write_raw;
+use crate::error::{Error, Result};
+use crate::query::node::{BinaryOp, ExprNode, UnaryOp};
+
+/// Write `node` where no operator binds to it (a select item, a `WHERE`
+/// condition, a function argument).
+pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
+    match node {
+        ExprNode::Column { table, name } => {
+            if let Some(table) = table.as_deref().filter(|t| !w.strips(t)) {
+                w.push_ident(table);
+                w.push(".");
+            }
+            w.push_ident(name);
+            Ok(())
+        }
+        ExprNode::Value(value) => {
+            w.push_param(value.clone());
+            Ok(())
+        }
+        ExprNode::Star(table) => {
+            if let Some(table) = table.as_deref().filter(|t| !w.strips(t)) {
+                w.push_ident(table);
+                w.push(".");
+            }
+            w.push("*");
+            Ok(())
+        }
+        ExprNode::Unary { op, expr } => {
+            w.push(match op {
+                UnaryOp::Not => "NOT ",
+                UnaryOp::Neg => "-",
+            });
+            write_operand(w, expr)
+        }
+        ExprNode::Binary { left, op, right } => write_binary(w, left, *op, right),
+        ExprNode::IsNull { expr, negated } => {
+            write_operand(w, expr)?;
+            w.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            Ok(())
+        }
+        ExprNode::InList { expr, list, negated } => {
+            if list.is_empty() {
+                // `IN ()` is a syntax error on most backends; an empty list
+                // matches nothing (and `NOT IN ()` everything).
+                w.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
+                return Ok(());
+            }
+            write_operand(w, expr)?;
+            w.push(if *negated { " NOT IN (" } else { " IN (" });
+            write_list(w, list)?;
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::InSubquery { expr, query, negated } => {
+            write_operand(w, expr)?;
+            w.push(if *negated { " NOT IN (" } else { " IN (" });
+            w.push_query(query)?;
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::Exists { query, negated } => {
+            w.push(if *negated { "NOT EXISTS (" } else { "EXISTS (" });
+            w.push_query(query)?;
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::Between { expr, low, high, negated } => {
+            write_operand(w, expr)?;
+            w.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+            write_operand(w, low)?;
+            w.push(" AND ");
+            write_operand(w, high)
+        }
+        ExprNode::Like { expr, pattern, case_insensitive, negated, escaped } => {
+            write_operand(w, expr)?;
+            w.push(" ");
+            if *negated {
+                w.push("NOT ");
+            }
+            w.push(w.dialect().like_operator(*case_insensitive));
+            w.push(" ");
+            write_operand(w, pattern)?;
+            if *escaped {
+                // The escape character of `TextOps::contains` and friends.
+                w.push(" ESCAPE '!'");
+            }
+            Ok(())
+        }
+        ExprNode::Function { name, args, distinct } => {
+            check_function_name(name)?;
+            let dialect = w.dialect();
+            w.push(dialect.function_name(name));
+            w.push("(");
+            if *distinct {
+                w.push("DISTINCT ");
+            }
+            write_list(w, args)?;
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::Case { operand, whens, else_ } => {
+            if whens.is_empty() {
+                return Err(Error::interface("CASE needs at least one WHEN branch"));
+            }
+            w.push("CASE");
+            if let Some(operand) = operand {
+                w.push(" ");
+                write_expr(w, operand)?;
+            }
+            for (when, then) in whens {
+                w.push(" WHEN ");
+                write_expr(w, when)?;
+                w.push(" THEN ");
+                write_expr(w, then)?;
+            }
+            if let Some(else_) = else_ {
+                w.push(" ELSE ");
+                write_expr(w, else_)?;
+            }
+            w.push(" END");
+            Ok(())
+        }
+        ExprNode::Cast { expr, to } => {
+            w.push("CAST(");
+            write_expr(w, expr)?;
+            w.push(" AS ");
+            let name = w.dialect().cast_type(*to);
+            w.push(&name);
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::Subquery(query) => {
+            w.push("(");
+            w.push_query(query)?;
+            w.push(")");
+            Ok(())
+        }
+        ExprNode::Excluded(column) => {
+            if !w.in_upsert() {
+                return Err(Error::interface(format!(
+                    "excluded({column:?}) is only meaningful in the update list of an upsert (on_conflict_update)"
+                )));
+            }
+            let dialect = w.dialect();
+            dialect.write_excluded(w, column);
+            Ok(())
+        }
+        ExprNode::Raw { sql, params } => write_raw(w, sql, params),
+    }
+}
+
+/// Write `node` as the operand of an operator; see the module doc.
+pub(crate) fn write_operand(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
+    if is_compound(node) {
+        w.push("(");
+        write_expr(w, node)?;
+        w.push(")");
+        Ok(())
+    } else {
+        write_expr(w, node)
+    }
+}
+
+/// Whether `node` is built from operators (or is raw SQL, which may be), so
+/// that it needs parentheses as an operand. Calls, `CASE`, `CAST`,
+/// `EXISTS (..)` and subqueries are delimited already.
+fn is_compound(node: &ExprNode) -> bool {
+    match node {
+        // An empty list is written as a parenthesized constant already.
+        ExprNode::InList { list, .. } => !list.is_empty(),
+        ExprNode::Unary { .. }
+        | ExprNode::Binary { .. }
+        | ExprNode::IsNull { .. }
+        | ExprNode::InSubquery { .. }
+        | ExprNode::Between { .. }
+        | ExprNode::Like { .. }
+        | ExprNode::Raw { .. } => true,
+        ExprNode::Column { .. }
+        | ExprNode::Value(_)
+        | ExprNode::Star(_)
+        | ExprNode::Exists { .. }
+        | ExprNode::Function { .. }
+        | ExprNode::Case { .. }
+        | ExprNode::Cast { .. }
+        | ExprNode::Subquery(_)
+        | ExprNode::Excluded(_) => false,
+    }
+}
+
+fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &ExprNode) -> Result<()> {
+    let symbol = match op {
+        BinaryOp::Eq => "=",
+        BinaryOp::Ne => "<>",
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        BinaryOp::Ge => ">=",
+        BinaryOp::And => "AND",
+        BinaryOp::Or => "OR",
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Mod => "%",
+        BinaryOp::Concat => {
+            let dialect = w.dialect();
+            return dialect.write_concat(w, left, right);
+        }
+    };
+    write_chain_operand(w, left, op)?;
+    w.push(" ");
+    w.push(symbol);
+    w.push(" ");
+    write_chain_operand(w, right, op)
+}
+
+/// An operand of `op`: written flat when it is the same associative
+/// boolean operator (`a AND b AND c`), parenthesized otherwise.
+fn write_chain_operand(w: &mut SqlWriter<'_>, node: &ExprNode, op: BinaryOp) -> Result<()> {
+    match node {
+        ExprNode::Binary { op: inner, .. } if *inner == op && matches!(op, BinaryOp::And | BinaryOp::Or) => {
+            write_expr(w, node)
+        }
+        _ => write_operand(w, node),
+    }
+}
+
+/// `a, b, c`.
+pub(crate) fn write_list(w: &mut SqlWriter<'_>, items: &[ExprNode]) -> Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        write_expr(w, item)?;
+    }
+    Ok(())
+}
+
+/// Function names are written unquoted (so that built-ins resolve on every
+/// backend), hence checked: ASCII letters, digits, `_` and `.` only.
+fn check_function_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::interface(format!(
+            "invalid SQL function name {name:?}: only ASCII letters, digits, `_` and `.` are allowed"
+        )))
+    }
+}

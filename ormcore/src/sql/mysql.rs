@@ -1,0 +1,272 @@
+//! MySQL and MariaDB: one dialect, with the server flavor and version
+//! deciding the features that came late (`INTERSECT`/`EXCEPT`,
+//! `RETURNING`) and the JSON column type.
+
+use std::borrow::Cow;
+
+use super::query::write_limit_offset_required;
+use super::write::write_insert_source_common;
+use super::{Dialect, SqlWriter, ddl};
+use crate::error::{Error, Result};
+use crate::model::DefaultValue;
+use crate::query::node::{CastType, CompoundOp, ConflictAction, ExprNode, InsertSource, OnConflict};
+use crate::types::ColumnType;
+
+/// Which server a [`MySqlDialect`] speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MySqlFlavor {
+    /// Oracle MySQL.
+    MySql,
+    /// MariaDB.
+    MariaDb,
+}
+
+/// The MySQL and MariaDB dialect: `?` placeholders, `` `quoted` `` names,
+/// `INSERT IGNORE` and `ON DUPLICATE KEY UPDATE` for conflicts.
+///
+/// The backend detects the flavor and version on first connect; the
+/// compiler uses them for the features that depend on them.
+///
+/// ```
+/// use ormcore::sql::{Dialect, MySqlDialect};
+/// assert!(!MySqlDialect::mysql((8, 0, 36)).supports_insert_returning());
+/// assert!(MySqlDialect::mariadb((10, 11, 0)).supports_insert_returning());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MySqlDialect {
+    /// MySQL or MariaDB.
+    pub flavor: MySqlFlavor,
+    /// The server version, `(major, minor, patch)`.
+    pub version: (u16, u16, u16),
+}
+
+impl MySqlDialect {
+    /// Oracle MySQL at `version`.
+    pub fn mysql(version: (u16, u16, u16)) -> Self {
+        MySqlDialect { flavor: MySqlFlavor::MySql, version }
+    }
+
+    /// MariaDB at `version`.
+    pub fn mariadb(version: (u16, u16, u16)) -> Self {
+        MySqlDialect { flavor: MySqlFlavor::MariaDb, version }
+    }
+
+    fn is_mariadb_since(&self, version: (u16, u16, u16)) -> bool {
+        self.flavor == MySqlFlavor::MariaDb && self.version >= version
+    }
+}
+
+/// `LIMIT` needs a row count before `OFFSET`; this is MySQL's documented
+/// "all rows" value (2^64 - 1).
+const NO_LIMIT: &str = "18446744073709551615";
+
+impl Dialect for MySqlDialect {
+    fn name(&self) -> &'static str {
+        match self.flavor {
+            MySqlFlavor::MySql => "MySQL",
+            MySqlFlavor::MariaDb => "MariaDB",
+        }
+    }
+
+    /// MariaDB 10.5 and later; never MySQL.
+    fn supports_insert_returning(&self) -> bool {
+        self.is_mariadb_since((10, 5, 0))
+    }
+
+    /// Neither MySQL nor MariaDB.
+    fn supports_update_returning(&self) -> bool {
+        false
+    }
+
+    /// MariaDB 10.0.5 and later; never MySQL.
+    fn supports_delete_returning(&self) -> bool {
+        self.is_mariadb_since((10, 0, 5))
+    }
+
+    /// `INTERSECT` and `EXCEPT` since MySQL 8.0.31 and MariaDB 10.3.
+    fn supports_compound(&self, op: CompoundOp) -> bool {
+        match op {
+            CompoundOp::Intersect | CompoundOp::Except => match self.flavor {
+                MySqlFlavor::MySql => self.version >= (8, 0, 31),
+                MySqlFlavor::MariaDb => self.version >= (10, 3, 0),
+            },
+            _ => true,
+        }
+    }
+
+    fn identifier_quote(&self) -> char {
+        '`'
+    }
+
+    /// The default `sql_mode` lacks `NO_BACKSLASH_ESCAPES`.
+    fn backslash_escapes(&self) -> bool {
+        true
+    }
+
+    /// `LENGTH` counts bytes on MySQL; the portable helper means characters.
+    fn function_name<'n>(&self, name: &'n str) -> &'n str {
+        match name {
+            "LENGTH" => "CHAR_LENGTH",
+            other => other,
+        }
+    }
+
+    /// MySQL's `LIKE` follows the column's collation, case-insensitive by
+    /// default; `LIKE BINARY` compares bytes.
+    fn like_operator(&self, case_insensitive: bool) -> &'static str {
+        if case_insensitive { "LIKE" } else { "LIKE BINARY" }
+    }
+
+    /// `||` is `OR` on MySQL.
+    fn write_concat(&self, w: &mut SqlWriter<'_>, left: &ExprNode, right: &ExprNode) -> Result<()> {
+        w.push("CONCAT(");
+        w.push_expr(left)?;
+        w.push(", ");
+        w.push_expr(right)?;
+        w.push(")");
+        Ok(())
+    }
+
+    fn cast_type(&self, to: CastType) -> Cow<'static, str> {
+        match to {
+            CastType::Integer => "SIGNED".into(),
+            CastType::Float => "DOUBLE".into(),
+            CastType::Text => "CHAR".into(),
+            CastType::Bytes => "BINARY".into(),
+            CastType::Decimal(p, s) => format!("DECIMAL({p}, {s})").into(),
+            CastType::Date => "DATE".into(),
+            CastType::DateTime => "DATETIME".into(),
+        }
+    }
+
+    fn write_excluded(&self, w: &mut SqlWriter<'_>, column: &str) {
+        w.push("VALUES(");
+        w.push_ident(column);
+        w.push(")");
+    }
+
+    fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
+        write_limit_offset_required(w, limit, offset, NO_LIMIT);
+    }
+
+    /// `INSERT IGNORE` is MySQL's `ON CONFLICT DO NOTHING`.
+    fn write_insert_into(&self, w: &mut SqlWriter<'_>, on_conflict: Option<&OnConflict>) {
+        match on_conflict {
+            Some(OnConflict { action: ConflictAction::DoNothing, .. }) => w.push("INSERT IGNORE INTO "),
+            _ => w.push("INSERT INTO "),
+        }
+    }
+
+    fn write_insert_source(
+        &self,
+        w: &mut SqlWriter<'_>,
+        source: &InsertSource,
+        _on_conflict: Option<&OnConflict>,
+    ) -> Result<()> {
+        match source {
+            InsertSource::DefaultValues => {
+                w.push(" () VALUES ()");
+                Ok(())
+            }
+            _ => write_insert_source_common(w, source),
+        }
+    }
+
+    /// `ON DUPLICATE KEY UPDATE`, which fires on any unique key: the target
+    /// columns are not needed and not written.
+    fn write_on_conflict(&self, w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
+        match &on_conflict.action {
+            ConflictAction::DoNothing => Ok(()),
+            ConflictAction::DoUpdate(set) => {
+                w.push(" ON DUPLICATE KEY UPDATE ");
+                w.push_upsert_assignments(set)
+            }
+        }
+    }
+
+    fn begin_transaction(&self) -> &'static str {
+        "START TRANSACTION"
+    }
+
+    /// `TEXT` and `BLOB` cannot be keys or indexed without a prefix length,
+    /// so indexed ones become `VARCHAR(255)` and `VARBINARY(255)`. Times keep
+    /// microseconds, like the other backends.
+    fn column_type(&self, ty: ColumnType, indexed: bool) -> Cow<'static, str> {
+        match ty {
+            ColumnType::SmallInt => "SMALLINT".into(),
+            ColumnType::Integer => "INTEGER".into(),
+            ColumnType::BigInt => "BIGINT".into(),
+            ColumnType::Real => "FLOAT".into(),
+            ColumnType::Double => "DOUBLE".into(),
+            ColumnType::Boolean => "BOOL".into(),
+            ColumnType::Text if indexed => "VARCHAR(255)".into(),
+            ColumnType::Text => "TEXT".into(),
+            ColumnType::VarChar(n) => format!("VARCHAR({n})").into(),
+            ColumnType::Blob if indexed => "VARBINARY(255)".into(),
+            ColumnType::Blob => "LONGBLOB".into(),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Time => "TIME(6)".into(),
+            ColumnType::DateTime | ColumnType::DateTimeUtc => "DATETIME(6)".into(),
+            ColumnType::Uuid => "CHAR(36)".into(),
+            ColumnType::Json => match self.flavor {
+                MySqlFlavor::MySql => "JSON".into(),
+                MySqlFlavor::MariaDb => "LONGTEXT".into(),
+            },
+            ColumnType::Decimal(p, s) => format!("DECIMAL({p}, {s})").into(),
+        }
+    }
+
+    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
+        match ty {
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
+                Ok(format!("{} NOT NULL AUTO_INCREMENT PRIMARY KEY", self.column_type(ty, true)).into())
+            }
+            _ => Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
+        }
+    }
+
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "1" } else { "0" }
+    }
+
+    /// A `DATETIME(6)` default must have the same precision.
+    fn current_timestamp(&self, ty: ColumnType) -> &'static str {
+        match ty {
+            ColumnType::DateTime | ColumnType::DateTimeUtc => "CURRENT_TIMESTAMP(6)",
+            _ => "CURRENT_TIMESTAMP",
+        }
+    }
+
+    /// MySQL accepts a default for `TEXT`, `BLOB` and `JSON` columns only as
+    /// an expression, in parentheses (8.0.13 and later).
+    fn write_default(&self, out: &mut String, default: &DefaultValue, ty: ColumnType, indexed: bool) -> Result<()> {
+        let needs_expression = self.flavor == MySqlFlavor::MySql
+            && !matches!(default, DefaultValue::CurrentTimestamp)
+            && match ty {
+                ColumnType::Text | ColumnType::Blob => !indexed,
+                ColumnType::Json => true,
+                _ => false,
+            };
+        if needs_expression {
+            out.push_str(" DEFAULT (");
+            ddl::write_default_literal(self, out, default, ty)?;
+            out.push(')');
+            Ok(())
+        } else {
+            out.push_str(" DEFAULT ");
+            ddl::write_default_literal(self, out, default, ty)
+        }
+    }
+
+    /// Inline `REFERENCES` is parsed and ignored by MySQL, and
+    /// `CREATE INDEX IF NOT EXISTS` does not exist there.
+    fn table_level_constraints(&self) -> bool {
+        true
+    }
+
+    /// Without it MariaDB creates `latin1` tables by default, which cannot
+    /// hold every string.
+    fn create_table_options(&self) -> &'static str {
+        " DEFAULT CHARSET=utf8mb4"
+    }
+}

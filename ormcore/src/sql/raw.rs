@@ -1,0 +1,87 @@
+//! Raw SQL: `?` placeholders renumbered for the dialect.
+//!
+//! The scanner knows just enough SQL lexis to find the placeholders that are
+//! real: a `?` inside a `'string'`, a `"quoted"` or `` `quoted` `` name, a
+//! `-- line comment` or a `/* block comment */` is text. `??` writes a
+//! literal `?` (PostgreSQL's JSON operators). Where the dialect escapes with
+//! backslashes (MySQL), `\'` does not end a string. Not recognized:
+//! PostgreSQL `$tag$` dollar quoting and `E'\''` escapes, and MySQL `#`
+//! comments; write `??` for a `?` inside those.
+
+use super::SqlWriter;
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+/// Append `sql` to `w`, binding `params` to its placeholders in order.
+pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value]) -> Result<()> {
+    let backslash = w.dialect().backslash_escapes();
+    let bytes = sql.as_bytes();
+    let mut placeholders = 0;
+    // Text is copied in slices between the bytes we act on; all of those are
+    // ASCII, so every slice boundary is a char boundary.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"' | b'`') => i = skip_quoted(bytes, i, quote, backslash && quote != b'`'),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
+            }
+            b'?' => {
+                w.push(&sql[copied..i]);
+                if bytes.get(i + 1) == Some(&b'?') {
+                    w.push("?");
+                    i += 2;
+                } else {
+                    if let Some(value) = params.get(placeholders) {
+                        w.push_param(value.clone());
+                    }
+                    placeholders += 1;
+                    i += 1;
+                }
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    w.push(&sql[copied..]);
+    if placeholders != params.len() {
+        return Err(Error::interface(format!(
+            "raw SQL has {placeholders} `?` placeholder{} but {} parameter{} given (write `??` for a literal `?`)",
+            if placeholders == 1 { "" } else { "s" },
+            params.len(),
+            if params.len() == 1 { " was" } else { "s were" },
+        )));
+    }
+    Ok(())
+}
+
+/// The index just past the quoted run opening at `start`. A doubled quote
+/// is an escaped quote and stays inside; an unterminated run ends the text.
+fn skip_quoted(bytes: &[u8], start: usize, quote: u8, backslash: bool) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if backslash && b == b'\\' {
+            i += 2;
+        } else if b == quote {
+            // A doubled quote re-enters the run on the next iteration.
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// The position of `needle` in `bytes` at or after `from`.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(needle.len()).position(|window| window == needle).map(|n| from + n)
+}

@@ -1,0 +1,126 @@
+//! SQLite.
+//!
+//! SQLite has no date, time, UUID, JSON or decimal storage classes: ormcore
+//! stores dates and times as ISO-8601 text (`2024-05-01`, `13:45:00.5`,
+//! `2024-05-01 13:45:00`, which also sorts correctly), UUIDs as their
+//! hyphenated text, JSON as text, and decimals as text so that they stay
+//! exact. `DEFAULT CURRENT_TIMESTAMP` writes `YYYY-MM-DD HH:MM:SS` in UTC.
+
+use std::borrow::Cow;
+
+use super::dialect::unsupported;
+use super::query::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
+use super::write::write_insert_source_common;
+use super::{Dialect, SqlWriter};
+use crate::error::{Error, Result};
+use crate::query::node::{CastType, InsertSource, OnConflict, QueryNode};
+use crate::types::ColumnType;
+
+/// The SQLite dialect: `?` placeholders, `"quoted"` names, `RETURNING`
+/// (SQLite 3.35 or later), unparenthesized compound members.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SqliteDialect;
+
+impl Dialect for SqliteDialect {
+    fn name(&self) -> &'static str {
+        "SQLite"
+    }
+
+    /// `SQLITE_MAX_VARIABLE_NUMBER` since SQLite 3.32.
+    fn max_params(&self) -> usize {
+        32766
+    }
+
+    fn cast_type(&self, to: CastType) -> Cow<'static, str> {
+        match to {
+            CastType::Integer => "INTEGER".into(),
+            CastType::Float => "REAL".into(),
+            CastType::Text | CastType::DateTime => "TEXT".into(),
+            CastType::Bytes => "BLOB".into(),
+            CastType::Decimal(p, s) => format!("NUMERIC({p}, {s})").into(),
+            CastType::Date => "DATE".into(),
+        }
+    }
+
+    /// SQLite needs a limit before an offset; `-1` means none.
+    fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
+        write_limit_offset_required(w, limit, offset, "-1");
+    }
+
+    /// SQLite forbids parentheses around compound members and `ORDER BY` or
+    /// `LIMIT` inside them, and groups compounds from left to right. A plain
+    /// member is written bare, a left compound flat; anything else becomes
+    /// `SELECT * FROM (member) AS "_uN"`, which keeps its meaning.
+    fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
+        match member {
+            QueryNode::Select(select) if is_unordered(member) => super::query::write_select(w, select),
+            QueryNode::Compound(compound) if is_left && is_unordered(member) => write_compound(w, compound),
+            _ => {
+                w.push("SELECT * FROM ");
+                write_member_parenthesized(w, member)?;
+                w.push(" AS ");
+                let alias = w.generate_alias("_u");
+                w.push_ident(&alias);
+                Ok(())
+            }
+        }
+    }
+
+    fn write_insert_source(
+        &self,
+        w: &mut SqlWriter<'_>,
+        source: &InsertSource,
+        on_conflict: Option<&OnConflict>,
+    ) -> Result<()> {
+        match (source, on_conflict) {
+            (InsertSource::DefaultValues, Some(_)) => Err(unsupported("ON CONFLICT after DEFAULT VALUES", self)),
+            (InsertSource::Select(query), Some(_)) => {
+                // An upsert after `INSERT .. SELECT` is ambiguous to SQLite's
+                // parser (is `ON` a join constraint?) unless the select ends
+                // in a WHERE clause; wrapping it adds one without changing
+                // the rows.
+                w.push(" SELECT * FROM ");
+                write_member_parenthesized(w, query)?;
+                w.push(" AS ");
+                let alias = w.generate_alias("_s");
+                w.push_ident(&alias);
+                w.push(" WHERE true");
+                Ok(())
+            }
+            _ => write_insert_source_common(w, source),
+        }
+    }
+
+    fn column_type(&self, ty: ColumnType, _indexed: bool) -> Cow<'static, str> {
+        match ty {
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Boolean => "INTEGER".into(),
+            ColumnType::Real | ColumnType::Double => "REAL".into(),
+            ColumnType::VarChar(n) => format!("VARCHAR({n})").into(),
+            ColumnType::Blob => "BLOB".into(),
+            ColumnType::Text
+            | ColumnType::Date
+            | ColumnType::Time
+            | ColumnType::DateTime
+            | ColumnType::DateTimeUtc
+            | ColumnType::Uuid
+            | ColumnType::Json
+            | ColumnType::Decimal(..) => "TEXT".into(),
+        }
+    }
+
+    /// `INTEGER PRIMARY KEY` makes the column the rowid, assigned on insert;
+    /// like Peewee, without `AUTOINCREMENT` (which only forbids reusing the
+    /// keys of deleted rows, at a cost on every insert).
+    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
+        match ty {
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
+                Ok("INTEGER NOT NULL PRIMARY KEY".into())
+            }
+            _ => Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
+        }
+    }
+
+    fn bool_literal(&self, value: bool) -> &'static str {
+        if value { "1" } else { "0" }
+    }
+}

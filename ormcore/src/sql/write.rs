@@ -1,0 +1,188 @@
+//! `INSERT`, `UPDATE` and `DELETE`.
+
+use super::SqlWriter;
+use super::dialect::unsupported;
+use super::expr::{write_expr, write_list};
+use super::query::{write_items, write_query};
+use crate::error::{Error, Result};
+use crate::query::node::{
+    ConflictAction, DeleteNode, ExprNode, Ident, InsertNode, InsertSource, OnConflict, SelectItem, UpdateNode,
+};
+
+/// The one-row-of-defaults source, used for an insert of one row with no
+/// columns however it was built.
+static DEFAULT_VALUES: InsertSource = InsertSource::DefaultValues;
+
+pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<()> {
+    let dialect = w.dialect();
+    if !node.returning.is_empty() && !dialect.supports_insert_returning() {
+        return Err(unsupported("INSERT ... RETURNING", dialect));
+    }
+    if matches!(&node.on_conflict, Some(OnConflict { action: ConflictAction::DoUpdate(set), .. }) if set.is_empty()) {
+        return Err(Error::interface("an upsert (on_conflict_update) needs at least one column to update"));
+    }
+    let source = checked_source(node)?;
+    let on_conflict = node.on_conflict.as_ref();
+    dialect.write_insert_into(w, on_conflict);
+    w.push_ident(&node.table);
+    if !node.columns.is_empty() {
+        w.push(" (");
+        write_idents(w, &node.columns);
+        w.push(")");
+    }
+    dialect.write_insert_source(w, source, on_conflict)?;
+    if let Some(on_conflict) = on_conflict {
+        dialect.write_on_conflict(w, on_conflict)?;
+    }
+    write_returning(w, &node.table, &node.returning)
+}
+
+/// The insert's source after checking it against the column list. A
+/// `VALUES` list of one empty row is a row of defaults.
+fn checked_source(node: &InsertNode) -> Result<&InsertSource> {
+    match &node.source {
+        InsertSource::Values(rows) if node.columns.is_empty() => match rows.as_slice() {
+            [row] if row.is_empty() => Ok(&DEFAULT_VALUES),
+            _ => Err(Error::interface(
+                "an insert of VALUES needs at least one column (several rows of defaults cannot be inserted at once)",
+            )),
+        },
+        InsertSource::Values(rows) => {
+            if rows.is_empty() {
+                return Err(Error::interface("an insert of VALUES needs at least one row"));
+            }
+            if let Some((i, row)) = rows.iter().enumerate().find(|(_, row)| row.len() != node.columns.len()) {
+                return Err(Error::interface(format!(
+                    "insert row {i} has {} values for {} columns",
+                    row.len(),
+                    node.columns.len()
+                )));
+            }
+            Ok(&node.source)
+        }
+        InsertSource::DefaultValues if !node.columns.is_empty() => {
+            Err(Error::interface("an insert of DEFAULT VALUES cannot name columns"))
+        }
+        InsertSource::DefaultValues | InsertSource::Select(_) => Ok(&node.source),
+    }
+}
+
+/// ` VALUES (..), (..)`, ` SELECT ..` or ` DEFAULT VALUES`.
+pub(crate) fn write_insert_source_common(w: &mut SqlWriter<'_>, source: &InsertSource) -> Result<()> {
+    match source {
+        InsertSource::Values(rows) => {
+            w.push(" VALUES ");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.push("(");
+                write_list(w, row)?;
+                w.push(")");
+            }
+            Ok(())
+        }
+        InsertSource::Select(query) => {
+            w.push(" ");
+            write_query(w, query)
+        }
+        InsertSource::DefaultValues => {
+            w.push(" DEFAULT VALUES");
+            Ok(())
+        }
+    }
+}
+
+/// ` ON CONFLICT [(target)] DO NOTHING | DO UPDATE SET ..` (SQLite,
+/// PostgreSQL).
+pub(crate) fn write_on_conflict_common(w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
+    w.push(" ON CONFLICT");
+    if !on_conflict.target.is_empty() {
+        w.push(" (");
+        write_idents(w, &on_conflict.target);
+        w.push(")");
+    }
+    match &on_conflict.action {
+        ConflictAction::DoNothing => {
+            w.push(" DO NOTHING");
+            Ok(())
+        }
+        ConflictAction::DoUpdate(set) => {
+            if on_conflict.target.is_empty() {
+                let dialect = w.dialect().name();
+                return Err(Error::interface(format!(
+                    "an upsert on {dialect} needs its conflict target: the unique columns that conflict"
+                )));
+            }
+            w.push(" DO UPDATE SET ");
+            w.push_upsert_assignments(set)
+        }
+    }
+}
+
+pub(crate) fn write_update(w: &mut SqlWriter<'_>, node: &UpdateNode) -> Result<()> {
+    let dialect = w.dialect();
+    if !node.returning.is_empty() && !dialect.supports_update_returning() {
+        return Err(unsupported("UPDATE ... RETURNING", dialect));
+    }
+    w.push("UPDATE ");
+    w.push_ident(&node.table);
+    w.push(" SET ");
+    write_assignments(w, &node.set)?;
+    write_where(w, node.where_.as_ref())?;
+    write_returning(w, &node.table, &node.returning)
+}
+
+pub(crate) fn write_delete(w: &mut SqlWriter<'_>, node: &DeleteNode) -> Result<()> {
+    let dialect = w.dialect();
+    if !node.returning.is_empty() && !dialect.supports_delete_returning() {
+        return Err(unsupported("DELETE ... RETURNING", dialect));
+    }
+    w.push("DELETE FROM ");
+    w.push_ident(&node.table);
+    write_where(w, node.where_.as_ref())?;
+    write_returning(w, &node.table, &node.returning)
+}
+
+/// `"a" = expr, "b" = expr`: targets are plain column names.
+pub(crate) fn write_assignments(w: &mut SqlWriter<'_>, set: &[(Ident, ExprNode)]) -> Result<()> {
+    if set.is_empty() {
+        return Err(Error::interface("an UPDATE needs at least one column to set"));
+    }
+    for (i, (column, value)) in set.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.push_ident(column);
+        w.push(" = ");
+        write_expr(w, value)?;
+    }
+    Ok(())
+}
+
+fn write_where(w: &mut SqlWriter<'_>, condition: Option<&ExprNode>) -> Result<()> {
+    if let Some(condition) = condition {
+        w.push(" WHERE ");
+        write_expr(w, condition)?;
+    }
+    Ok(())
+}
+
+/// ` RETURNING items`, with the target table's columns unqualified: the
+/// form every backend accepts there.
+fn write_returning(w: &mut SqlWriter<'_>, table: &Ident, items: &[SelectItem]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    w.push(" RETURNING ");
+    w.with_table_stripped(table, |w| write_items(w, items))
+}
+
+fn write_idents(w: &mut SqlWriter<'_>, idents: &[Ident]) {
+    for (i, ident) in idents.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.push_ident(ident);
+    }
+}

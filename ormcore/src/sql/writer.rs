@@ -1,0 +1,176 @@
+//! [`SqlWriter`]: the one output of a compilation, SQL text and the values
+//! bound to its placeholders, written side by side so that they cannot drift
+//! apart.
+
+use std::fmt::Write as _;
+
+use super::{Dialect, Statement, expr, query};
+use crate::error::{Error, Result};
+use crate::query::node::{ExprNode, Ident, QueryNode};
+use crate::value::Value;
+
+/// SQL text and its parameters as a statement is compiled for one dialect.
+///
+/// The compiler creates one per statement and hands it to the
+/// [`Dialect`] hooks, which write their part through its methods: text with
+/// [`push`](SqlWriter::push), identifiers with
+/// [`push_ident`](SqlWriter::push_ident) (always quoted), values with
+/// [`push_param`](SqlWriter::push_param) (always bound, never inlined), and
+/// sub-expressions or subqueries with [`push_expr`](SqlWriter::push_expr) and
+/// [`push_query`](SqlWriter::push_query). Placeholders are numbered in the
+/// order they are written, across the whole statement.
+pub struct SqlWriter<'a> {
+    sql: String,
+    params: Vec<Value>,
+    dialect: &'a dyn Dialect,
+    /// Set while writing an upsert's update list, the only place where
+    /// [`ExprNode::Excluded`] means something.
+    in_upsert: bool,
+    /// Columns qualified by this table are written unqualified (the target
+    /// table inside `RETURNING`).
+    strip_table: Option<Ident>,
+    /// Counter for the aliases the compiler generates (`_u1`, `_u2`, ...).
+    generated_aliases: usize,
+}
+
+impl std::fmt::Debug for SqlWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlWriter")
+            .field("dialect", &self.dialect.name())
+            .field("sql", &self.sql)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> SqlWriter<'a> {
+    /// An empty writer for `dialect`.
+    pub fn new(dialect: &'a dyn Dialect) -> Self {
+        SqlWriter {
+            sql: String::with_capacity(128),
+            params: Vec::new(),
+            dialect,
+            in_upsert: false,
+            strip_table: None,
+            generated_aliases: 0,
+        }
+    }
+
+    /// The dialect being written.
+    pub fn dialect(&self) -> &'a dyn Dialect {
+        self.dialect
+    }
+
+    /// The SQL written so far.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Append SQL text verbatim. Only for keywords and punctuation: names go
+    /// through [`push_ident`](Self::push_ident), values through
+    /// [`push_param`](Self::push_param).
+    pub fn push(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+
+    /// Append an unsigned integer literal (limits, offsets).
+    pub fn push_u64(&mut self, n: u64) {
+        // Writing into a String cannot fail.
+        let _ = write!(self.sql, "{n}");
+    }
+
+    /// Append an identifier, quoted for the dialect.
+    pub fn push_ident(&mut self, ident: &str) {
+        quote_ident(&mut self.sql, self.dialect.identifier_quote(), ident);
+    }
+
+    /// Bind a value: writes the next placeholder and records the value.
+    pub fn push_param(&mut self, value: Value) {
+        self.params.push(value);
+        self.dialect.write_placeholder(&mut self.sql, self.params.len());
+    }
+
+    /// Write an expression.
+    pub fn push_expr(&mut self, node: &ExprNode) -> Result<()> {
+        expr::write_expr(self, node)
+    }
+
+    /// Write an expression as the operand of an operator: parenthesized when
+    /// it is itself built from operators, so precedence never changes its
+    /// meaning.
+    pub fn push_operand(&mut self, node: &ExprNode) -> Result<()> {
+        expr::write_operand(self, node)
+    }
+
+    /// Write a select or compound select, without surrounding parentheses.
+    pub fn push_query(&mut self, node: &QueryNode) -> Result<()> {
+        query::write_query(self, node)
+    }
+
+    /// Write an upsert's `column = value` list. [`ExprNode::Excluded`] is
+    /// only accepted inside it.
+    pub fn push_upsert_assignments(&mut self, set: &[(Ident, ExprNode)]) -> Result<()> {
+        let outer = std::mem::replace(&mut self.in_upsert, true);
+        let result = super::write::write_assignments(self, set);
+        self.in_upsert = outer;
+        result
+    }
+
+    /// A fresh alias for a derived table the compiler introduces: `_u1`,
+    /// `_u2`, ... (with `prefix` `"_u"`).
+    pub fn generate_alias(&mut self, prefix: &str) -> String {
+        self.generated_aliases += 1;
+        format!("{prefix}{}", self.generated_aliases)
+    }
+
+    pub(crate) fn in_upsert(&self) -> bool {
+        self.in_upsert
+    }
+
+    /// Run `f` with columns of `table` written unqualified.
+    pub(crate) fn with_table_stripped(&mut self, table: &Ident, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        let outer = self.strip_table.replace(table.clone());
+        let result = f(self);
+        self.strip_table = outer;
+        result
+    }
+
+    /// Whether a column qualified by `table` is written unqualified here.
+    pub(crate) fn strips(&self, table: &str) -> bool {
+        self.strip_table.as_deref() == Some(table)
+    }
+
+    /// The number of parameters bound so far.
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The finished statement; an [`Error::Interface`] when it binds more
+    /// parameters than the dialect allows, rather than a driver error later.
+    pub fn finish(self) -> Result<Statement> {
+        let max = self.dialect.max_params();
+        if self.params.len() > max {
+            return Err(Error::interface(format!(
+                "statement binds {} parameters but {} allows at most {max}; split it into smaller batches",
+                self.params.len(),
+                self.dialect.name(),
+            )));
+        }
+        Ok(Statement { sql: self.sql, params: self.params })
+    }
+}
+
+/// Append `ident` to `out` between `quote` characters, doubling any
+/// embedded quote character: the standard escape in every dialect, so no
+/// name can end the quoted identifier early.
+pub(crate) fn quote_ident(out: &mut String, quote: char, ident: &str) {
+    out.reserve(ident.len() + 2);
+    out.push(quote);
+    for c in ident.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
+    }
+    out.push(quote);
+}

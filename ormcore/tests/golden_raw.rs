@@ -1,0 +1,203 @@
+//! Golden SQL: raw SQL placeholders, identifier quoting, parameter limits,
+//! and the promise that no value ever reaches SQL text.
+
+mod golden_common;
+
+use golden_common::*;
+use ormcore::Value;
+use ormcore::prelude::*;
+use ormcore::query::node::{SelectNode, StatementNode, TableRef};
+use ormcore::query::*;
+use ormcore::sql::{
+    Dialect, MySqlDialect, PostgresDialect, SqliteDialect, Statement, compile_delete, compile_insert, compile_raw,
+    compile_select, compile_statement, compile_update,
+};
+use ormcore::types::Text;
+
+fn raw<'a>(sql: &'a str, params: &'a [Value]) -> impl Fn(&dyn Dialect) -> ormcore::Result<Statement> + 'a {
+    move |d| compile_raw(sql, params, d)
+}
+
+#[test]
+fn placeholders_are_renumbered_for_postgres() {
+    let params = [Value::Int(1), text("x")];
+    check_with(
+        raw("SELECT * FROM t WHERE a = ? AND b = ?", &params),
+        "SELECT * FROM t WHERE a = ? AND b = ?",
+        "SELECT * FROM t WHERE a = $1 AND b = $2",
+        "SELECT * FROM t WHERE a = ? AND b = ?",
+        &params,
+    );
+    check_with(raw("SELECT 1", &[]), "SELECT 1", "SELECT 1", "SELECT 1", &[]);
+    check(raw("?", &params[..1]), "?", "$1", "?");
+}
+
+#[test]
+fn double_question_mark_is_a_literal() {
+    let params = [text("k")];
+    check_with(
+        raw("SELECT doc ?? 'a' FROM t WHERE doc ?? ?", &params),
+        "SELECT doc ? 'a' FROM t WHERE doc ? ?",
+        "SELECT doc ? 'a' FROM t WHERE doc ? $1",
+        "SELECT doc ? 'a' FROM t WHERE doc ? ?",
+        &params,
+    );
+    // `???` is a literal followed by a placeholder.
+    check(raw("a ??? b", &params), "a ?? b", "a ?$1 b", "a ?? b");
+}
+
+#[test]
+fn question_marks_in_strings_names_and_comments_are_text() {
+    let params = [Value::Int(1)];
+    let sql = "SELECT '?', 'it''s ?', \"col?\", `x?` -- why?\nFROM t /* what? */ WHERE a = ?";
+    check_with(
+        raw(sql, &params),
+        sql,
+        "SELECT '?', 'it''s ?', \"col?\", `x?` -- why?\nFROM t /* what? */ WHERE a = $1",
+        sql,
+        &params,
+    );
+    // A trailing line comment and an unterminated block comment end the text.
+    check(raw("SELECT ? -- and ?", &params), "SELECT ? -- and ?", "SELECT $1 -- and ?", "SELECT ? -- and ?");
+    check(raw("SELECT ? /* ?", &params), "SELECT ? /* ?", "SELECT $1 /* ?", "SELECT ? /* ?");
+    // A single dash or slash is an operator.
+    check(raw("SELECT 2-?/?", &[Value::Int(1), Value::Int(2)]), "SELECT 2-?/?", "SELECT 2-$1/$2", "SELECT 2-?/?");
+}
+
+#[test]
+fn backslash_escapes_only_on_mysql() {
+    // On MySQL `\'` stays inside the string, so the `?` is text there; the
+    // other dialects end the string at `\'` and see a placeholder.
+    let sql = r"SELECT 'a\' , ? , \'b', ?";
+    let one = [Value::Int(1)];
+    let two = [Value::Int(1), Value::Int(2)];
+    assert_eq!(compile_raw(sql, &one, &MYSQL).unwrap().sql, sql);
+    assert_eq!(compile_raw(sql, &two, &PostgresDialect).unwrap().sql, r"SELECT 'a\' , $1 , \'b', $2");
+    assert_eq!(compile_raw(sql, &two, &SqliteDialect).unwrap().sql, sql);
+}
+
+#[test]
+fn placeholder_count_mismatch_is_an_error() {
+    for d in [SQLITE, POSTGRES, &MYSQL] {
+        assert_interface(
+            error(raw("SELECT ?, ?", &[Value::Int(1)]), d),
+            "2 `?` placeholders but 1 parameter was given",
+        );
+        assert_interface(error(raw("SELECT '?'", &[Value::Int(1)]), d), "0 `?` placeholders but 1 parameter was given");
+        assert_interface(error(raw("SELECT ??", &[Value::Int(1)]), d), "0 `?` placeholders");
+        assert_interface(error(raw("SELECT ?", &[]), d), "1 `?` placeholder but 0 parameters");
+    }
+}
+
+#[test]
+fn raw_statement_node_and_builder() {
+    let q = Raw::<(i64, String)>::new("SELECT id, name FROM users WHERE name LIKE ? ESCAPE '!'", vec![text("a%")]);
+    check(
+        |d| compile_statement(q.node(), d),
+        "SELECT id, name FROM users WHERE name LIKE ? ESCAPE '!'",
+        "SELECT id, name FROM users WHERE name LIKE $1 ESCAPE '!'",
+        "SELECT id, name FROM users WHERE name LIKE ? ESCAPE '!'",
+    );
+    let node = StatementNode::Raw { sql: "DELETE FROM t WHERE id = ?".into(), params: vec![] };
+    assert_interface(error(|d| compile_statement(&node, d), POSTGRES), "placeholder");
+}
+
+#[test]
+fn raw_text_is_kept_byte_for_byte() {
+    let sql = "SELECT 'héllo ✓', ? AS \"ünï\"";
+    check(raw(sql, &[Value::Int(1)]), sql, "SELECT 'héllo ✓', $1 AS \"ünï\"", sql);
+}
+
+#[test]
+fn identifiers_with_quotes_are_escaped() {
+    let node = SelectNode {
+        columns: vec![SelectItem {
+            expr: ExprNode::Column { table: Some("t\"a`b".into()), name: "c\"d`e".into() },
+            alias: Some("al\"i`as".into()),
+        }],
+        from: Some(TableRef::Table { name: "t\"a`b".into(), alias: None }),
+        ..SelectNode::default()
+    };
+    check(
+        |d| compile_select(&node, d),
+        r#"SELECT "t""a`b"."c""d`e" AS "al""i`as" FROM "t""a`b""#,
+        r#"SELECT "t""a`b"."c""d`e" AS "al""i`as" FROM "t""a`b""#,
+        "SELECT `t\"a``b`.`c\"d``e` AS `al\"i``as` FROM `t\"a``b`",
+    );
+}
+
+type Compile = Box<dyn Fn(&dyn Dialect) -> ormcore::Result<Statement>>;
+
+const EVIL: &str = "'; DROP TABLE x; --\"`\\?";
+
+/// Every way a value can enter a statement: it is always a parameter.
+#[test]
+fn values_never_reach_sql_text() {
+    let evil = || EVIL.to_owned();
+    let statements: Vec<Compile> = vec![
+        Box::new(move |d| {
+            let q = User::select()
+                .columns((User::NAME, Expr::<Text>::value(evil()).alias("v")))
+                .where_(User::NAME.eq(evil()).or(User::NAME.like(evil())).or(User::NAME.contains(EVIL)))
+                .where_(User::NAME.in_([evil(), evil()]).and(User::NAME.between(evil(), evil())))
+                .having(func::coalesce(User::NAME, evil()).ne(evil()))
+                .order_by(Case::<Text>::new().when(User::NAME.eq(evil()), evil()).otherwise(evil()));
+            compile_select(q.node(), d)
+        }),
+        Box::new(move |d| {
+            let q = Insert::<User>::new()
+                .set(User::NAME, evil())
+                .on_conflict_update(&["name"], vec![assign(User::NAME, User::NAME.concat(evil()))]);
+            compile_insert(q.node(), d)
+        }),
+        Box::new(move |d| {
+            let q = Update::<User>::new().set(User::NAME, evil()).where_(User::NAME.ne(evil()));
+            compile_update(q.node(), d)
+        }),
+        Box::new(move |d| compile_delete(Delete::<User>::new().where_(User::NAME.eq(evil())).node(), d)),
+        Box::new(move |d| compile_raw("SELECT ?", &[text(EVIL)], d)),
+    ];
+    for compile in &statements {
+        for d in [SQLITE, POSTGRES, &MYSQL, &MARIADB] {
+            let statement = compile(d).unwrap_or_else(|e| panic!("{}: {e}", d.name()));
+            assert!(!statement.sql.contains("DROP"), "{}: {}", d.name(), statement.sql);
+            assert!(!statement.params.is_empty());
+            for p in &statement.params {
+                if let Value::Text(s) = p {
+                    assert!(s.contains("DROP TABLE x"), "unexpected parameter {s:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn parameter_limit_is_checked() {
+    let ids: Vec<i64> = (0..32767).collect();
+    let q = User::select().columns(User::ID).where_(User::ID.in_(ids));
+    assert_interface(
+        error(|d| compile_select(q.node(), d), SQLITE),
+        "statement binds 32767 parameters but SQLite allows at most 32766",
+    );
+    assert_eq!(sql(|d| compile_select(q.node(), d), POSTGRES).params.len(), 32767);
+    let ids: Vec<i64> = (0..65536).collect();
+    let q = User::select().columns(User::ID).where_(User::ID.in_(ids));
+    assert_interface(error(|d| compile_select(q.node(), d), POSTGRES), "PostgreSQL allows at most 65535");
+    assert_interface(error(|d| compile_select(q.node(), d), &MYSQL), "MySQL allows at most 65535");
+}
+
+#[test]
+fn dialect_capabilities() {
+    assert!(SqliteDialect.supports_insert_returning());
+    assert!(PostgresDialect.supports_insert_returning());
+    assert!(!MySqlDialect::mysql((8, 0, 36)).supports_insert_returning());
+    assert!(MySqlDialect::mariadb((10, 5, 0)).supports_insert_returning());
+    assert!(!MySqlDialect::mariadb((10, 4, 99)).supports_insert_returning());
+    assert_eq!(SqliteDialect.max_params(), 32766);
+    assert_eq!(PostgresDialect.max_params(), 65535);
+    assert_eq!(MYSQL.max_params(), 65535);
+    assert_eq!(
+        (SqliteDialect.name(), PostgresDialect.name(), MYSQL.name(), MARIADB.name()),
+        ("SQLite", "PostgreSQL", "MySQL", "MariaDB")
+    );
+}

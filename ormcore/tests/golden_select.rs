@@ -1,0 +1,357 @@
+//! Golden SQL: selects and compound selects, three dialects side by side.
+
+mod golden_common;
+
+use golden_common::*;
+use ormcore::prelude::*;
+use ormcore::query::node::{CompoundNode, SelectNode, TableRef};
+use ormcore::query::*;
+use ormcore::sql::{MySqlDialect, compile_compound, compile_query, compile_select};
+use ormcore::types::Text;
+use ormcore::{SqlRow, Value};
+
+#[test]
+fn model_select_projects_every_column_qualified() {
+    let q = User::select();
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user""#,
+        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user""#,
+        "SELECT `user`.`id`, `user`.`name`, `user`.`age` FROM `user`",
+    );
+}
+
+#[test]
+fn where_calls_chain_with_and() {
+    let q = User::select().where_(User::NAME.eq("alice")).where_(User::AGE.gt(18)).where_(User::ID.ne(3));
+    check_with(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user" WHERE ("user"."name" = ?) AND ("user"."age" > ?) AND ("user"."id" <> ?)"#,
+        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user" WHERE ("user"."name" = $1) AND ("user"."age" > $2) AND ("user"."id" <> $3)"#,
+        "SELECT `user`.`id`, `user`.`name`, `user`.`age` FROM `user` WHERE (`user`.`name` = ?) AND (`user`.`age` > ?) AND (`user`.`id` <> ?)",
+        &[text("alice"), Value::Int(18), Value::Int(3)],
+    );
+}
+
+#[test]
+fn projection_alias_and_distinct() {
+    let q = User::select().columns((User::NAME, func::count_star().alias("n"))).distinct();
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT DISTINCT "user"."name", COUNT(*) AS "n" FROM "user""#,
+        r#"SELECT DISTINCT "user"."name", COUNT(*) AS "n" FROM "user""#,
+        "SELECT DISTINCT `user`.`name`, COUNT(*) AS `n` FROM `user`",
+    );
+}
+
+#[test]
+fn group_by_having_order_by() {
+    let q = User::select()
+        .columns((User::AGE, func::count_star()))
+        .group_by(User::AGE)
+        .group_by(User::NAME)
+        .having(func::count_star().gt(1))
+        .order_by(User::AGE.desc())
+        .order_by(User::NAME)
+        .order_by(User::ID.asc());
+    check_with(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."age", COUNT(*) FROM "user" GROUP BY "user"."age", "user"."name" HAVING COUNT(*) > ? ORDER BY "user"."age" DESC, "user"."name", "user"."id""#,
+        r#"SELECT "user"."age", COUNT(*) FROM "user" GROUP BY "user"."age", "user"."name" HAVING COUNT(*) > $1 ORDER BY "user"."age" DESC, "user"."name", "user"."id""#,
+        "SELECT `user`.`age`, COUNT(*) FROM `user` GROUP BY `user`.`age`, `user`.`name` HAVING COUNT(*) > ? ORDER BY `user`.`age` DESC, `user`.`name`, `user`.`id`",
+        &[Value::Int(1)],
+    );
+}
+
+#[test]
+fn inner_and_left_joins_with_aliases() {
+    let q = Tweet::select()
+        .join(Table::<User>::new(), Tweet::USER_ID.eq(User::ID))
+        .left_join(Table::<User>::alias("u2"), User::ID.of("u2").eq(Tweet::USER_ID).and(User::AGE.of("u2").gt(30)));
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "tweet"."id", "tweet"."user_id", "tweet"."content" FROM "tweet" INNER JOIN "user" ON "tweet"."user_id" = "user"."id" LEFT OUTER JOIN "user" AS "u2" ON ("u2"."id" = "tweet"."user_id") AND ("u2"."age" > ?)"#,
+        r#"SELECT "tweet"."id", "tweet"."user_id", "tweet"."content" FROM "tweet" INNER JOIN "user" ON "tweet"."user_id" = "user"."id" LEFT OUTER JOIN "user" AS "u2" ON ("u2"."id" = "tweet"."user_id") AND ("u2"."age" > $1)"#,
+        "SELECT `tweet`.`id`, `tweet`.`user_id`, `tweet`.`content` FROM `tweet` INNER JOIN `user` ON `tweet`.`user_id` = `user`.`id` LEFT OUTER JOIN `user` AS `u2` ON (`u2`.`id` = `tweet`.`user_id`) AND (`u2`.`age` > ?)",
+    );
+}
+
+#[test]
+fn limit_and_offset() {
+    let q = User::select().columns(User::ID).limit(10);
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id" FROM "user" LIMIT 10"#,
+        r#"SELECT "user"."id" FROM "user" LIMIT 10"#,
+        "SELECT `user`.`id` FROM `user` LIMIT 10",
+    );
+    let q = User::select().columns(User::ID).paginate(3, 20);
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id" FROM "user" LIMIT 20 OFFSET 40"#,
+        r#"SELECT "user"."id" FROM "user" LIMIT 20 OFFSET 40"#,
+        "SELECT `user`.`id` FROM `user` LIMIT 20 OFFSET 40",
+    );
+    let q = User::select().columns(User::ID).limit(0);
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id" FROM "user" LIMIT 0"#,
+        r#"SELECT "user"."id" FROM "user" LIMIT 0"#,
+        "SELECT `user`.`id` FROM `user` LIMIT 0",
+    );
+}
+
+#[test]
+fn offset_alone_needs_a_limit_on_sqlite_and_mysql() {
+    let q = User::select().columns(User::ID).offset(5);
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "user"."id" FROM "user" LIMIT -1 OFFSET 5"#,
+        r#"SELECT "user"."id" FROM "user" OFFSET 5"#,
+        "SELECT `user`.`id` FROM `user` LIMIT 18446744073709551615 OFFSET 5",
+    );
+}
+
+#[test]
+fn select_from_a_subquery() {
+    let inner = User::select().columns(User::NAME).where_(User::AGE.ge(18));
+    let q = Select::from(inner.alias("adults"))
+        .columns(Expr::<Text>::column("adults", "name"))
+        .where_(Expr::<Text>::column("adults", "name").ne("root"));
+    check_with(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "adults"."name" FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" >= ?) AS "adults" WHERE "adults"."name" <> ?"#,
+        r#"SELECT "adults"."name" FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" >= $1) AS "adults" WHERE "adults"."name" <> $2"#,
+        "SELECT `adults`.`name` FROM (SELECT `user`.`name` FROM `user` WHERE `user`.`age` >= ?) AS `adults` WHERE `adults`.`name` <> ?",
+        &[Value::Int(18), text("root")],
+    );
+}
+
+#[test]
+fn select_star_untyped_and_star_of_an_alias() {
+    let q = Select::from(TableRef::Table { name: "user".into(), alias: None });
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT * FROM "user""#,
+        r#"SELECT * FROM "user""#,
+        "SELECT * FROM `user`",
+    );
+    let node = SelectNode {
+        columns: vec![SelectItem { expr: ExprNode::Star(Some("u".into())), alias: None }],
+        from: Some(TableRef::Table { name: "user".into(), alias: Some("u".into()) }),
+        ..SelectNode::default()
+    };
+    check(
+        |d| compile_select(&node, d),
+        r#"SELECT "u".* FROM "user" AS "u""#,
+        r#"SELECT "u".* FROM "user" AS "u""#,
+        "SELECT `u`.* FROM `user` AS `u`",
+    );
+}
+
+#[test]
+fn select_without_from() {
+    let node = SelectNode {
+        columns: vec![SelectItem { expr: ExprNode::Value(Value::Int(1)), alias: Some("one".into()) }],
+        ..SelectNode::default()
+    };
+    check_with(
+        |d| compile_select(&node, d),
+        r#"SELECT ? AS "one""#,
+        r#"SELECT $1 AS "one""#,
+        "SELECT ? AS `one`",
+        &[Value::Int(1)],
+    );
+}
+
+#[test]
+fn malformed_selects_are_errors() {
+    let empty = SelectNode::default();
+    for d in [SQLITE, POSTGRES, &MYSQL] {
+        assert_interface(error(|d| compile_select(&empty, d), d), "at least one column");
+    }
+    let q = Select::<SqlRow>::from_node(SelectNode {
+        columns: vec![SelectItem { expr: ExprNode::Star(None), alias: None }],
+        joins: User::select().join(Table::<Tweet>::new(), Tweet::USER_ID.eq(User::ID)).into_node().joins,
+        ..SelectNode::default()
+    });
+    assert_interface(error(|d| compile_select(q.node(), d), SQLITE), "FROM");
+}
+
+// ---- compound selects -------------------------------------------------------
+
+fn minors() -> Select<String> {
+    User::select().columns(User::NAME).where_(User::AGE.lt(18))
+}
+
+fn seniors() -> Select<String> {
+    User::select().columns(User::NAME).where_(User::AGE.gt(65))
+}
+
+fn authors() -> Select<String> {
+    Tweet::select().columns(Tweet::CONTENT).where_(Tweet::ID.eq(7))
+}
+
+#[test]
+fn union_parenthesizes_members_except_on_sqlite() {
+    let q = minors().union(seniors());
+    check_with(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ?"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)"#,
+        "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)",
+        &[Value::Int(18), Value::Int(65)],
+    );
+}
+
+#[test]
+fn every_compound_operator() {
+    for (q, op) in [
+        (minors().union_all(seniors()), "UNION ALL"),
+        (minors().intersect(seniors()), "INTERSECT"),
+        (minors().except(seniors()), "EXCEPT"),
+    ] {
+        check(
+            |d| compile_compound(q.node(), d),
+            &format!(
+                r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? {op} SELECT "user"."name" FROM "user" WHERE "user"."age" > ?"#
+            ),
+            &format!(
+                r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) {op} (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)"#
+            ),
+            &format!(
+                "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) {op} (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)"
+            ),
+        );
+    }
+}
+
+#[test]
+fn compound_order_by_names_output_columns() {
+    let q = minors().union(seniors()).order_by(User::NAME.desc()).limit(5).offset(10);
+    check(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? ORDER BY "name" DESC LIMIT 5 OFFSET 10"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) ORDER BY "name" DESC LIMIT 5 OFFSET 10"#,
+        "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) ORDER BY `name` DESC LIMIT 5 OFFSET 10",
+    );
+    let q = minors().union(seniors()).offset(3);
+    check(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT -1 OFFSET 3"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) OFFSET 3"#,
+        "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) LIMIT 18446744073709551615 OFFSET 3",
+    );
+}
+
+#[test]
+fn ordered_members_are_wrapped_on_sqlite() {
+    let q = minors().order_by(User::AGE).limit(3).union_all(seniors().offset(2));
+    check(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? ORDER BY "user"."age" LIMIT 3) AS "_u1" UNION ALL SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT -1 OFFSET 2) AS "_u2""#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1 ORDER BY "user"."age" LIMIT 3) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2 OFFSET 2)"#,
+        "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ? ORDER BY `user`.`age` LIMIT 3) UNION ALL (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ? LIMIT 18446744073709551615 OFFSET 2)",
+    );
+}
+
+#[test]
+fn nested_compound_on_the_left_is_flat_on_sqlite() {
+    // `Compound` has no `except` builder method: build the node.
+    let q = CompoundNode {
+        op: CompoundOp::Except,
+        left: minors().union(seniors()).into(),
+        right: authors().into(),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+    };
+    check_with(
+        |d| compile_compound(&q, d),
+        r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? EXCEPT SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?"#,
+        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)) EXCEPT (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3)"#,
+        "((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)) EXCEPT (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?)",
+        &[Value::Int(18), Value::Int(65), Value::Int(7)],
+    );
+}
+
+/// Compound is left-associative on SQLite: a compound on the right keeps its
+/// grouping as a derived table.
+#[test]
+fn nested_compound_on_the_right_keeps_its_grouping() {
+    let q = minors().except(seniors().union(authors()));
+    check(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? EXCEPT SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" > ? UNION SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?) AS "_u1""#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) EXCEPT ((SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) UNION (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3))"#,
+        "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) EXCEPT ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) UNION (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?))",
+    );
+}
+
+/// A left compound with its own ORDER BY/LIMIT cannot be flattened.
+#[test]
+fn ordered_nested_compound_is_wrapped_on_sqlite() {
+    let q = minors().union(seniors()).limit(1).union_all(authors());
+    check(
+        |d| compile_compound(q.node(), d),
+        r#"SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT 1) AS "_u1" UNION ALL SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?"#,
+        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) LIMIT 1) UNION ALL (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3)"#,
+        "((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) LIMIT 1) UNION ALL (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?)",
+    );
+}
+
+#[test]
+fn intersect_and_except_need_mysql_8_0_31_or_mariadb_10_3() {
+    for q in [minors().intersect(seniors()), minors().except(seniors())] {
+        let keyword = if matches!(q.node().op, CompoundOp::Intersect) { "INTERSECT" } else { "EXCEPT" };
+        assert_unsupported(
+            error(|d| compile_compound(q.node(), d), &MySqlDialect::mysql((8, 0, 30))),
+            keyword,
+            "MySQL",
+        );
+        assert_unsupported(
+            error(|d| compile_compound(q.node(), d), &MySqlDialect::mariadb((10, 2, 44))),
+            keyword,
+            "MariaDB",
+        );
+        let ok = sql(|d| compile_compound(q.node(), d), &MySqlDialect::mysql((8, 0, 31)));
+        assert!(ok.sql.contains(keyword));
+        let ok = sql(|d| compile_compound(q.node(), d), &MySqlDialect::mariadb((10, 3, 0)));
+        assert!(ok.sql.contains(keyword));
+    }
+    // UNION is everywhere.
+    let q = minors().union(seniors());
+    sql(|d| compile_compound(q.node(), d), &MySqlDialect::mysql((5, 7, 0)));
+    // A nested INTERSECT is found too.
+    let q = minors().union(seniors().intersect(authors()));
+    assert_unsupported(error(|d| compile_compound(q.node(), d), &MySqlDialect::mysql((8, 0, 0))), "INTERSECT", "MySQL");
+}
+
+#[test]
+fn compound_as_subquery_and_as_from_source() {
+    let q = Tweet::select().columns(Tweet::ID).where_(Tweet::CONTENT.in_query(minors().union(seniors())));
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "tweet"."id" FROM "tweet" WHERE "tweet"."content" IN (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ?)"#,
+        r#"SELECT "tweet"."id" FROM "tweet" WHERE "tweet"."content" IN ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2))"#,
+        "SELECT `tweet`.`id` FROM `tweet` WHERE `tweet`.`content` IN ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?))",
+    );
+    let q = Select::from(minors().union_all(seniors()).alias("names")).columns(func::count_star());
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT COUNT(*) FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION ALL SELECT "user"."name" FROM "user" WHERE "user"."age" > ?) AS "names""#,
+        r#"SELECT COUNT(*) FROM ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)) AS "names""#,
+        "SELECT COUNT(*) FROM ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION ALL (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)) AS `names`",
+    );
+}
+
+#[test]
+fn compile_query_dispatches() {
+    let select: QueryNode = minors().into();
+    let compound: QueryNode = minors().union(seniors()).into();
+    assert_eq!(sql(|d| compile_query(&select, d), POSTGRES), sql(|d| compile_select(minors().node(), d), POSTGRES));
+    assert_eq!(
+        sql(|d| compile_query(&compound, d), POSTGRES),
+        sql(|d| compile_compound(minors().union(seniors()).node(), d), POSTGRES)
+    );
+}

@@ -1,0 +1,317 @@
+//! Golden SQL: INSERT (with conflicts), UPDATE, DELETE, RETURNING and
+//! transaction control, three dialects side by side.
+
+mod golden_common;
+
+use golden_common::*;
+use ormcore::Value;
+use ormcore::backend::TxOp;
+use ormcore::prelude::*;
+use ormcore::query::node::{ConflictAction, InsertNode, InsertSource, OnConflict, UpdateNode};
+use ormcore::query::*;
+use ormcore::sql::{MySqlDialect, compile_delete, compile_insert, compile_statement, compile_update, transaction_sql};
+use ormcore::types::Integer;
+
+#[test]
+fn insert_one_row() {
+    let q = Insert::<User>::new().set(User::NAME, "alice").set(User::AGE, 30);
+    check_with(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?)"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2)"#,
+        "INSERT INTO `user` (`name`, `age`) VALUES (?, ?)",
+        &[text("alice"), Value::Int(30)],
+    );
+}
+
+#[test]
+fn insert_many_models() {
+    let users = [User { id: 0, name: "a".into(), age: 1 }, User { id: 0, name: "b".into(), age: 2 }];
+    let q = User::insert_many(&users);
+    check_with(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?), (?, ?)"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2), ($3, $4)"#,
+        "INSERT INTO `user` (`name`, `age`) VALUES (?, ?), (?, ?)",
+        &[text("a"), Value::Int(1), text("b"), Value::Int(2)],
+    );
+    let users = [User { id: 9, name: "c".into(), age: 3 }];
+    let q = User::insert_many(&users);
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("id", "name", "age") VALUES (?, ?, ?)"#,
+        r#"INSERT INTO "user" ("id", "name", "age") VALUES ($1, $2, $3)"#,
+        "INSERT INTO `user` (`id`, `name`, `age`) VALUES (?, ?, ?)",
+    );
+}
+
+#[test]
+fn insert_default_values() {
+    let q = Insert::<User>::new();
+    check_with(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" DEFAULT VALUES"#,
+        r#"INSERT INTO "user" DEFAULT VALUES"#,
+        "INSERT INTO `user` () VALUES ()",
+        &[],
+    );
+    // One empty VALUES row is a row of defaults too.
+    let node = InsertNode {
+        table: "user".into(),
+        columns: vec![],
+        source: InsertSource::Values(vec![vec![]]),
+        on_conflict: None,
+        returning: vec![],
+    };
+    check(
+        |d| compile_insert(&node, d),
+        r#"INSERT INTO "user" DEFAULT VALUES"#,
+        r#"INSERT INTO "user" DEFAULT VALUES"#,
+        "INSERT INTO `user` () VALUES ()",
+    );
+}
+
+#[test]
+fn insert_from_select() {
+    let q = Insert::<User>::from_select(
+        &["name", "age"],
+        Tweet::select().columns((Tweet::CONTENT, Tweet::ID)).where_(Tweet::ID.gt(100)),
+    );
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") SELECT "tweet"."content", "tweet"."id" FROM "tweet" WHERE "tweet"."id" > ?"#,
+        r#"INSERT INTO "user" ("name", "age") SELECT "tweet"."content", "tweet"."id" FROM "tweet" WHERE "tweet"."id" > $1"#,
+        "INSERT INTO `user` (`name`, `age`) SELECT `tweet`.`content`, `tweet`.`id` FROM `tweet` WHERE `tweet`.`id` > ?",
+    );
+}
+
+#[test]
+fn on_conflict_do_nothing() {
+    let q = Insert::<User>::new().set(User::NAME, "alice").set(User::AGE, 30).on_conflict_ignore();
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT DO NOTHING"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT DO NOTHING"#,
+        "INSERT IGNORE INTO `user` (`name`, `age`) VALUES (?, ?)",
+    );
+    let mut node = q.node().clone();
+    node.on_conflict = Some(OnConflict { target: vec!["name".into()], action: ConflictAction::DoNothing });
+    check(
+        |d| compile_insert(&node, d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT ("name") DO NOTHING"#,
+        "INSERT IGNORE INTO `user` (`name`, `age`) VALUES (?, ?)",
+    );
+}
+
+#[test]
+fn upsert_with_excluded_values() {
+    let q = Insert::<User>::new().set(User::NAME, "alice").set(User::AGE, 30).on_conflict_update(
+        &["name"],
+        vec![assign(User::AGE, User::AGE + excluded::<Integer>("age")), assign(User::NAME, excluded("name"))],
+    );
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
+        "INSERT INTO `user` (`name`, `age`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `age` = `user`.`age` + VALUES(`age`), `name` = VALUES(`name`)",
+    );
+    // Values in the update list are parameters numbered after the row's.
+    let q = Insert::<User>::new().set(User::NAME, "alice").on_conflict_update(&["name"], vec![assign(User::AGE, 7)]);
+    check_with(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name") VALUES (?) ON CONFLICT ("name") DO UPDATE SET "age" = ?"#,
+        r#"INSERT INTO "user" ("name") VALUES ($1) ON CONFLICT ("name") DO UPDATE SET "age" = $2"#,
+        "INSERT INTO `user` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `age` = ?",
+        &[text("alice"), Value::Int(7)],
+    );
+}
+
+#[test]
+fn upsert_errors() {
+    let no_target = Insert::<User>::new().set(User::NAME, "a").on_conflict_update(&[], vec![assign(User::AGE, 1)]);
+    assert_interface(error(|d| compile_insert(no_target.node(), d), SQLITE), "conflict target");
+    assert_interface(error(|d| compile_insert(no_target.node(), d), POSTGRES), "conflict target");
+    // MySQL's ON DUPLICATE KEY UPDATE needs no target.
+    sql(|d| compile_insert(no_target.node(), d), &MYSQL);
+
+    let nothing = Insert::<User>::new().set(User::NAME, "a").on_conflict_update(&["name"], vec![]);
+    for d in [SQLITE, POSTGRES, &MYSQL] {
+        assert_interface(error(|d| compile_insert(nothing.node(), d), d), "at least one column");
+    }
+}
+
+#[test]
+fn upsert_after_select_on_sqlite_gets_a_where_clause() {
+    let q = Insert::<User>::from_select(&["name"], Tweet::select().columns(Tweet::CONTENT)).on_conflict_ignore();
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name") SELECT * FROM (SELECT "tweet"."content" FROM "tweet") AS "_s1" WHERE true ON CONFLICT DO NOTHING"#,
+        r#"INSERT INTO "user" ("name") SELECT "tweet"."content" FROM "tweet" ON CONFLICT DO NOTHING"#,
+        "INSERT IGNORE INTO `user` (`name`) SELECT `tweet`.`content` FROM `tweet`",
+    );
+}
+
+#[test]
+fn default_values_with_a_conflict_clause() {
+    let q = Insert::<User>::new().on_conflict_ignore();
+    assert_unsupported(error(|d| compile_insert(q.node(), d), SQLITE), "ON CONFLICT after DEFAULT VALUES", "SQLite");
+    assert_eq!(
+        sql(|d| compile_insert(q.node(), d), POSTGRES).sql,
+        r#"INSERT INTO "user" DEFAULT VALUES ON CONFLICT DO NOTHING"#
+    );
+    assert_eq!(sql(|d| compile_insert(q.node(), d), &MYSQL).sql, "INSERT IGNORE INTO `user` () VALUES ()");
+}
+
+#[test]
+fn malformed_inserts_are_errors() {
+    let mut node = Insert::<User>::new().set(User::NAME, "a").set(User::AGE, 1).node().clone();
+    node.source = InsertSource::Values(vec![vec![ExprNode::Value(text("a"))]]);
+    assert_interface(error(|d| compile_insert(&node, d), SQLITE), "1 values for 2 columns");
+    node.source = InsertSource::Values(vec![]);
+    assert_interface(error(|d| compile_insert(&node, d), SQLITE), "at least one row");
+    node.source = InsertSource::DefaultValues;
+    assert_interface(error(|d| compile_insert(&node, d), SQLITE), "cannot name columns");
+    node.columns.clear();
+    node.source = InsertSource::Values(vec![vec![], vec![]]);
+    assert_interface(error(|d| compile_insert(&node, d), POSTGRES), "at least one column");
+}
+
+#[test]
+fn insert_returning() {
+    let q = Insert::<User>::new().set(User::NAME, "alice").returning((User::ID, (User::AGE + 1).alias("next")));
+    check_each(
+        |d| compile_statement(q.node(), d),
+        &[
+            (SQLITE, r#"INSERT INTO "user" ("name") VALUES (?) RETURNING "id", "age" + ? AS "next""#),
+            (POSTGRES, r#"INSERT INTO "user" ("name") VALUES ($1) RETURNING "id", "age" + $2 AS "next""#),
+            (&MARIADB, "INSERT INTO `user` (`name`) VALUES (?) RETURNING `id`, `age` + ? AS `next`"),
+        ],
+    );
+    assert_unsupported(error(|d| compile_statement(q.node(), d), &MYSQL), "INSERT ... RETURNING", "MySQL");
+    assert_unsupported(
+        error(|d| compile_statement(q.node(), d), &MySqlDialect::mariadb((10, 4, 30))),
+        "INSERT ... RETURNING",
+        "MariaDB",
+    );
+}
+
+#[test]
+fn update_set_where() {
+    let q = Update::<User>::new().set(User::AGE, User::AGE + 1).set(User::NAME, "bob").where_(User::NAME.eq("robert"));
+    check_with(
+        |d| compile_update(q.node(), d),
+        r#"UPDATE "user" SET "age" = "user"."age" + ?, "name" = ? WHERE "user"."name" = ?"#,
+        r#"UPDATE "user" SET "age" = "user"."age" + $1, "name" = $2 WHERE "user"."name" = $3"#,
+        "UPDATE `user` SET `age` = `user`.`age` + ?, `name` = ? WHERE `user`.`name` = ?",
+        &[Value::Int(1), text("bob"), text("robert")],
+    );
+    let q = Update::<User>::new().set(User::AGE, 0);
+    check(
+        |d| compile_update(q.node(), d),
+        r#"UPDATE "user" SET "age" = ?"#,
+        r#"UPDATE "user" SET "age" = $1"#,
+        "UPDATE `user` SET `age` = ?",
+    );
+}
+
+#[test]
+fn update_with_case_and_subquery() {
+    let q = Update::<User>::new()
+        .set(User::AGE, Case::<Integer>::on(User::ID).when_value(1, 10).when_value(2, 20).otherwise(User::AGE))
+        .where_(User::ID.in_query(Tweet::select().columns(Tweet::USER_ID)));
+    check(
+        |d| compile_update(q.node(), d),
+        r#"UPDATE "user" SET "age" = CASE "user"."id" WHEN ? THEN ? WHEN ? THEN ? ELSE "user"."age" END WHERE "user"."id" IN (SELECT "tweet"."user_id" FROM "tweet")"#,
+        r#"UPDATE "user" SET "age" = CASE "user"."id" WHEN $1 THEN $2 WHEN $3 THEN $4 ELSE "user"."age" END WHERE "user"."id" IN (SELECT "tweet"."user_id" FROM "tweet")"#,
+        "UPDATE `user` SET `age` = CASE `user`.`id` WHEN ? THEN ? WHEN ? THEN ? ELSE `user`.`age` END WHERE `user`.`id` IN (SELECT `tweet`.`user_id` FROM `tweet`)",
+    );
+}
+
+#[test]
+fn update_errors() {
+    let q = Update::<User>::new().where_(User::ID.eq(1));
+    assert_interface(error(|d| compile_update(q.node(), d), SQLITE), "at least one column");
+    let q = Update::<User>::new().set(User::AGE, excluded("age"));
+    assert_interface(error(|d| compile_update(q.node(), d), POSTGRES), "upsert");
+}
+
+#[test]
+fn update_returning() {
+    let q = Update::<User>::new().set(User::AGE, 1).where_(User::ID.eq(5)).returning_all();
+    check_each(
+        |d| compile_statement(q.node(), d),
+        &[
+            (SQLITE, r#"UPDATE "user" SET "age" = ? WHERE "user"."id" = ? RETURNING "id", "name", "age""#),
+            (POSTGRES, r#"UPDATE "user" SET "age" = $1 WHERE "user"."id" = $2 RETURNING "id", "name", "age""#),
+        ],
+    );
+    assert_unsupported(error(|d| compile_statement(q.node(), d), &MYSQL), "UPDATE ... RETURNING", "MySQL");
+    assert_unsupported(error(|d| compile_statement(q.node(), d), &MARIADB), "UPDATE ... RETURNING", "MariaDB");
+    // Columns of other tables keep their qualifier.
+    let node = UpdateNode {
+        table: "user".into(),
+        set: vec![("age".into(), ExprNode::Value(Value::Int(1)))],
+        where_: None,
+        returning: vec![
+            SelectItem { expr: ExprNode::Star(Some("user".into())), alias: None },
+            SelectItem { expr: ExprNode::Column { table: Some("other".into()), name: "x".into() }, alias: None },
+        ],
+    };
+    assert_eq!(
+        sql(|d| compile_update(&node, d), POSTGRES).sql,
+        r#"UPDATE "user" SET "age" = $1 RETURNING *, "other"."x""#
+    );
+}
+
+#[test]
+fn delete() {
+    let q = Delete::<User>::new().where_(User::AGE.lt(18).or(User::NAME.is_null()));
+    check_with(
+        |d| compile_delete(q.node(), d),
+        r#"DELETE FROM "user" WHERE ("user"."age" < ?) OR ("user"."name" IS NULL)"#,
+        r#"DELETE FROM "user" WHERE ("user"."age" < $1) OR ("user"."name" IS NULL)"#,
+        "DELETE FROM `user` WHERE (`user`.`age` < ?) OR (`user`.`name` IS NULL)",
+        &[Value::Int(18)],
+    );
+    let q = Delete::<User>::new();
+    check(|d| compile_delete(q.node(), d), r#"DELETE FROM "user""#, r#"DELETE FROM "user""#, "DELETE FROM `user`");
+}
+
+#[test]
+fn delete_returning() {
+    let q = Delete::<User>::new().where_(User::ID.eq(3)).returning(User::NAME);
+    check_each(
+        |d| compile_statement(q.node(), d),
+        &[
+            (SQLITE, r#"DELETE FROM "user" WHERE "user"."id" = ? RETURNING "name""#),
+            (POSTGRES, r#"DELETE FROM "user" WHERE "user"."id" = $1 RETURNING "name""#),
+            (&MARIADB, "DELETE FROM `user` WHERE `user`.`id` = ? RETURNING `name`"),
+        ],
+    );
+    assert_unsupported(error(|d| compile_statement(q.node(), d), &MYSQL), "DELETE ... RETURNING", "MySQL");
+}
+
+#[test]
+fn transaction_control() {
+    let cases = [
+        (TxOp::Begin, "BEGIN", "BEGIN", "START TRANSACTION"),
+        (TxOp::Commit, "COMMIT", "COMMIT", "COMMIT"),
+        (TxOp::Rollback, "ROLLBACK", "ROLLBACK", "ROLLBACK"),
+        (TxOp::Savepoint("sp1"), r#"SAVEPOINT "sp1""#, r#"SAVEPOINT "sp1""#, "SAVEPOINT `sp1`"),
+        (TxOp::Release("sp1"), r#"RELEASE SAVEPOINT "sp1""#, r#"RELEASE SAVEPOINT "sp1""#, "RELEASE SAVEPOINT `sp1`"),
+        (
+            TxOp::RollbackTo("sp1"),
+            r#"ROLLBACK TO SAVEPOINT "sp1""#,
+            r#"ROLLBACK TO SAVEPOINT "sp1""#,
+            "ROLLBACK TO SAVEPOINT `sp1`",
+        ),
+        (TxOp::Savepoint("a\"b`c"), r#"SAVEPOINT "a""b`c""#, r#"SAVEPOINT "a""b`c""#, "SAVEPOINT `a\"b``c`"),
+    ];
+    for (op, sqlite, pg, mysql) in cases {
+        assert_eq!(transaction_sql(op, SQLITE), sqlite);
+        assert_eq!(transaction_sql(op, POSTGRES), pg);
+        assert_eq!(transaction_sql(op, &MYSQL), mysql);
+        assert_eq!(transaction_sql(op, &MARIADB), mysql);
+    }
+}

@@ -1,0 +1,110 @@
+# Sourced by scripts/test: make PostgreSQL and MariaDB reachable for the
+# conformance suite, starting throwaway servers when none answers.
+#
+# The suite reads ORMCORE_PG_URL and ORMCORE_MYSQL_URL (loopback defaults).
+# When the server behind a URL does not answer, a throwaway one is started
+# from Debian's packages (installed if missing) with its data in a temp dir
+# on a free loopback port, and stopped on exit. If neither works the run
+# fails: a missing server never turns into skipped tests.
+
+: "${ORMCORE_PG_URL:=postgresql://postgres@127.0.0.1:5432/test}"
+: "${ORMCORE_MYSQL_URL:=mysql://root@127.0.0.1:3306/test}"
+
+servers_dir=""
+pg_pid=""
+mysql_pid=""
+
+log() { printf '[test-servers] %s\n' "$*" >&2; }
+
+# host and port of a URL like scheme://user@host:port/db
+url_host() { local hp=${1#*://}; hp=${hp#*@}; hp=${hp%%/*}; printf '%s' "${hp%%:*}"; }
+url_port() { local hp=${1#*://}; hp=${hp#*@}; hp=${hp%%/*}; [[ $hp == *:* ]] && printf '%s' "${hp##*:}" || printf '%s' "$2"; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    port_open 127.0.0.1 "$port" || { printf '%s' "$port"; return 0; }
+  done
+  log "no free loopback port found"; return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  log "installing $* (Debian packages)"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_dir() {
+  [ -n "$servers_dir" ] && return 0
+  servers_dir=$(mktemp -d /tmp/ormcore-servers.XXXXXX)
+  chmod 755 "$servers_dir"
+}
+
+stop_servers() {
+  if [ -n "$pg_pid" ]; then
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$servers_dir/pg" -m fast -w stop >/dev/null 2>&1 || kill "$pg_pid" 2>/dev/null || true
+  fi
+  if [ -n "$mysql_pid" ]; then
+    kill "$mysql_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$mysql_pid" 2>/dev/null || break; sleep 0.05; done
+  fi
+  [ -n "$servers_dir" ] && rm -rf "$servers_dir"
+  return 0
+}
+
+start_postgres() {
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$pg_bin" ]; then apt_install postgresql; pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
+  ensure_dir
+  local port; port=$(free_port)
+  mkdir -p "$servers_dir/pg" "$servers_dir/pgsock"
+  chown postgres:postgres "$servers_dir/pg" "$servers_dir/pgsock"
+  # initdb and postgres refuse to run as root.
+  runuser -u postgres -- "$pg_bin/initdb" -D "$servers_dir/pg" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$servers_dir/pg" -l "$servers_dir/pg/server.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $servers_dir/pgsock -F -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  pg_pid=$(head -n 1 "$servers_dir/pg/postmaster.pid")
+  runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres test
+  ORMCORE_PG_URL="postgresql://postgres@127.0.0.1:$port/test"
+  log "started a throwaway PostgreSQL on 127.0.0.1:$port"
+}
+
+start_mariadb() {
+  command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
+  ensure_dir
+  local port; port=$(free_port)
+  mkdir -p "$servers_dir/mysql"
+  chown mysql:mysql "$servers_dir/mysql"
+  runuser -u mysql -- mariadb-install-db --no-defaults --datadir="$servers_dir/mysql" \
+    --auth-root-authentication-method=normal --skip-test-db >/dev/null
+  runuser -u mysql -- /usr/sbin/mariadbd --no-defaults --datadir="$servers_dir/mysql" \
+    --socket="$servers_dir/mysql/mysqld.sock" --pid-file="$servers_dir/mysql/mysqld.pid" \
+    --port="$port" --bind-address=127.0.0.1 --innodb-flush-log-at-trx-commit=0 \
+    --innodb-doublewrite=0 --skip-log-bin >"$servers_dir/mysql.log" 2>&1 &
+  mysql_pid=$!
+  for _ in $(seq 1 200); do
+    mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'CREATE DATABASE IF NOT EXISTS test'
+  ORMCORE_MYSQL_URL="mysql://root@127.0.0.1:$port/test"
+  log "started a throwaway MariaDB on 127.0.0.1:$port"
+}
+
+ensure_servers() {
+  trap stop_servers EXIT
+  if ! port_open "$(url_host "$ORMCORE_PG_URL")" "$(url_port "$ORMCORE_PG_URL" 5432)"; then
+    log "no PostgreSQL answers at $ORMCORE_PG_URL"
+    start_postgres || { log "could not start PostgreSQL"; exit 1; }
+  fi
+  if ! port_open "$(url_host "$ORMCORE_MYSQL_URL")" "$(url_port "$ORMCORE_MYSQL_URL" 3306)"; then
+    log "no MariaDB/MySQL answers at $ORMCORE_MYSQL_URL"
+    start_mariadb || { log "could not start MariaDB"; exit 1; }
+  fi
+  export ORMCORE_PG_URL ORMCORE_MYSQL_URL
+}

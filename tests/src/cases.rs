@@ -1,0 +1,70 @@
+//! The conformance cases, by topic. [`conformance_cases!`](crate::conformance_cases)
+//! lists them all; add a new case there too.
+
+pub mod errors;
+pub mod queries;
+pub mod reference;
+pub mod scope;
+pub mod stream;
+pub mod types;
+
+/// Every case, as `module::case`: expanded by [`conformance!`](crate::conformance).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! conformance_cases {
+    ($db:ty) => {
+        $crate::conformance!(@expand $db;
+            reference::quickstart,
+            reference::model_methods,
+            reference::executing_queries,
+            reference::helper_methods,
+            reference::transactions,
+            reference::run_setup_app,
+            reference::atomic_transfer_funds,
+            reference::get_with_join,
+            reference::afetch_caches,
+            reference::create_and_drop_tables,
+            reference::bulk_create_and_update,
+            reference::save_options,
+            reference::only_dirty_save,
+            scope::task_scope_shares_transaction,
+            scope::spawned_task_runs_outside,
+            scope::concurrent_tasks_isolated,
+            scope::dropped_guard_rolls_back,
+            scope::early_return_rolls_back,
+            scope::closure_commits_or_rolls_back,
+            scope::panic_rolls_back,
+            scope::aborted_task_rolls_back,
+            scope::cancelled_future_rolls_back,
+            scope::commit_and_rollback_continue_the_block,
+            scope::nested_atomic_savepoints,
+            scope::nested_transaction_joins,
+            scope::dropped_savepoint_rolls_back_to_it,
+            scope::out_of_order_commit_is_an_error,
+            scope::aclose_with_open_transaction,
+            scope::aconnect_binds_task_connection,
+            scope::explicit_handles,
+            scope::close_pool_drains,
+            errors::unique_violation_then_recovery,
+            errors::constraint_kinds,
+            errors::invalid_sql_then_recovery,
+            errors::does_not_exist_names_model,
+            errors::acquire_timeout,
+            errors::decode_error_names_column,
+            stream::iterate_in_batches,
+            stream::dropped_stream_releases_connection,
+            stream::query_during_stream_is_an_error,
+            stream::stream_inside_transaction,
+            stream::failed_stream_releases_connection,
+            queries::filters,
+            queries::pattern_matching,
+            queries::joins_and_aggregates,
+            queries::subqueries_and_compounds,
+            queries::ordering_and_paging,
+            queries::expressions,
+            queries::writes,
+            types::every_type_round_trips,
+            types::hostile_strings_round_trip,
+        );
+    };
+}

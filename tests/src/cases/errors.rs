@@ -1,0 +1,122 @@
+//! Error kinds and recovery: each failure is reported with its kind and
+//! leaves the connection usable.
+
+use std::time::{Duration, Instant};
+
+use ormcore::ConstraintKind;
+use ormcore::prelude::*;
+
+use crate::harness::{Config, TestDb, open};
+use crate::models::{Tweet, User, user};
+
+/// A unique violation names the constraint; the next query works, also
+/// inside a transaction when the failure was inside a savepoint.
+pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META]).await?;
+    User::acreate(&db, user("huey")).await?;
+    let error = User::acreate(&db, user("huey")).await.expect_err("duplicate name");
+    match &error {
+        Error::Integrity { kind: ConstraintKind::Unique, constraint, .. } => {
+            let constraint = constraint.as_deref().unwrap_or_default();
+            assert!(constraint.contains("name"), "constraint should name the column: {constraint:?}");
+        }
+        other => panic!("expected a unique violation, got {other:?}"),
+    }
+    assert!(std::error::Error::source(&error).is_some(), "the driver error is kept");
+    assert_eq!(db.count(&User::select()).await?, 1);
+
+    let tx = db.atomic().await?;
+    User::acreate(&db, user("mickey")).await?;
+    let savepoint = db.atomic().await?;
+    assert!(User::acreate(&db, user("huey")).await.is_err());
+    savepoint.rollback().await?;
+    User::acreate(&db, user("zaizee")).await?;
+    tx.commit().await?;
+    assert_eq!(db.count(&User::select()).await?, 3);
+    Ok(())
+}
+
+/// Foreign-key and not-null violations have their own kinds.
+pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META, Tweet::META]).await?;
+    let orphan = Tweet { id: 0, user: ForeignKey::new(424_242), content: "x".into(), is_published: false };
+    let error = Tweet::acreate(&db, orphan).await.expect_err("no such user");
+    assert_eq!(error.constraint_kind(), Some(ConstraintKind::ForeignKey), "{error:?}");
+    let error = db
+        .aexecute_sql("INSERT INTO \"user\" (name, is_active) VALUES (NULL, 1)", vec![])
+        .await
+        .expect_err("name is NOT NULL");
+    assert_eq!(error.constraint_kind(), Some(ConstraintKind::NotNull), "{error:?}");
+    Ok(())
+}
+
+/// Invalid SQL is an operational error; the connection recovers.
+pub async fn invalid_sql_then_recovery<T: TestDb>() -> Result<()> {
+    let db = T::open(Config::default().pool_size(1)).await;
+    let error = db.aexecute_sql("SELEC 1", vec![]).await.expect_err("typo");
+    assert!(matches!(error, Error::Operational { .. }), "{error:?}");
+    let tx = db.atomic().await?;
+    assert!(db.aexecute_sql("SELECT * FROM no_such_table", vec![]).await.is_err());
+    drop(tx);
+    let one = db.aexecute_sql("SELECT ?", vec![Value::Int(1)]).await?;
+    assert_eq!(one.fetchall()[0].get::<i64>(0)?, 1);
+    Ok(())
+}
+
+/// DoesNotExist names the model.
+pub async fn does_not_exist_names_model<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META]).await?;
+    let error = User::aget(&db, User::NAME.eq("nobody")).await.expect_err("empty table");
+    assert!(error.is_does_not_exist());
+    assert_eq!(error.to_string(), "User matching query does not exist");
+    Ok(())
+}
+
+/// Waiting for a connection gives up after `acquire_timeout` with an error
+/// that names the pool size.
+pub async fn acquire_timeout<T: TestDb>() -> Result<()> {
+    let timeout = Duration::from_millis(200);
+    let db = T::open(Config::default().pool_size(1).acquire_timeout(timeout)).await;
+    let held = db.aconnect().await?;
+    let other = db.clone();
+    let started = Instant::now();
+    let result = tokio::spawn(async move { other.aexecute_sql("SELECT 1", vec![]).await }).await.expect("task");
+    let waited = started.elapsed();
+    match result {
+        Err(Error::PoolTimeout { pool_size: 1, timeout: t }) => assert_eq!(t, timeout),
+        other => panic!("expected a pool timeout, got {other:?}"),
+    }
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    let message = Error::PoolTimeout { pool_size: 1, timeout }.to_string();
+    assert!(message.contains("pool_size = 1"), "{message}");
+    drop(held);
+    db.aexecute_sql("SELECT 1", vec![]).await?;
+    Ok(())
+}
+
+/// A value that does not fit the field is a decode error naming the model,
+/// column and types.
+pub async fn decode_error_names_column<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META]).await?;
+    User::acreate(&db, user("huey")).await?;
+    let as_integer = User::NAME.cast::<ormcore::types::Integer>(ormcore::query::CastType::Text);
+    let rows = db.list(&User::select().columns((as_integer, User::IS_ACTIVE))).await;
+    match rows {
+        Err(Error::Decode { expected: "i64", found, .. }) => assert_eq!(found, "text"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    let raw = ormcore::query::Raw::<User>::new("SELECT id, name, 'yes', email FROM \"user\"", vec![]);
+    let error = db.list(&raw).await.expect_err("text in a bool");
+    match error {
+        Error::Decode { model: "User", column, expected: "bool", found } => {
+            assert_eq!(found, "text");
+            assert!(!column.is_empty());
+        }
+        other => panic!("expected a decode error naming User, got {other:?}"),
+    }
+    Ok(())
+}

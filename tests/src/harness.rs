@@ -1,0 +1,55 @@
+//! What a backend's test file provides to the suite.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ormcore::Database;
+use ormcore::backend::Backend;
+
+/// Pool settings a case asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// The pool's maximum size.
+    pub pool_size: usize,
+    /// How long an acquire waits.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { pool_size: 4, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+impl Config {
+    /// A pool of `size` connections.
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size;
+        self
+    }
+
+    /// An acquire timeout.
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+}
+
+/// A database the suite runs against.
+pub trait TestDb: Send + Sync + 'static {
+    /// The backend.
+    type Backend: Backend;
+
+    /// Whether the database has exactly one connection whatever the pool
+    /// size (SQLite's `:memory:`), so that cases needing two connections
+    /// at once check the single-connection behaviour instead.
+    const SINGLE_CONNECTION: bool;
+
+    /// A fresh, empty database, its pool configured as asked.
+    fn open(config: Config) -> impl Future<Output = Database<Self::Backend>> + Send;
+}
+
+/// Open with the default configuration.
+pub async fn open<T: TestDb>() -> Database<T::Backend> {
+    T::open(Config::default()).await
+}

@@ -1,0 +1,122 @@
+//! The models the cases use: the reference documentation's `User`, `Tweet`
+//! and `Account`, and a few more for types and keys.
+
+#![allow(missing_docs)]
+
+use ormcore::TableMeta;
+use ormcore::prelude::*;
+
+/// The reference's user: `name = TextField()` plus what its examples use.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct User {
+    pub id: i64,
+    #[orm(unique)]
+    pub name: String,
+    #[orm(default = true)]
+    pub is_active: bool,
+    pub email: Option<String>,
+}
+
+/// A tweet, referencing its user.
+#[derive(Model, Debug, Clone)]
+pub struct Tweet {
+    pub id: i64,
+    #[orm(backref = "tweets", on_delete = "cascade")]
+    pub user: ForeignKey<User>,
+    pub content: String,
+    #[orm(index)]
+    pub is_published: bool,
+}
+
+/// A bank account, for the reference's `transfer_funds` example.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Account {
+    pub id: i64,
+    pub owner: String,
+    pub balance: f64,
+}
+
+/// A counter, for `value = value + 1` updates.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Counter {
+    pub id: i64,
+    #[orm(unique)]
+    pub name: String,
+    pub value: i64,
+}
+
+/// Dirty tracking: saves write only what changed.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Note {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    #[orm(state)]
+    pub state: ModelState,
+}
+
+/// An application-assigned text key.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Setting {
+    #[orm(primary_key)]
+    pub key: String,
+    pub value: String,
+}
+
+/// A composite key and a multi-column unique index.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+#[orm(table = "membership", primary_key(group_name, member), index(member, since))]
+pub struct Membership {
+    pub group_name: String,
+    pub member: String,
+    pub since: i32,
+}
+
+/// Every supported field type.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Everything {
+    pub id: i64,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    pub flag: bool,
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub maybe: Option<String>,
+    pub date: chrono::NaiveDate,
+    pub time: chrono::NaiveTime,
+    pub datetime: chrono::NaiveDateTime,
+    pub instant: chrono::DateTime<chrono::Utc>,
+    pub uuid: uuid::Uuid,
+    pub json: serde_json::Value,
+    pub document: ormcore::types::Json<Document>,
+    pub decimal: rust_decimal::Decimal,
+}
+
+/// A typed JSON document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Document {
+    pub title: String,
+    pub tags: Vec<String>,
+}
+
+/// All the tables, in no particular order (creation sorts them).
+pub fn all_tables() -> Vec<&'static TableMeta> {
+    vec![
+        Tweet::META,
+        User::META,
+        Account::META,
+        Counter::META,
+        Note::META,
+        Setting::META,
+        Membership::META,
+        Everything::META,
+    ]
+}
+
+/// A new, unsaved user.
+pub fn user(name: &str) -> User {
+    User { name: name.into(), is_active: true, ..User::default() }
+}

@@ -1,0 +1,9 @@
+use ormcore::Model;
+
+#[derive(Model)]
+struct Country {
+    #[orm(auto_increment)]
+    code: String,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use ormcore::{ForeignKey, Model};
+
+#[derive(Model)]
+struct User {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Tweet {
+    id: i64,
+    #[orm(backref = "select")]
+    user: ForeignKey<User>,
+}
+
+fn main() {}

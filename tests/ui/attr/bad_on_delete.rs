@@ -1,0 +1,15 @@
+use ormcore::{ForeignKey, Model};
+
+#[derive(Model)]
+struct User {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Tweet {
+    id: i64,
+    #[orm(on_delete = "delete")]
+    user: ForeignKey<User>,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use ormcore::{ForeignKey, Model};
+
+#[derive(Model)]
+struct LogLine {
+    message: String,
+}
+
+#[derive(Model)]
+struct Note {
+    id: i64,
+    line: ForeignKey<LogLine>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use ormcore::Model;
+
+#[derive(Model)]
+enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

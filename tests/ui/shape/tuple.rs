@@ -1,0 +1,6 @@
+use ormcore::Model;
+
+#[derive(Model)]
+struct Point(i64, i64);
+
+fn main() {}

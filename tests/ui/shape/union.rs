@@ -1,0 +1,9 @@
+use ormcore::Model;
+
+#[derive(Model)]
+union Bits {
+    int: i64,
+    float: f64,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ormcore::Model;
+
+#[derive(Model)]
+struct Marker;
+
+fn main() {}

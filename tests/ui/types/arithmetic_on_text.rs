@@ -1,0 +1,11 @@
+use ormcore::prelude::*;
+
+#[derive(Model)]
+struct User {
+    id: i64,
+    name: String,
+}
+
+fn main() {
+    let _ = User::NAME + 1;
+}

@@ -1,0 +1,10 @@
+use ormcore::prelude::*;
+
+#[derive(Model)]
+struct LogLine {
+    message: String,
+}
+
+fn main() {
+    let _ = LogLine::KEY;
+}
