@@ -41,9 +41,19 @@ pub trait FromRow: Sized + Send {
 }
 
 /// Decode one column of a row into `T`, naming the model and column on error.
+#[inline]
 pub fn decode_column<T: FromValue>(row: &dyn Row, index: usize, model: &'static str) -> Result<T> {
-    let value = row.value(index)?;
-    T::from_value(value).map_err(|e| e.at(model, row.column_name(index)))
+    match T::from_value(row.value(index)?) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(decode_failed(error, row, index, model)),
+    }
+}
+
+/// The error path of [`decode_column`], kept out of the hot loop.
+#[cold]
+#[inline(never)]
+fn decode_failed(error: crate::DecodeError, row: &dyn Row, index: usize, model: &'static str) -> Error {
+    error.at(model, row.column_name(index))
 }
 
 macro_rules! scalar_rows {

@@ -223,6 +223,7 @@ impl ValueRef<'_> {
         }
     }
 
+    #[cold]
     fn mismatch(&self, expected: &'static str) -> DecodeError {
         DecodeError::new(expected, self.kind())
     }
@@ -247,6 +248,7 @@ impl ToValue for Value {
 }
 
 impl FromValue for Value {
+    #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
         Ok(value.to_owned())
     }
@@ -265,6 +267,7 @@ impl<T: ToValue> ToValue for Option<T> {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
+    #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Null => Ok(None),
@@ -282,6 +285,7 @@ macro_rules! integer {
         }
 
         impl FromValue for $t {
+            #[inline]
             fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
                 match value {
                     ValueRef::Int(v) => <$t>::try_from(v)
@@ -305,6 +309,7 @@ macro_rules! float {
 
         impl FromValue for $t {
             #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            #[inline]
             fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
                 match value {
                     // Narrowing f64 to f32 and widening integers is what a
@@ -326,6 +331,7 @@ impl ToValue for bool {
 }
 
 impl FromValue for bool {
+    #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Bool(v) => Ok(v),
@@ -349,6 +355,7 @@ impl ToValue for String {
 }
 
 impl FromValue for String {
+    #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Text(v) => Ok(v.to_owned()),
@@ -373,6 +380,7 @@ impl ToValue for Vec<u8> {
 }
 
 impl FromValue for Vec<u8> {
+    #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
         match value {
             ValueRef::Bytes(v) => Ok(v.to_vec()),
