@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
+use ormcore::backend::{ExecResult, NextParams, OnResult, OnRow, RawConnection, TxOp};
 use ormcore::sql::{SqliteDialect, Statement};
 use ormcore::{Error, Value, ValueRef};
 use rusqlite::functions::FunctionFlags;
@@ -197,6 +197,36 @@ impl RawConnection for SqliteConnection {
             })
             .await?;
         Ok(result)
+    }
+
+    async fn execute_many(
+        &mut self,
+        sql: &str,
+        next_params: &mut NextParams<'_>,
+        on_result: &mut OnResult<'_>,
+    ) -> ormcore::Result<()> {
+        let mut params = Vec::new();
+        // `params` holds a row that has not run yet (it met a locked
+        // database): run it first when the attempt is retried.
+        let mut pending = false;
+        self.retry_busy(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            loop {
+                if !pending {
+                    params.clear();
+                    if !next_params(&mut params) {
+                        return Ok(());
+                    }
+                    pending = true;
+                }
+                bind(&mut stmt, &params)?;
+                let changed = stmt.raw_execute()?;
+                pending = false;
+                on_result(ExecResult { rows_affected: changed as u64, last_insert_id: Some(conn.last_insert_rowid()) });
+            }
+        })
+        .await?;
+        Ok(())
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {

@@ -43,6 +43,13 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// A streaming read that owns its connection.
     type Stream: RawStream<Pooled = Self::Pooled>;
 
+    /// Whether `abulk_create` inserts one row per execution (through
+    /// [`RawConnection::execute_many`]), reading each new key from
+    /// [`ExecResult::last_insert_id`], instead of many rows per statement
+    /// with `RETURNING`. Right where an execution costs no round trip
+    /// (SQLite, whose `RETURNING` also costs more than the insert itself).
+    const ROW_BY_ROW_INSERTS: bool = false;
+
     /// Open the pool (and whatever connections it keeps ready).
     fn connect(options: Self::Options) -> impl Future<Output = Result<Self>> + Send;
 
@@ -114,6 +121,14 @@ pub enum TxOp<'a> {
 /// The callback a fetched row is handed to.
 pub type OnRow<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
 
+/// Fills a buffer with the next parameter row of
+/// [`execute_many`](RawConnection::execute_many); false when done.
+pub type NextParams<'a> = dyn FnMut(&mut Vec<crate::value::Value>) -> bool + Send + 'a;
+
+/// Receives the result of each execution of
+/// [`execute_many`](RawConnection::execute_many).
+pub type OnResult<'a> = dyn FnMut(ExecResult) + Send + 'a;
+
 /// One database connection, as the backend drives it.
 pub trait RawConnection: Send + 'static {
     /// Run a statement that returns no rows.
@@ -127,6 +142,29 @@ pub trait RawConnection: Send + 'static {
         statement: &Statement,
         on_row: &mut OnRow<'_>,
     ) -> impl Future<Output = Result<ExecResult>> + Send;
+
+    /// Run `sql` once per parameter row (DB-API's `executemany`).
+    /// `next_params` fills the (cleared) buffer with the next row's values
+    /// and returns false when there are none left; `on_result` gets each
+    /// execution's result, in order. The default runs [`execute`] per row;
+    /// backends override it to prepare once, or to pipeline.
+    ///
+    /// [`execute`]: RawConnection::execute
+    fn execute_many(
+        &mut self,
+        sql: &str,
+        next_params: &mut NextParams<'_>,
+        on_result: &mut OnResult<'_>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let mut params = Vec::new();
+            while next_params(&mut params) {
+                let statement = Statement { sql: sql.to_owned(), params: std::mem::take(&mut params) };
+                on_result(self.execute(&statement).await?);
+            }
+            Ok(())
+        }
+    }
 
     /// Run a transaction-control operation.
     fn transaction(&mut self, op: TxOp<'_>) -> impl Future<Output = Result<()>> + Send;

@@ -51,7 +51,7 @@ pub trait Fetch: Query<Output = Vec<<Self as Fetch>::Row>> {
     type Row: FromRow + 'static;
 }
 
-async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statement: &Statement) -> Result<Vec<R>> {
+pub(crate) async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statement: &Statement) -> Result<Vec<R>> {
     let mut rows = Vec::new();
     conn.fetch(statement, &mut |row| {
         rows.push(R::from_row(row, &mut 0)?);

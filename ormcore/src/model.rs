@@ -130,9 +130,11 @@ pub trait Model: FromRow + Sync + Sized + 'static {
         ops::get_or_create(executor, filter, make)
     }
 
-    /// Insert the instances in batches of `batch_size` rows (default: as many
-    /// as the backend's parameter limit allows) inside one transaction, and
-    /// set their auto-increment keys.
+    /// Insert the instances inside one transaction and set their
+    /// auto-increment keys. Backends with a round trip per statement insert
+    /// `batch_size` rows per statement (default 100, within the parameter
+    /// limit) with `RETURNING`; SQLite inserts row by row through one cached
+    /// statement, which is faster there, and ignores `batch_size`.
     fn abulk_create<E: Executor>(
         executor: &E,
         models: &mut [Self],

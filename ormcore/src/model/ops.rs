@@ -138,11 +138,35 @@ pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: 
     Delete::<M>::new().where_(key_filter::<M>(&key)?).aexecute(executor).await
 }
 
-/// The most rows per statement that keep the parameter count within what
-/// every backend accepts (SQLite's 32766 is the lowest).
-fn default_batch(columns: usize) -> usize {
-    let _ = columns;
-    100
+/// Rows per `INSERT` in `abulk_create` by default, on backends that insert
+/// many rows per statement: large enough that the per-statement cost
+/// vanishes, small enough that one cached statement serves every full batch.
+const DEFAULT_INSERT_BATCH: usize = 100;
+
+/// `INSERT INTO t (columns) VALUES (..), .. [RETURNING key]` for `rows`
+/// rows: compiled once per batch shape, then executed with each batch's
+/// values moved straight into the parameters.
+fn insert_template(
+    meta: &'static super::TableMeta,
+    columns: &[usize],
+    rows: usize,
+    returning: Option<&'static str>,
+    dialect: &dyn crate::sql::Dialect,
+) -> Result<String> {
+    let node = crate::query::node::InsertNode {
+        table: meta.name.into(),
+        columns: columns.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
+        source: crate::query::node::InsertSource::Values(vec![vec![ExprNode::Value(Value::Null); columns.len()]; rows]),
+        on_conflict: None,
+        returning: returning
+            .map(|key| crate::query::SelectItem {
+                expr: ExprNode::Column { table: Some(meta.name.into()), name: key.into() },
+                alias: None,
+            })
+            .into_iter()
+            .collect(),
+    };
+    Ok(crate::sql::compile_insert(&node, dialect)?.sql)
 }
 
 pub(crate) async fn bulk_create<M: Model, E: Executor>(
@@ -154,25 +178,79 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
         return Ok(());
     }
     let meta = M::META;
-    let batch = batch_size.unwrap_or_else(|| default_batch(meta.columns.len())).max(1);
-    let key = meta.primary_key_column().filter(|_| meta.auto_increment);
     let tx = executor.atomic().await?;
-    for chunk in models.chunks_mut(batch) {
-        let insert = Insert::models(chunk.iter());
-        match key {
-            Some(key) if chunk.iter().all(|m| m.primary_key_values().is_none()) => {
-                let returning = insert.returning(Expr::<crate::types::Integer>::column(meta.name, key.name));
-                let ids = returning.aexecute(&tx).await?;
-                for (model, id) in chunk.iter_mut().zip(ids) {
-                    model.set_auto_id(id);
+    let target = tx.target();
+    let dialect = target.dialect();
+    // Models whose auto-increment key is still unassigned are inserted
+    // without it and get the keys the database assigns (through RETURNING
+    // where the dialect has it); the others are inserted as they are.
+    let auto_key = meta.primary_key_column().filter(|_| meta.auto_increment);
+    let (fresh, keyed): (Vec<usize>, Vec<usize>) =
+        (0..models.len()).partition(|&i| auto_key.is_some() && models[i].primary_key_values().is_none());
+    let all_columns: Vec<usize> = (0..meta.columns.len()).collect();
+    let without_key: Vec<usize> = all_columns.iter().copied().filter(|i| !meta.primary_key.contains(i)).collect();
+    let row_by_row = <E::Backend as crate::backend::Backend>::ROW_BY_ROW_INSERTS;
+    let returning = auto_key.filter(|_| dialect.supports_insert_returning()).map(|c| c.name);
+
+    let mut lease = target.lease().await?;
+    for (indices, columns, assign_keys) in [(fresh, &without_key, true), (keyed, &all_columns, false)] {
+        if indices.is_empty() {
+            continue;
+        }
+        if row_by_row {
+            let sql = insert_template(meta, columns, 1, None, dialect)?;
+            let mut rows = indices.iter();
+            let mut ids = Vec::with_capacity(indices.len());
+            let models_ref = &*models;
+            crate::backend::RawConnection::execute_many(
+                lease.conn(),
+                &sql,
+                &mut |params| match rows.next() {
+                    Some(&m) => {
+                        params.extend(columns.iter().map(|&c| models_ref[m].column_value(c)));
+                        true
+                    }
+                    None => false,
+                },
+                &mut |result| ids.push(result.last_insert_id),
+            )
+            .await?;
+            if assign_keys {
+                for (&m, id) in indices.iter().zip(ids) {
+                    let id = id.ok_or_else(|| Error::interface("the backend reported no key for an inserted row"))?;
+                    models[m].set_auto_id(id);
                 }
             }
-            _ => {
-                insert.aexecute(&tx).await?;
-            }
+            continue;
         }
-        chunk.iter_mut().for_each(remember);
+        let returning = returning.filter(|_| assign_keys);
+        let per_statement = (dialect.max_params() / columns.len().max(1)).max(1);
+        let batch = batch_size.unwrap_or(DEFAULT_INSERT_BATCH).clamp(1, per_statement);
+        let mut template: Option<(usize, String)> = None;
+        for chunk in indices.chunks(batch) {
+            let sql = match template.take() {
+                Some((rows, sql)) if rows == chunk.len() => sql,
+                _ => insert_template(meta, columns, chunk.len(), returning, dialect)?,
+            };
+            let params = chunk
+                .iter()
+                .flat_map(|&m| columns.iter().map(move |&c| (m, c)))
+                .map(|(m, c)| models[m].column_value(c))
+                .collect();
+            let statement = crate::sql::Statement { sql, params };
+            if returning.is_some() {
+                let ids: Vec<i64> = crate::executor::fetch_all(lease.conn(), &statement).await?;
+                for (&m, id) in chunk.iter().zip(ids) {
+                    models[m].set_auto_id(id);
+                }
+            } else {
+                crate::backend::RawConnection::execute(lease.conn(), &statement).await?;
+            }
+            template = Some((chunk.len(), statement.sql));
+        }
     }
+    drop(lease);
+    models.iter_mut().for_each(remember);
     tx.commit().await
 }
 
@@ -191,7 +269,9 @@ pub(crate) async fn bulk_update<M: Model, E: Executor>(
     }
     let key_index = meta.primary_key[0];
     let key_expr = || ExprNode::Column { table: Some(meta.name.into()), name: key.name.into() };
-    let batch = batch_size.unwrap_or_else(|| default_batch(2 * fields.len() + 1)).max(1);
+    // Each row binds its key twice (WHEN and IN) and one value per field.
+    let per_statement = executor.target().dialect().max_params() / (2 * fields.len() + 1);
+    let batch = batch_size.unwrap_or(per_statement).clamp(1, per_statement.max(1));
     let tx = executor.atomic().await?;
     let mut changed = 0;
     for chunk in models.chunks(batch) {
