@@ -1,0 +1,311 @@
+//! ormcore-sqlite against raw rusqlite, side by side in one run, as ratios.
+//!
+//! Workloads: point select by primary key, 100-row and 10k-row selects into
+//! structs, a bulk insert of 10k rows in one transaction, and building plus
+//! compiling a query with no I/O. Each is also run through a worker thread
+//! per connection (the aiosqlite design the reference describes: a closure,
+//! a channel and two thread switches per query) to show what the inline
+//! design saves.
+//!
+//! `cargo bench -p ormcore-sqlite`; pin it with `taskset -c 0 cargo bench
+//! -p ormcore-sqlite` to see the one-core figures. Rounds alternate between
+//! the contestants and the median round is reported, so machine noise hits
+//! all of them alike.
+
+use std::hint::black_box;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use ormcore::prelude::*;
+use ormcore_sqlite::{SqliteDatabase, SqliteOptions};
+
+#[derive(Model, Debug, Clone, Default)]
+struct Item {
+    id: i64,
+    name: String,
+    value: i64,
+    score: f64,
+    active: bool,
+}
+
+const ROWS: i64 = 10_000;
+const SELECT_ONE: &str = "SELECT \"id\", \"name\", \"value\", \"score\", \"active\" FROM \"item\" WHERE \"id\" = ?";
+const SELECT_RANGE: &str =
+    "SELECT \"id\", \"name\", \"value\", \"score\", \"active\" FROM \"item\" WHERE \"id\" BETWEEN ? AND ?";
+const INSERT: &str = "INSERT INTO \"item\" (\"name\", \"value\", \"score\", \"active\") VALUES (?, ?, ?, ?)";
+
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    Ok(Item { id: row.get(0)?, name: row.get(1)?, value: row.get(2)?, score: row.get(3)?, active: row.get(4)? })
+}
+
+fn new_item(i: i64) -> Item {
+    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
+}
+
+/// The raw driver: prepared, cached statements on one connection.
+struct Raw {
+    conn: rusqlite::Connection,
+}
+
+impl Raw {
+    fn point(&self, id: i64) -> Item {
+        let mut stmt = self.conn.prepare_cached(SELECT_ONE).expect("prepare");
+        stmt.query_row([id], item_from_row).expect("row")
+    }
+
+    fn range(&self, low: i64, high: i64) -> Vec<Item> {
+        let mut stmt = self.conn.prepare_cached(SELECT_RANGE).expect("prepare");
+        stmt.query_map([low, high], item_from_row).expect("query").collect::<Result<_, _>>().expect("rows")
+    }
+
+    fn bulk_insert(&mut self, items: &[Item]) {
+        let tx = self.conn.transaction().expect("begin");
+        {
+            let mut stmt = tx.prepare_cached(INSERT).expect("prepare");
+            for item in items {
+                stmt.execute(rusqlite::params![item.name, item.value, item.score, item.active]).expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Raw) + Send>;
+
+/// The aiosqlite design: each query is a closure sent to the connection's
+/// thread, its result awaited through a oneshot channel.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Worker {
+    fn start(path: &str) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let path = path.to_owned();
+        std::thread::spawn(move || {
+            let mut raw = Raw { conn: rusqlite::Connection::open(path).expect("open") };
+            while let Ok(job) = queue.recv() {
+                job(&mut raw);
+            }
+        });
+        Worker { jobs }
+    }
+
+    async fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Raw) -> T + Send + 'static) -> T {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |raw| {
+                let _ = tx.send(f(raw));
+            }))
+            .expect("worker alive");
+        rx.await.expect("worker answered")
+    }
+}
+
+struct Contestants {
+    rt: tokio::runtime::Runtime,
+    db: SqliteDatabase,
+    raw: Raw,
+    worker: Worker,
+}
+
+/// Median nanoseconds per operation of `rounds` rounds of `ops` operations.
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn time(ops: u64, f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_nanos() as f64 / ops as f64
+}
+
+struct Row {
+    name: &'static str,
+    raw: f64,
+    ormcore: f64,
+    worker: f64,
+}
+
+fn report(rows: &[Row]) {
+    println!("{:<28} {:>12} {:>12} {:>10} {:>12} {:>10}", "workload", "raw", "ormcore", "ratio", "worker", "ratio");
+    for row in rows {
+        println!(
+            "{:<28} {:>12} {:>12} {:>9.2}x {:>12} {:>9.2}x",
+            row.name,
+            human(row.raw),
+            human(row.ormcore),
+            row.ormcore / row.raw,
+            human(row.worker),
+            row.worker / row.raw
+        );
+    }
+}
+
+fn human(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.0} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1_000.0)
+    } else {
+        format!("{:.2} ms", ns / 1_000_000.0)
+    }
+}
+
+fn compare(
+    c: &Contestants,
+    name: &'static str,
+    rounds: usize,
+    mut run: impl FnMut(&Contestants, usize) -> [f64; 3],
+) -> Row {
+    let (mut raw, mut orm, mut worker) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let [r, o, w] = run(c, round);
+        raw.push(r);
+        orm.push(o);
+        worker.push(w);
+    }
+    Row { name, raw: median(raw), ormcore: median(orm), worker: median(worker) }
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let dir = std::env::temp_dir().join(format!("ormcore-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let path = dir.join("bench.db");
+    let path_str = path.to_string_lossy().into_owned();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let db = rt.block_on(SqliteDatabase::connect(SqliteOptions::new(&path).wal().pool_size(4))).expect("open");
+    rt.block_on(async {
+        db.acreate_tables(&[Item::META]).await?;
+        let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
+        Item::abulk_create(&db, &mut items, None).await
+    })
+    .expect("seed");
+    let raw = Raw { conn: rusqlite::Connection::open(&path).expect("open raw") };
+    raw.conn.pragma_update(None, "journal_mode", "wal").expect("wal");
+    let worker = Worker::start(&path_str);
+    let c = Contestants { rt, db, raw, worker };
+
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let mut rows = Vec::new();
+
+    if wanted("point select") {
+        const OPS: u64 = 20_000;
+        rows.push(compare(&c, "point select by pk", 15, |c, round| {
+            let id = |i: u64| (i as i64 * 7919 + round as i64) % ROWS + 1;
+            let raw = time(OPS, || (0..OPS).for_each(|i| drop(black_box(c.raw.point(id(i))))));
+            let orm = time(OPS, || {
+                c.rt.block_on(async {
+                    for i in 0..OPS {
+                        black_box(Item::aget_by_id(&c.db, id(i)).await.expect("get"));
+                    }
+                })
+            });
+            let worker = time(OPS, || {
+                c.rt.block_on(async {
+                    for i in 0..OPS {
+                        let id = id(i);
+                        black_box(c.worker.call(move |raw| raw.point(id)).await);
+                    }
+                })
+            });
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("100-row select") {
+        const OPS: u64 = 1_000;
+        rows.push(compare(&c, "100-row select into structs", 15, |c, round| {
+            let low = |i: u64| (i as i64 * 97 + round as i64) % (ROWS - 100) + 1;
+            let query = |low: i64| Item::select().where_(Item::ID.between(low, low + 99));
+            let raw = time(OPS, || (0..OPS).for_each(|i| drop(black_box(c.raw.range(low(i), low(i) + 99)))));
+            let orm = time(OPS, || {
+                c.rt.block_on(async {
+                    for i in 0..OPS {
+                        black_box(c.db.list(&query(low(i))).await.expect("list"));
+                    }
+                })
+            });
+            let worker = time(OPS, || {
+                c.rt.block_on(async {
+                    for i in 0..OPS {
+                        let low = low(i);
+                        black_box(c.worker.call(move |raw| raw.range(low, low + 99)).await);
+                    }
+                })
+            });
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("10k-row select") {
+        const OPS: u64 = 10;
+        rows.push(compare(&c, "10k-row select into structs", 15, |c, _| {
+            let raw = time(OPS, || (0..OPS).for_each(|_| drop(black_box(c.raw.range(1, ROWS)))));
+            let orm = time(OPS, || {
+                c.rt.block_on(async {
+                    for _ in 0..OPS {
+                        black_box(c.db.list(&Item::select().where_(Item::ID.between(1, ROWS))).await.expect("list"));
+                    }
+                })
+            });
+            let worker = time(OPS, || {
+                c.rt.block_on(async {
+                    for _ in 0..OPS {
+                        black_box(c.worker.call(|raw| raw.range(1, ROWS)).await);
+                    }
+                })
+            });
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("bulk insert") {
+        rows.push(compare(&c, "bulk insert 10k rows (1 tx)", 7, |c, _| {
+            let items: Vec<Item> = (0..ROWS).map(new_item).collect();
+            let raw = {
+                // `Raw` needs `&mut` for its transaction: use a second
+                // connection to the same file so the shared one stays put.
+                let mut raw = Raw { conn: rusqlite::Connection::open(c.raw.conn.path().expect("path")).expect("open") };
+                time(1, || raw.bulk_insert(&items))
+            };
+            // Each contestant gets its own copy of the rows, made before the
+            // clock starts: raw rusqlite borrows them, ormcore sets their keys.
+            let mut orm_items = items.clone();
+            let orm = time(1, || {
+                c.rt.block_on(Item::abulk_create(&c.db, &mut orm_items, None)).expect("bulk create");
+            });
+            let worker_items = items.clone();
+            let worker = time(1, || {
+                c.rt.block_on(c.worker.call(move |raw| raw.bulk_insert(&worker_items)));
+            });
+            c.rt.block_on(c.db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS)))).expect("trim");
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("build and compile") {
+        const OPS: u64 = 100_000;
+        let dialect = ormcore::sql::SqliteDialect;
+        let mut samples = Vec::new();
+        for round in 0..9 {
+            samples.push(time(OPS, || {
+                for i in 0..OPS {
+                    let query = Item::select()
+                        .where_(Item::ID.eq(i as i64 + round).and(Item::ACTIVE.eq(true)))
+                        .order_by(Item::NAME.desc())
+                        .limit(10);
+                    black_box(ormcore::Query::compile(&query, &dialect).expect("compile"));
+                }
+            }));
+        }
+        println!("build + compile a select (no I/O): {}", human(median(samples)));
+    }
+
+    report(&rows);
+    drop(c);
+    let _ = std::fs::remove_dir_all(&dir);
+}
