@@ -20,6 +20,7 @@ macro_rules! conformance_cases {
             reference::helper_methods,
             reference::transactions,
             reference::run_setup_app,
+            reference::run_register,
             reference::atomic_transfer_funds,
             reference::get_with_join,
             reference::afetch_caches,

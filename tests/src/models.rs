@@ -28,6 +28,15 @@ pub struct Tweet {
     pub is_published: bool,
 }
 
+/// A user's profile, for the reference's `register` example.
+#[derive(Model, Debug, Clone)]
+pub struct Profile {
+    pub id: i64,
+    #[orm(unique)]
+    pub user: ForeignKey<User>,
+    pub bio: String,
+}
+
 /// A bank account, for the reference's `transfer_funds` example.
 #[derive(Model, Debug, Clone, Default)]
 pub struct Account {

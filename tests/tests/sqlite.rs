@@ -76,3 +76,142 @@ mod memory {
 
     ormcore_tests::conformance!(SqliteMemory);
 }
+
+/// What only SQLite has: its lock, its pragmas, its functions.
+mod sqlite_only {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+    use std::time::{Duration, Instant};
+
+    use ormcore::prelude::*;
+    use ormcore::{Value, ValueRef};
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    async fn file_db(options: impl FnOnce(SqliteOptions) -> SqliteOptions) -> SqliteDatabase {
+        SqliteDatabase::connect(options(SqliteOptions::new(fresh_path()))).await.expect("open")
+    }
+
+    /// While another connection holds the write lock, a writer waits
+    /// asynchronously: a task on the same single-threaded runtime keeps
+    /// running meanwhile, and the write goes through once the lock is free.
+    #[tokio::test(flavor = "current_thread")]
+    async fn lock_wait_keeps_the_runtime_responsive() {
+        let db = file_db(|o| o.pool_size(2)).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let holder = db.atomic().await.expect("begin");
+        User::acreate(&holder, user("holder")).await.expect("take the write lock");
+
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+        };
+        let writer = {
+            let db = db.clone();
+            tokio::spawn(async move { User::acreate(&db, user("waiter")).await })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(!writer.is_finished(), "the writer must wait for the lock");
+        let ticked = ticks.load(Ordering::Relaxed);
+        assert!(ticked >= 10, "the runtime stayed responsive while the writer waited: {ticked} ticks");
+        holder.commit().await.expect("release the lock");
+        writer.await.expect("writer task").expect("the write goes through after the lock is released");
+        ticker.abort();
+        assert_eq!(db.count(&User::select()).await.expect("count"), 2);
+    }
+
+    /// A lock held past `busy_timeout` is an operational error; the
+    /// connection is fine afterwards.
+    #[tokio::test(flavor = "current_thread")]
+    async fn lock_wait_gives_up_after_busy_timeout() {
+        let db = file_db(|o| o.pool_size(2).busy_timeout(Duration::from_millis(100))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let holder = db.atomic().await.expect("begin");
+        User::acreate(&holder, user("holder")).await.expect("take the write lock");
+        let other = db.clone();
+        let started = Instant::now();
+        let result = tokio::spawn(async move { User::acreate(&other, user("late")).await }).await.expect("task");
+        match result {
+            Err(Error::Operational { message, .. }) => assert!(message.contains("locked"), "{message}"),
+            other => panic!("expected 'database is locked', got {other:?}"),
+        }
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        holder.rollback().await.expect("rollback");
+        User::acreate(&db, user("now")).await.expect("the lock is free again");
+    }
+
+    /// Custom SQL functions are registered on every connection.
+    #[tokio::test]
+    async fn custom_functions() {
+        let db = file_db(|o| {
+            o.function("reverse", 1, |args| match args[0] {
+                ValueRef::Text(t) => Ok(Value::Text(t.chars().rev().collect())),
+                ValueRef::Null => Ok(Value::Null),
+                _ => Err("reverse() takes text".into()),
+            })
+        })
+        .await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("ormcore")).await.expect("insert");
+        let reversed: Vec<String> = db
+            .list(&User::select().columns(func::call("reverse").arg(User::NAME).build::<ormcore::types::Text>()))
+            .await
+            .expect("call the function");
+        assert_eq!(reversed, ["erocmro"]);
+        let error = db.aexecute_sql("SELECT reverse(1)", vec![]).await.expect_err("the function's own error");
+        assert!(error.to_string().contains("reverse() takes text"), "{error}");
+    }
+
+    /// WAL is one option away, pragmas apply to every connection, foreign
+    /// keys are on, and the URL form carries the same settings.
+    #[tokio::test]
+    async fn pragmas_and_url() {
+        let db = file_db(|o| o.wal().pragma("cache_size", "-4000")).await;
+        let conn = db.aconnect().await.expect("connect");
+        let pragma = |name: &'static str| {
+            let conn = &conn;
+            async move {
+                conn.aexecute_sql(&format!("PRAGMA {name}"), vec![]).await.expect("pragma").fetchall()[0].values()[0]
+                    .clone()
+            }
+        };
+        assert_eq!(pragma("journal_mode").await, Value::Text("wal".into()));
+        assert_eq!(pragma("cache_size").await, Value::Int(-4000));
+        assert_eq!(pragma("foreign_keys").await, Value::Int(1));
+        drop(conn);
+
+        let url = format!("sqlite://{}?pool_size=3&acquire_timeout=0.5&journal_mode=wal", fresh_path().display());
+        let options = SqliteOptions::from_url(&url).expect("parse");
+        assert_eq!(options.max_connections(), 3);
+        let db = SqliteDatabase::connect(options).await.expect("open from a URL");
+        assert_eq!(db.pool_status().max_size, 3);
+        assert!(SqliteOptions::from_url("sqlite://x.db?pool_size=many").is_err());
+        assert!(
+            SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pragma("journal_mode", "wal; DROP"))
+                .await
+                .is_err()
+        );
+    }
+
+    /// `:memory:` is one shared connection whatever `pool_size` says: every
+    /// handle sees the same tables.
+    #[tokio::test]
+    async fn memory_is_one_shared_connection() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(":memory:").pool_size(8)).await.expect("open");
+        assert_eq!(db.pool_status().max_size, 1);
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let other = db.clone();
+        tokio::spawn(async move { User::acreate(&other, user("from a task")).await })
+            .await
+            .expect("task")
+            .expect("insert");
+        assert_eq!(db.count(&User::select()).await.expect("count"), 1);
+    }
+}

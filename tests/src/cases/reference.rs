@@ -5,7 +5,7 @@ use ormcore::prelude::*;
 use ormcore::query::{All, Table};
 
 use crate::harness::{TestDb, open};
-use crate::models::{Account, Setting, Tweet, User, user};
+use crate::models::{Account, Profile, Setting, Tweet, User, user};
 
 async fn setup<T: TestDb>() -> Result<Database<T::Backend>> {
     let db = open::<T>().await;
@@ -108,6 +108,7 @@ pub async fn executing_queries<T: TestDb>() -> Result<()> {
         )
         .await?;
     }
+    assert_eq!(db.count(&Tweet::select().where_(Tweet::IS_PUBLISHED.eq(true))).await?, 2);
     let tweets = huey.tweets().order_by(Tweet::ID).aexecute(&db).await?;
     let contents: Vec<_> = tweets.iter().map(|t| t.content.as_str()).collect();
     assert_eq!(contents, ["first", "second"]);
@@ -193,6 +194,31 @@ pub async fn transactions<T: TestDb>() -> Result<()> {
     .await?;
     let names: Vec<String> = db.list(&User::select().columns(User::NAME).order_by(User::NAME)).await?;
     assert_eq!(names, ["Alice", "Bob"]);
+    Ok(())
+}
+
+async fn register<E: Executor>(executor: &E, username: &str, bio: &str) -> Result<User> {
+    let tx = executor.atomic().await?;
+    let user = User::acreate(&tx, user(username)).await?;
+    Profile::acreate(&tx, Profile { id: 0, user: ForeignKey::new(user.id), bio: bio.into() }).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// "General purpose wrapper": a single operation and a multi-step function
+/// run on one connection; a failing step undoes the whole registration.
+pub async fn run_register<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META, Profile::META]).await?;
+    let alice = db.run(|conn| async move { User::acreate(&conn, user("Alice")).await }).await?;
+    assert!(alice.id > 0);
+    let bob = db.run(|conn| async move { register(&conn, "bob", "Rust developer").await }).await?;
+    let profile = Profile::aget(&db, Profile::USER.eq(bob.id)).await?;
+    assert_eq!(profile.bio, "Rust developer");
+    // The name is taken: the user insert fails and nothing is left behind.
+    let again = db.run(|conn| async move { register(&conn, "bob", "twice").await }).await;
+    assert_eq!(again.expect_err("duplicate").constraint_kind(), Some(ormcore::ConstraintKind::Unique));
+    assert_eq!(db.count(&Profile::select()).await?, 1);
     Ok(())
 }
 
@@ -314,6 +340,21 @@ pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
     assert_eq!(changed, 250);
     let fetched = db.list(&User::select().order_by(User::ID)).await?;
     assert!(fetched.iter().all(|u| u.name.starts_with("USER") && u.is_active));
+
+    // Keys given by the application are kept; the others are assigned.
+    let mut mixed = vec![User { id: 10_000, ..user("chosen") }, user("assigned")];
+    User::abulk_create(&db, &mut mixed, None).await?;
+    assert_eq!(mixed[0].id, 10_000);
+    assert!(mixed[1].id > 0 && mixed[1].id != 10_000);
+    assert_eq!(User::aget_by_id(&db, mixed[1].id).await?.name, "assigned");
+    let mut settings =
+        vec![Setting { key: "a".into(), value: "1".into() }, Setting { key: "b".into(), value: "2".into() }];
+    Setting::abulk_create(&db, &mut settings, None).await?;
+    assert_eq!(Setting::aget_by_id(&db, "b".to_owned()).await?.value, "2");
+    // A failing batch leaves nothing behind.
+    let mut clash = vec![user("fresh"), user("assigned")];
+    assert!(User::abulk_create(&db, &mut clash, None).await.is_err());
+    assert!(User::aget_or_none(&db, User::NAME.eq("fresh")).await?.is_none());
     Ok(())
 }
 
