@@ -55,28 +55,7 @@ pub enum Value {
 impl Value {
     /// The name of this value's kind, for error messages.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Value::Null => "NULL",
-            Value::Bool(_) => "bool",
-            Value::Int(_) => "integer",
-            Value::Float(_) => "float",
-            Value::Text(_) => "text",
-            Value::Bytes(_) => "bytes",
-            #[cfg(feature = "chrono")]
-            Value::Date(_) => "date",
-            #[cfg(feature = "chrono")]
-            Value::Time(_) => "time",
-            #[cfg(feature = "chrono")]
-            Value::DateTime(_) => "datetime",
-            #[cfg(feature = "chrono")]
-            Value::DateTimeUtc(_) => "datetime with time zone",
-            #[cfg(feature = "uuid")]
-            Value::Uuid(_) => "uuid",
-            #[cfg(feature = "json")]
-            Value::Json(_) => "json",
-            #[cfg(feature = "decimal")]
-            Value::Decimal(_) => "decimal",
-        }
+        self.as_ref().kind()
     }
 
     /// Borrow this value as a [`ValueRef`], as if it had been read from a row.

@@ -11,6 +11,37 @@ use crate::model::Model;
 use crate::row::SqlRow;
 use crate::types::{Bool, SqlType};
 
+/// The methods selects and compound selects share: combining with another
+/// query, and aliasing as a `FROM` source.
+macro_rules! combinators {
+    () => {
+        /// This query as a `FROM`/`JOIN` source named `alias`.
+        pub fn alias(self, alias: impl Into<Ident>) -> TableRef {
+            TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
+        }
+
+        /// `self UNION other` (duplicates removed).
+        pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
+            Compound::new(CompoundOp::Union, self.into(), other.into())
+        }
+
+        /// `self UNION ALL other`.
+        pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
+            Compound::new(CompoundOp::UnionAll, self.into(), other.into())
+        }
+
+        /// `self INTERSECT other`.
+        pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
+            Compound::new(CompoundOp::Intersect, self.into(), other.into())
+        }
+
+        /// `self EXCEPT other`.
+        pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
+            Compound::new(CompoundOp::Except, self.into(), other.into())
+        }
+    };
+}
+
 /// A `SELECT` whose rows decode into `R`.
 ///
 /// Start from a model (`User::select()`, which projects every column of
@@ -200,30 +231,7 @@ impl<R> Select<R> {
         self.limit(per_page).offset(page.saturating_sub(1) * per_page)
     }
 
-    /// This query as a `FROM`/`JOIN` source named `alias`.
-    pub fn alias(self, alias: impl Into<Ident>) -> TableRef {
-        TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
-    }
-
-    /// `self UNION other` (duplicates removed).
-    pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Union, self.into(), other.into())
-    }
-
-    /// `self UNION ALL other`.
-    pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::UnionAll, self.into(), other.into())
-    }
-
-    /// `self INTERSECT other`.
-    pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Intersect, self.into(), other.into())
-    }
-
-    /// `self EXCEPT other`.
-    pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Except, self.into(), other.into())
-    }
+    combinators!();
 }
 
 impl<R> From<Select<R>> for QueryNode {
@@ -309,30 +317,7 @@ impl<R> Compound<R> {
         self
     }
 
-    /// `self UNION other`.
-    pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Union, self.into(), other.into())
-    }
-
-    /// `self UNION ALL other`.
-    pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::UnionAll, self.into(), other.into())
-    }
-
-    /// `self INTERSECT other`.
-    pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Intersect, self.into(), other.into())
-    }
-
-    /// `self EXCEPT other`.
-    pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
-        Compound::new(CompoundOp::Except, self.into(), other.into())
-    }
-
-    /// This query as a `FROM`/`JOIN` source named `alias`.
-    pub fn alias(self, alias: impl Into<Ident>) -> TableRef {
-        TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
-    }
+    combinators!();
 }
 
 impl<R> From<Compound<R>> for QueryNode {
