@@ -122,7 +122,10 @@ impl SqliteConnection {
         loop {
             match attempt(&self.conn) {
                 Err(FetchError::Sqlite(e)) if is_busy(&e) => {
-                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.busy_timeout);
+                    let deadline = *deadline.get_or_insert_with(|| {
+                        let now = Instant::now();
+                        now.checked_add(self.busy_timeout).unwrap_or(now + Duration::from_secs(86_400 * 365))
+                    });
                     let now = Instant::now();
                     if now >= deadline {
                         return Err(FetchError::Sqlite(e));
@@ -241,5 +244,11 @@ impl RawConnection for SqliteConnection {
 
     fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
+    }
+
+    fn transaction_now(&mut self, op: TxOp<'_>) -> Option<ormcore::Result<()>> {
+        // Undoing work takes no lock SQLite could make us wait for.
+        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect);
+        Some(self.conn.prepare_cached(&sql).and_then(|mut stmt| stmt.raw_execute()).map(drop).map_err(map))
     }
 }

@@ -45,6 +45,7 @@ pub(crate) fn map(error: rusqlite::Error) -> Error {
             Error::operational(error.to_string(), error)
         }
         rusqlite::Error::InvalidParameterCount(..)
+        | rusqlite::Error::ToSqlConversionFailure(_)
         | rusqlite::Error::InvalidColumnIndex(_)
         | rusqlite::Error::ExecuteReturnedResults
         | rusqlite::Error::MultipleStatement => Error::interface(error.to_string()),

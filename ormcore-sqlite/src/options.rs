@@ -107,7 +107,8 @@ impl SqliteOptions {
     /// The most connections the pool opens (at least 1). An in-memory
     /// database always uses exactly one.
     pub fn pool_size(mut self, size: usize) -> Self {
-        self.pool_size = size.max(1);
+        // Far beyond any useful size, and within what a semaphore counts.
+        self.pool_size = size.clamp(1, 1 << 16);
         self
     }
 
@@ -178,8 +179,10 @@ impl SqliteOptions {
     /// Whether this is an in-memory database, which every connection would
     /// see as a different, empty database.
     pub fn is_memory(&self) -> bool {
+        // Also the URI forms rusqlite opens: `file::memory:`,
+        // `file:name?mode=memory`.
         let path = self.path.to_string_lossy();
-        path == ":memory:" || path.is_empty() || path.contains("mode=memory")
+        path.is_empty() || path.contains(":memory:") || path.contains("mode=memory")
     }
 
     /// The pool's effective maximum: 1 for an in-memory database.

@@ -43,9 +43,18 @@ impl PoolInner {
             let _ = conn.conn.execute_batch("ROLLBACK");
             conn.conn.is_autocommit()
         };
-        if clean && !self.closed.load(Ordering::Acquire) {
-            self.idle().push(conn);
-        } else {
+        let rejected = {
+            // `closed` is read under the idle lock, which `close` takes
+            // after setting it: a connection cannot slip in after the drain.
+            let mut idle = self.idle();
+            if clean && !self.closed.load(Ordering::Acquire) {
+                idle.push(conn);
+                None
+            } else {
+                Some(conn)
+            }
+        };
+        if let Some(conn) = rejected {
             drop(conn);
             self.open.fetch_sub(1, Ordering::AcqRel);
         }
@@ -127,7 +136,7 @@ impl Backend for Sqlite {
                 options,
                 max,
                 permits: Arc::new(Semaphore::new(max)),
-                idle: Mutex::new(Vec::with_capacity(max)),
+                idle: Mutex::new(Vec::new()),
                 open: AtomicUsize::new(0),
                 closed: AtomicBool::new(false),
             }),
@@ -164,9 +173,12 @@ impl Backend for Sqlite {
     }
 
     async fn close(&self) {
-        self.inner.closed.store(true, Ordering::Release);
+        let idle = {
+            let mut idle = self.inner.idle();
+            self.inner.closed.store(true, Ordering::Release);
+            std::mem::take(&mut *idle)
+        };
         self.inner.permits.close();
-        let idle = std::mem::take(&mut *self.inner.idle());
         self.inner.open.fetch_sub(idle.len(), Ordering::AcqRel);
         drop(idle);
     }

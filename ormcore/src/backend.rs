@@ -171,6 +171,15 @@ pub trait RawConnection: Send + 'static {
 
     /// Whether the connection is inside a transaction.
     fn in_transaction(&self) -> bool;
+
+    /// Run a transaction-control operation synchronously, if the backend can
+    /// without waiting on I/O; `None` if it cannot. ormcore uses it to undo
+    /// a dropped transaction guard's block at once (`Drop` cannot await), so
+    /// that its locks are not held until the connection's next statement.
+    fn transaction_now(&mut self, op: TxOp<'_>) -> Option<Result<()>> {
+        let _ = op;
+        None
+    }
 }
 
 /// A streaming read: rows fetched in batches from a statement that stays

@@ -125,6 +125,11 @@ impl<B: Backend> Database<B> {
             return Ok(slot);
         }
         let conn = self.shared.backend.acquire().await?;
+        // A future joined with this one in the same task may have bound a
+        // connection while this one waited for the pool: share it.
+        if let Some(slot) = self.task_slot() {
+            return Ok(slot);
+        }
         let key = TaskKey::current();
         let slot = Arc::new(Slot::new(Arc::clone(&self.shared), conn, Some(key)));
         self.shared.registry.insert(key, &slot);

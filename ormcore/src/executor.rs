@@ -223,9 +223,15 @@ impl<'a, B: Backend> Target<'a, B> {
         }
     }
 
+    /// A connection for a statement: the bound one (refusing statements in
+    /// a block whose transaction the database ended), or one from the pool.
     pub(crate) async fn lease(&self) -> Result<ConnLease<B>> {
         match self.slot() {
-            Some(slot) => Ok(ConnLease::Slot(slot.lease().await?)),
+            Some(slot) => {
+                let mut lease = slot.lease().await?;
+                lease.check_transaction()?;
+                Ok(ConnLease::Slot(lease))
+            }
             None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
         }
     }

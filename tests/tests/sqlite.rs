@@ -147,6 +147,59 @@ mod sqlite_only {
         User::acreate(&db, user("now")).await.expect("the lock is free again");
     }
 
+    /// A transaction guard dropped inside a longer-lived scope releases its
+    /// locks at once: another writer does not wait for the scope's next
+    /// statement.
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropped_guard_releases_locks_at_once() {
+        let db = file_db(|o| o.pool_size(2).busy_timeout(Duration::from_millis(300))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let conn = db.aconnect().await.expect("bind");
+        {
+            let _tx = conn.atomic().await.expect("begin");
+            User::acreate(&conn, user("dropped")).await.expect("take the write lock");
+        }
+        let other = db.clone();
+        tokio::spawn(async move { User::acreate(&other, user("other")).await })
+            .await
+            .expect("task")
+            .expect("the write lock was released when the guard dropped");
+        assert!(!conn.in_transaction());
+        conn.aclose().await.expect("close");
+        assert_eq!(db.count(&User::select()).await.expect("count"), 1);
+    }
+
+    /// When SQLite itself ends the transaction (`INSERT OR ROLLBACK`), the
+    /// block refuses further statements instead of letting them autocommit.
+    #[tokio::test]
+    async fn transaction_ended_by_the_database() {
+        let db = file_db(|o| o).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("a")).await.expect("insert");
+        let sql = "INSERT OR ROLLBACK INTO \"user\" (name, is_active) VALUES ('a', 1)";
+        assert!(db.aexecute_sql(sql, vec![]).await.is_err());
+        let refused = User::acreate(&db, user("b")).await.expect_err("the block's transaction is gone");
+        assert!(
+            matches!(&refused, Error::Operational { message, .. } if message.contains("ended by the database")),
+            "{refused:?}"
+        );
+        assert!(tx.commit().await.is_err());
+        User::acreate(&db, user("c")).await.expect("outside the block, statements run again");
+        let names: Vec<String> = db.list(&User::select().columns(User::NAME)).await.expect("list");
+        assert_eq!(names, ["c"]);
+    }
+
+    /// Every spelling of an in-memory database gets the single shared
+    /// connection.
+    #[tokio::test]
+    async fn memory_uri_forms() {
+        for path in [":memory:", "file::memory:", "file:shared?mode=memory&cache=shared"] {
+            assert_eq!(SqliteOptions::new(path).pool_size(4).max_connections(), 1, "{path}");
+        }
+        assert_eq!(SqliteOptions::new("app.db").pool_size(4).max_connections(), 4);
+    }
+
     /// Custom SQL functions are registered on every connection.
     #[tokio::test]
     async fn custom_functions() {
@@ -213,5 +266,44 @@ mod sqlite_only {
             .expect("task")
             .expect("insert");
         assert_eq!(db.count(&User::select()).await.expect("count"), 1);
+    }
+}
+
+/// Compile-time guarantees: the handle is cheap to share across tasks, and
+/// every future the API returns can be spawned.
+mod auto_traits {
+    use std::future::Future;
+
+    use ormcore::prelude::*;
+    use ormcore::{Connection, Transaction};
+    use ormcore_sqlite::{Sqlite, SqliteDatabase};
+    use ormcore_tests::models::{User, user};
+
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    fn send<T: Send>(_: &T) {}
+    fn spawnable<F: Future + Send>(_: F) {}
+
+    #[allow(dead_code, clippy::let_underscore_future)]
+    fn futures_are_send(db: SqliteDatabase, conn: Connection<Sqlite>, tx: Transaction<Sqlite>) {
+        send_sync_clone::<SqliteDatabase>();
+        spawnable(db.aconnect());
+        spawnable(db.run(|conn| async move { conn.count(&User::select()).await }));
+        spawnable(async move { db.atomic().await.map(drop) });
+        spawnable(async move { conn.atomic().run(|c| async move { User::acreate(&c, user("x")).await }).await });
+        spawnable(async move {
+            let mut stream = tx.iterate(&User::select());
+            send(&stream);
+            let _ = stream.next().await;
+            drop(stream);
+            let mut u = User::acreate(&tx, user("y")).await?;
+            u.asave(&tx).await?;
+            tx.commit().await
+        });
+    }
+
+    #[test]
+    fn handles_and_futures_are_send() {
+        // The checks are the function above compiling.
+        send_sync_clone::<SqliteDatabase>();
     }
 }

@@ -1,5 +1,5 @@
 //! A slot: one pooled connection bound to a scope (a task's `aconnect`, a
-//! `run` closure, a transaction), with its transaction stack.
+//! `run` closure, a transaction), with its stack of open transaction blocks.
 //!
 //! Every handle to the slot ([`Connection`](super::Connection),
 //! [`Transaction`](super::Transaction), an open stream) holds an `Arc` to it;
@@ -7,6 +7,12 @@
 //! pool exactly when the last handle is dropped, whether by a normal return,
 //! an early `?`, a panic or an aborted task, and the backend's clean-release
 //! rule rolls back whatever transaction was left open.
+//!
+//! A transaction guard dropped without finishing undoes its block at once
+//! where the backend can do that without I/O (SQLite), and otherwise leaves
+//! a cleanup that runs before the connection's next statement. A cleanup
+//! that fails leaves the transaction state unknown, so it escalates to
+//! rolling back the whole transaction: when in doubt, nothing is kept.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -17,9 +23,18 @@ use super::registry::TaskKey;
 use crate::backend::{Backend, RawConnection, TxOp};
 use crate::error::{Error, Result};
 
-/// One open transaction level on a slot.
+/// One open transaction block on a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Frame {
+pub(crate) struct Frame {
+    /// Unique on the slot: a guard finds its own frame by it, never by
+    /// position, so a guard outliving its place in the stack cannot act on
+    /// a newer block.
+    pub(crate) id: u64,
+    pub(crate) kind: FrameKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FrameKind {
     /// A real transaction (`BEGIN`).
     Transaction,
     /// A savepoint with this name.
@@ -28,12 +43,49 @@ pub(crate) enum Frame {
     Joined,
 }
 
-/// Cleanup owed by a transaction guard dropped without finishing; run before
-/// the connection's next statement.
+/// What a guard dropped without finishing owes the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cleanup {
+    /// Roll back the transaction, if one is open.
     Rollback,
+    /// Roll back to this savepoint and release it.
     RollbackTo(String),
+}
+
+impl Cleanup {
+    /// The cleanup owed for abandoning `frames` (a block and everything
+    /// nested in it): undo the outermost of them that has SQL of its own.
+    pub(crate) fn for_abandoned(frames: &[Frame]) -> Option<Cleanup> {
+        frames.iter().find_map(|frame| match &frame.kind {
+            FrameKind::Transaction => Some(Cleanup::Rollback),
+            FrameKind::Savepoint(name) => Some(Cleanup::RollbackTo(name.clone())),
+            FrameKind::Joined => None,
+        })
+    }
+
+    /// Run the cleanup synchronously if the backend can; `None` if it would
+    /// need I/O.
+    fn run_now<C: RawConnection>(&self, conn: &mut C) -> Option<Result<()>> {
+        match self {
+            Cleanup::Rollback if !conn.in_transaction() => Some(Ok(())),
+            Cleanup::Rollback => conn.transaction_now(TxOp::Rollback),
+            Cleanup::RollbackTo(name) => match conn.transaction_now(TxOp::RollbackTo(name))? {
+                Ok(()) => conn.transaction_now(TxOp::Release(name)),
+                Err(error) => Some(Err(error)),
+            },
+        }
+    }
+
+    async fn run<C: RawConnection>(&self, conn: &mut C) -> Result<()> {
+        match self {
+            Cleanup::Rollback if !conn.in_transaction() => Ok(()),
+            Cleanup::Rollback => conn.transaction(TxOp::Rollback).await,
+            Cleanup::RollbackTo(name) => {
+                conn.transaction(TxOp::RollbackTo(name)).await?;
+                conn.transaction(TxOp::Release(name)).await
+            }
+        }
+    }
 }
 
 pub(crate) struct SlotState<B: Backend> {
@@ -44,10 +96,43 @@ pub(crate) struct SlotState<B: Backend> {
     pub(crate) streaming: bool,
     /// `aclose` released the connection; the slot is unusable.
     pub(crate) closed: bool,
-    /// Open transaction levels, outermost first.
+    /// Open transaction blocks, outermost first.
     pub(crate) frames: Vec<Frame>,
-    pub(crate) cleanups: Vec<Cleanup>,
-    next_savepoint: u32,
+    /// Owed by dropped guards, in the order they were dropped.
+    cleanups: Vec<Cleanup>,
+    next_id: u64,
+}
+
+impl<B: Backend> SlotState<B> {
+    /// A fresh id for a frame or savepoint name.
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The position of the frame with this id.
+    pub(crate) fn position(&self, id: u64) -> Option<usize> {
+        self.frames.iter().position(|f| f.id == id)
+    }
+
+    /// Undo `cleanup` now if the connection is idle here and the backend can
+    /// do it without I/O; otherwise owe it to the next statement. Called by
+    /// guards' `Drop`, which cannot await.
+    pub(crate) fn abandon(&mut self, cleanup: Cleanup) {
+        let outcome = self.conn.as_deref_mut().and_then(|conn| cleanup.run_now(conn));
+        match outcome {
+            Some(Ok(())) => {}
+            Some(Err(_)) => {
+                // The state is unknown: roll back everything.
+                self.frames.clear();
+                let rolled_back = self.conn.as_deref_mut().and_then(|conn| Cleanup::Rollback.run_now(conn));
+                if !matches!(rolled_back, Some(Ok(()))) {
+                    self.cleanups.push(Cleanup::Rollback);
+                }
+            }
+            None => self.cleanups.push(cleanup),
+        }
+    }
 }
 
 pub(crate) struct Slot<B: Backend> {
@@ -74,15 +159,16 @@ impl<B: Backend> Slot<B> {
                 closed: false,
                 frames: Vec::new(),
                 cleanups: Vec::new(),
-                next_savepoint: 0,
+                next_id: 0,
             }),
             returned: Notify::new(),
         }
     }
 
     /// The slot's state. A panic while it was locked cannot leave it
-    /// inconsistent (every critical section is a few field writes), so a
-    /// poisoned lock is used as is.
+    /// inconsistent (every critical section is a few field writes, or a
+    /// synchronous rollback that leaves the connection to its clean-release
+    /// rule), so a poisoned lock is used as is.
     pub(crate) fn state(&self) -> MutexGuard<'_, SlotState<B>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -100,7 +186,7 @@ impl<B: Backend> Slot<B> {
                     return Err(Error::interface("this connection was closed with aclose()"));
                 }
                 match state.conn.take() {
-                    Some(conn) => Ok((conn, std::mem::take(&mut state.cleanups))),
+                    Some(conn) => Ok(conn),
                     None => {
                         debug_assert!(state.streaming, "a slot's connection is out only while streaming");
                         Err(self.returned.notified())
@@ -108,9 +194,9 @@ impl<B: Backend> Slot<B> {
                 }
             };
             match taken {
-                Ok((conn, cleanups)) => {
+                Ok(conn) => {
                     let mut lease = Lease { slot: Arc::clone(self), conn: Some(conn), _permit: permit };
-                    lease.run_cleanups(cleanups).await?;
+                    lease.run_cleanups().await?;
                     return Ok(lease);
                 }
                 Err(returned) => {
@@ -135,13 +221,6 @@ impl<B: Backend> Slot<B> {
         }
         drop(state);
         self.returned.notify_one();
-    }
-
-    /// A fresh savepoint name, unique on this connection.
-    pub(crate) fn savepoint_name(&self) -> String {
-        let mut state = self.state();
-        state.next_savepoint += 1;
-        format!("ormcore_sp{}", state.next_savepoint)
     }
 }
 
@@ -168,15 +247,50 @@ impl<B: Backend> Lease<B> {
         self.conn.as_deref_mut().expect("lease holds its connection")
     }
 
-    async fn run_cleanups(&mut self, cleanups: Vec<Cleanup>) -> Result<()> {
-        for cleanup in cleanups {
-            match cleanup {
-                Cleanup::Rollback => self.conn().transaction(TxOp::Rollback).await?,
-                Cleanup::RollbackTo(name) => {
-                    self.conn().transaction(TxOp::RollbackTo(&name)).await?;
-                    self.conn().transaction(TxOp::Release(&name)).await?;
+    /// Run what dropped guards owe, removing each only once it has run, so
+    /// that an interrupted cleanup is tried again. A failed cleanup rolls
+    /// back the whole transaction and closes every open block.
+    async fn run_cleanups(&mut self) -> Result<()> {
+        loop {
+            let Some(cleanup) = self.slot.state().cleanups.first().cloned() else {
+                return Ok(());
+            };
+            let result = cleanup.run(self.conn()).await;
+            {
+                let mut state = self.slot.state();
+                state.cleanups.remove(0);
+                if result.is_err() {
+                    state.frames.clear();
+                    state.cleanups.clear();
                 }
             }
+            if let Err(error) = result {
+                if self.conn().in_transaction() {
+                    self.conn().transaction(TxOp::Rollback).await?;
+                }
+                return Err(Error::Operational {
+                    message: format!(
+                        "undoing an abandoned transaction block failed ({error}); the whole transaction was \
+                         rolled back"
+                    ),
+                    source: Some(Box::new(error)),
+                });
+            }
+        }
+    }
+
+    /// Refuse statements inside transaction blocks whose transaction the
+    /// database ended behind their back (SQLite's `INSERT OR ROLLBACK`, an
+    /// interrupted `acommit`): they would silently autocommit.
+    pub(crate) fn check_transaction(&mut self) -> Result<()> {
+        let open_blocks = !self.slot.state().frames.is_empty();
+        if open_blocks && !self.conn().in_transaction() {
+            return Err(Error::Operational {
+                message: "the transaction of the open transaction block was ended by the database; \
+                          end the block (drop or roll back its guard) before running more statements"
+                    .into(),
+                source: None,
+            });
         }
         Ok(())
     }

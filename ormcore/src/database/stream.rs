@@ -72,17 +72,11 @@ pub struct RowStream<'a, B: Backend, R> {
     state: State<'a, B, R>,
     buffer_size: usize,
     rows: VecDeque<R>,
-    exhausted: bool,
 }
 
 impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
     pub(crate) fn new(target: Target<'a, B>, statement: Result<Statement>) -> Self {
-        RowStream {
-            state: State::Start(target, statement),
-            buffer_size: DEFAULT_BUFFER_SIZE,
-            rows: VecDeque::new(),
-            exhausted: false,
-        }
+        RowStream { state: State::Start(target, statement), buffer_size: DEFAULT_BUFFER_SIZE, rows: VecDeque::new() }
     }
 
     /// Fetch `size` rows per round trip (at least 1).
@@ -124,10 +118,6 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
                     Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(error))),
                 },
                 State::Ready(open) => {
-                    if self.exhausted {
-                        // Dropping `open` gives the connection back.
-                        return Poll::Ready(None);
-                    }
                     self.state = State::Fetching(Box::pin(fetch_batch(open, self.buffer_size)));
                 }
                 State::Fetching(mut future) => {
@@ -139,8 +129,9 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
                     match result {
                         Ok((rows, more)) => {
                             self.rows.extend(rows);
-                            self.exhausted = !more;
-                            self.state = State::Ready(open);
+                            // An exhausted stream gives its connection back
+                            // now, not when polled once more.
+                            self.state = if more { State::Ready(open) } else { State::Done };
                         }
                         Err(error) => return Poll::Ready(Some(Err(error))),
                     }

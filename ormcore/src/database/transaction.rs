@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::Connection;
-use super::slot::{Cleanup, Frame, Slot};
+use super::slot::{Cleanup, Frame, FrameKind, Slot};
 use crate::backend::{Backend, RawConnection, TxOp};
 use crate::error::{Error, Result};
 use crate::executor::Target;
@@ -40,32 +40,42 @@ impl<'db, B: Backend> Begin<'db, B> {
     async fn open(self) -> Result<Transaction<B>> {
         let slot = self.target.slot_or_bind().await?;
         let mut lease = slot.lease().await?;
-        let frame = {
-            let depth = slot.state().frames.len();
-            match (self.kind, depth) {
-                (BeginKind::Atomic | BeginKind::Transaction, 0) => Frame::Transaction,
-                (BeginKind::Transaction, _) => Frame::Joined,
-                (BeginKind::Atomic | BeginKind::Savepoint, _) => Frame::Savepoint(slot.savepoint_name()),
-            }
-        };
-        match &frame {
-            Frame::Transaction => lease.conn().transaction(TxOp::Begin).await?,
-            Frame::Savepoint(name) => lease.conn().transaction(TxOp::Savepoint(name)).await?,
-            Frame::Joined => {}
-        }
-        let level = {
+        // The frame and its guard exist before the BEGIN is sent: if this
+        // future is dropped while the BEGIN is in flight, the guard's drop
+        // undoes whatever reached the database.
+        let (tx, kind) = {
             let mut state = slot.state();
-            state.frames.push(frame);
-            state.frames.len()
+            let id = state.next_id();
+            let kind = match (self.kind, state.frames.is_empty()) {
+                (BeginKind::Atomic | BeginKind::Transaction, true) => FrameKind::Transaction,
+                (BeginKind::Transaction, false) => FrameKind::Joined,
+                (BeginKind::Atomic | BeginKind::Savepoint, _) => FrameKind::Savepoint(format!("ormcore_sp{id}")),
+            };
+            state.frames.push(Frame { id, kind: kind.clone() });
+            (Transaction { slot: Arc::clone(&slot), id, finished: false }, kind)
+        };
+        let begun = match &kind {
+            FrameKind::Transaction => lease.conn().transaction(TxOp::Begin).await,
+            FrameKind::Savepoint(name) => lease.conn().transaction(TxOp::Savepoint(name)).await,
+            FrameKind::Joined => Ok(()),
         };
         drop(lease);
-        Ok(Transaction { slot, level, finished: false })
+        match begun {
+            Ok(()) => Ok(tx),
+            Err(error) => {
+                tx.forget();
+                Err(error)
+            }
+        }
     }
 
     /// Run `work` inside the block: commit when it returns `Ok`, roll back
     /// when it returns `Err` (and when it panics or is cancelled). `work`
     /// gets a handle to the block's connection; queries through the database
     /// in this task use it as well.
+    ///
+    /// A nested `transaction()` block joins the outer transaction, so its
+    /// `Err` leaves the decision to the outer block, as in the reference.
     pub async fn run<F, Fut, T>(self, work: F) -> Result<T>
     where
         F: FnOnce(Connection<B>) -> Fut,
@@ -78,9 +88,13 @@ impl<'db, B: Backend> Begin<'db, B> {
                 tx.commit().await?;
                 Ok(value)
             }
+            Err(error) if tx.kind() == Some(FrameKind::Joined) => {
+                tx.forget();
+                Err(error)
+            }
             Err(error) => {
                 // The work's error is what the caller needs; a failed rollback
-                // leaves the connection to the clean-release rule.
+                // escalates to rolling back the whole transaction.
                 let _ = tx.rollback().await;
                 Err(error)
             }
@@ -106,43 +120,55 @@ impl<'db, B: Backend> IntoFuture for Begin<'db, B> {
 #[must_use = "a transaction rolls back when dropped; call commit() to keep its work"]
 pub struct Transaction<B: Backend> {
     pub(crate) slot: Arc<Slot<B>>,
-    /// This block's position in the slot's frame stack, from 1.
-    level: usize,
+    /// This block's frame on the slot.
+    id: u64,
     finished: bool,
 }
 
 impl<B: Backend> std::fmt::Debug for Transaction<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transaction").field("level", &self.level).finish()
+        f.debug_struct("Transaction").field("kind", &self.kind()).finish()
     }
 }
 
 impl<B: Backend> Transaction<B> {
-    /// This block's frame, checking that it is the innermost open one.
-    fn innermost(&self, action: &str) -> Result<Frame> {
+    fn kind(&self) -> Option<FrameKind> {
         let state = self.slot.state();
-        if state.frames.len() != self.level {
-            return Err(Error::interface(format!(
-                "cannot {action} transaction level {}: level {} is still open inside it",
-                self.level,
-                state.frames.len()
-            )));
+        state.position(self.id).map(|i| state.frames[i].kind.clone())
+    }
+
+    /// This block's frame, checking that it is the innermost open one. Call
+    /// it holding the lease, so joined futures cannot change the stack
+    /// between the check and the statement.
+    fn innermost(&self, action: &str) -> Result<FrameKind> {
+        let state = self.slot.state();
+        match state.frames.last() {
+            Some(top) if top.id == self.id => Ok(top.kind.clone()),
+            _ if state.position(self.id).is_some() => Err(Error::interface(format!(
+                "cannot {action} this transaction block: a block nested in it is still open"
+            ))),
+            _ => Err(Error::Operational {
+                message: format!(
+                    "cannot {action} this transaction block: its transaction was already rolled back \
+                     (a nested block failed to clean up, or the database ended it)"
+                ),
+                source: None,
+            }),
         }
-        Ok(state.frames[self.level - 1].clone())
     }
 
     /// Commit the work so far and start a new transaction (or savepoint)
     /// in its place: the block goes on (the reference's `acommit()`).
     pub async fn acommit(&mut self) -> Result<()> {
-        let frame = self.innermost("commit")?;
         let mut lease = self.slot.lease().await?;
+        let kind = self.innermost("commit")?;
         let conn = lease.conn();
-        match &frame {
-            Frame::Transaction | Frame::Joined => {
+        match &kind {
+            FrameKind::Transaction | FrameKind::Joined => {
                 conn.transaction(TxOp::Commit).await?;
                 conn.transaction(TxOp::Begin).await
             }
-            Frame::Savepoint(name) => {
+            FrameKind::Savepoint(name) => {
                 conn.transaction(TxOp::Release(name)).await?;
                 conn.transaction(TxOp::Savepoint(name)).await
             }
@@ -152,68 +178,76 @@ impl<B: Backend> Transaction<B> {
     /// Roll back the work so far and start a new transaction (or go back to
     /// the savepoint): the block goes on (the reference's `arollback()`).
     pub async fn arollback(&mut self) -> Result<()> {
-        let frame = self.innermost("roll back")?;
         let mut lease = self.slot.lease().await?;
+        let kind = self.innermost("roll back")?;
         let conn = lease.conn();
-        match &frame {
-            Frame::Transaction | Frame::Joined => {
+        match &kind {
+            FrameKind::Transaction | FrameKind::Joined => {
                 conn.transaction(TxOp::Rollback).await?;
                 conn.transaction(TxOp::Begin).await
             }
-            Frame::Savepoint(name) => conn.transaction(TxOp::RollbackTo(name)).await,
+            FrameKind::Savepoint(name) => conn.transaction(TxOp::RollbackTo(name)).await,
         }
     }
 
     /// End the block, keeping its work. A nested `transaction()` block that
     /// joined an outer one leaves the commit to it. If the commit fails, the
-    /// transaction is rolled back and the error returned.
-    pub async fn commit(mut self) -> Result<()> {
-        let frame = self.innermost("commit")?;
+    /// block's work is rolled back and the error returned.
+    pub async fn commit(self) -> Result<()> {
         let mut lease = self.slot.lease().await?;
-        let result = match &frame {
-            Frame::Transaction => match lease.conn().transaction(TxOp::Commit).await {
-                Ok(()) => Ok(()),
-                Err(error) => {
-                    if lease.conn().in_transaction() {
-                        let _ = lease.conn().transaction(TxOp::Rollback).await;
-                    }
-                    Err(error)
-                }
-            },
-            Frame::Savepoint(name) => lease.conn().transaction(TxOp::Release(name)).await,
-            Frame::Joined => Ok(()),
+        let kind = self.innermost("commit")?;
+        let result = match &kind {
+            FrameKind::Transaction if !lease.conn().in_transaction() => Err(Error::Operational {
+                message: "cannot commit: the database already ended this transaction".into(),
+                source: None,
+            }),
+            FrameKind::Transaction => lease.conn().transaction(TxOp::Commit).await,
+            FrameKind::Savepoint(name) => lease.conn().transaction(TxOp::Release(name)).await,
+            FrameKind::Joined => Ok(()),
         };
-        self.pop();
-        result
+        drop(lease);
+        // On error, `self` drops unfinished, which undoes the block (or
+        // escalates to rolling back the transaction).
+        result?;
+        self.forget();
+        Ok(())
     }
 
     /// End the block, undoing its work. For a nested `transaction()` block
     /// that joined an outer one this rolls back the whole transaction and
     /// starts a new one, as in the reference.
-    pub async fn rollback(mut self) -> Result<()> {
-        let frame = self.innermost("roll back")?;
+    pub async fn rollback(self) -> Result<()> {
         let mut lease = self.slot.lease().await?;
+        let kind = self.innermost("roll back")?;
         let conn = lease.conn();
-        let result = match &frame {
-            Frame::Transaction => conn.transaction(TxOp::Rollback).await,
-            Frame::Savepoint(name) => match conn.transaction(TxOp::RollbackTo(name)).await {
+        let result = match &kind {
+            FrameKind::Transaction if !conn.in_transaction() => Ok(()),
+            FrameKind::Transaction => conn.transaction(TxOp::Rollback).await,
+            FrameKind::Savepoint(name) => match conn.transaction(TxOp::RollbackTo(name)).await {
                 Ok(()) => conn.transaction(TxOp::Release(name)).await,
                 Err(error) => Err(error),
             },
-            Frame::Joined => match conn.transaction(TxOp::Rollback).await {
+            FrameKind::Joined => match conn.transaction(TxOp::Rollback).await {
                 Ok(()) => conn.transaction(TxOp::Begin).await,
                 Err(error) => Err(error),
             },
         };
-        self.pop();
-        result
+        drop(lease);
+        // On error, `self` drops unfinished, which undoes the block (or
+        // escalates to rolling back the transaction).
+        result?;
+        self.forget();
+        Ok(())
     }
 
     /// Remove this block's frame (and any left above it by guards that
-    /// outlived it).
-    fn pop(&mut self) {
+    /// outlived it) without owing anything: the block ended cleanly.
+    fn forget(mut self) {
         self.finished = true;
-        self.slot.state().frames.truncate(self.level - 1);
+        let mut state = self.slot.state();
+        if let Some(position) = state.position(self.id) {
+            state.frames.truncate(position);
+        }
     }
 
     /// A handle to this block's connection.
@@ -228,23 +262,18 @@ impl<B: Backend> Drop for Transaction<B> {
             return;
         }
         let mut state = self.slot.state();
-        if state.frames.len() < self.level {
+        let Some(position) = state.position(self.id) else {
             return;
-        }
-        let abandoned = state.frames.split_off(self.level - 1);
-        // Undo the outermost abandoned level; what is nested in it goes too.
-        let cleanup = match abandoned.iter().find(|f| **f != Frame::Joined) {
-            Some(Frame::Transaction) => Some(Cleanup::Rollback),
-            Some(Frame::Savepoint(name)) => Some(Cleanup::RollbackTo(name.clone())),
-            _ => None,
         };
+        // This block and everything still nested in it.
+        let abandoned = state.frames.split_off(position);
         // Joined blocks leave the decision to the block they joined, which
         // is still open below.
-        if let Some(cleanup) = cleanup {
-            state.cleanups.push(cleanup);
+        if let Some(cleanup) = Cleanup::for_abandoned(&abandoned) {
+            state.abandon(cleanup);
         }
         // If this was the last handle, the slot drops right after and the
-        // backend rolls back the open transaction as the connection returns
-        // to the pool; otherwise the cleanup runs before the next statement.
+        // backend rolls back whatever is open as the connection returns to
+        // the pool.
     }
 }

@@ -192,6 +192,9 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
     let row_by_row = <E::Backend as crate::backend::Backend>::ROW_BY_ROW_INSERTS;
     let returning = auto_key.filter(|_| dialect.supports_insert_returning()).map(|c| c.name);
 
+    // Keys are stored on the models only once the transaction commits: a
+    // failed batch must not leave models claiming rows that were rolled back.
+    let mut assigned: Vec<(usize, i64)> = Vec::with_capacity(fresh.len());
     let mut lease = target.lease().await?;
     for (indices, columns, assign_keys) in [(fresh, &without_key, true), (keyed, &all_columns, false)] {
         if indices.is_empty() {
@@ -218,7 +221,7 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
             if assign_keys {
                 for (&m, id) in indices.iter().zip(ids) {
                     let id = id.ok_or_else(|| Error::interface("the backend reported no key for an inserted row"))?;
-                    models[m].set_auto_id(id);
+                    assigned.push((m, id));
                 }
             }
             continue;
@@ -240,9 +243,7 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
             let statement = crate::sql::Statement { sql, params };
             if returning.is_some() {
                 let ids: Vec<i64> = crate::executor::fetch_all(lease.conn(), &statement).await?;
-                for (&m, id) in chunk.iter().zip(ids) {
-                    models[m].set_auto_id(id);
-                }
+                assigned.extend(chunk.iter().copied().zip(ids));
             } else {
                 crate::backend::RawConnection::execute(lease.conn(), &statement).await?;
             }
@@ -250,8 +251,12 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
         }
     }
     drop(lease);
+    tx.commit().await?;
+    for (m, id) in assigned {
+        models[m].set_auto_id(id);
+    }
     models.iter_mut().for_each(remember);
-    tx.commit().await
+    Ok(())
 }
 
 pub(crate) async fn bulk_update<M: Model, E: Executor>(

@@ -354,6 +354,7 @@ pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
     // A failing batch leaves nothing behind.
     let mut clash = vec![user("fresh"), user("assigned")];
     assert!(User::abulk_create(&db, &mut clash, None).await.is_err());
+    assert_eq!(clash[0].id, 0, "no key for a row that was rolled back");
     assert!(User::aget_or_none(&db, User::NAME.eq("fresh")).await?.is_none());
     Ok(())
 }

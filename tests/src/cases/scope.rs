@@ -288,6 +288,40 @@ pub async fn nested_transaction_joins<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// A nested `transaction()` block whose closure fails leaves the decision
+/// to the outer block: the outer work done before it survives.
+pub async fn failed_joined_block_keeps_outer_work<T: TestDb>() -> Result<()> {
+    let db = setup::<T>(Config::default()).await?;
+    let outer = db.transaction().await?;
+    User::acreate(&db, user("before")).await?;
+    let failed: Result<()> = db.transaction().run(|_| async { Err(Error::interface("inner failure")) }).await;
+    assert!(failed.is_err());
+    User::acreate(&db, user("after")).await?;
+    outer.commit().await?;
+    assert_eq!(names(&db).await?, ["after", "before"]);
+    Ok(())
+}
+
+/// A guard that outlives its place in the stack (its outer block was
+/// dropped first) cannot act on newer blocks that took that place.
+pub async fn stale_guard_cannot_touch_newer_blocks<T: TestDb>() -> Result<()> {
+    let db = setup::<T>(Config::default()).await?;
+    let conn = db.aconnect().await?;
+    let outer = db.atomic().await?;
+    let inner = db.atomic().await?;
+    User::acreate(&db, user("abandoned")).await?;
+    drop(outer); // rolls back everything, inner included
+    let newer = db.atomic().await?;
+    let newer_inner = db.atomic().await?;
+    User::acreate(&db, user("kept")).await?;
+    assert!(inner.commit().await.is_err(), "the stale guard's block is gone");
+    newer_inner.commit().await?;
+    newer.commit().await?;
+    assert_eq!(names(&db).await?, ["kept"]);
+    conn.aclose().await?;
+    Ok(())
+}
+
 /// A dropped inner savepoint guard rolls back to its savepoint only.
 pub async fn dropped_savepoint_rolls_back_to_it<T: TestDb>() -> Result<()> {
     let db = setup::<T>(Config::default()).await?;

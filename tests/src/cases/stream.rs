@@ -91,3 +91,17 @@ pub async fn failed_stream_releases_connection<T: TestDb>() -> Result<()> {
     conn.aclose().await?;
     Ok(())
 }
+
+/// A stream whose last batch came in gives its connection back at once,
+/// while its buffered rows are still being read.
+pub async fn exhausted_stream_releases_connection<T: TestDb>() -> Result<()> {
+    let db = seed::<T>(Config::default(), 50).await?;
+    db.set_streaming_timeout(Duration::from_millis(100));
+    let conn = db.aconnect().await?;
+    let mut stream = db.iterate(&Counter::select().order_by(Counter::VALUE)).buffer_size(100);
+    assert_eq!(stream.next().await.expect("a row")?.value, 0);
+    assert_eq!(db.count(&Counter::select()).await?, 50, "the whole result is buffered: the connection is free");
+    assert_eq!(stream.try_collect().await?.len(), 49);
+    conn.aclose().await?;
+    Ok(())
+}
