@@ -7,6 +7,7 @@ use ormcore::sql::{SqliteDialect, Statement};
 use ormcore::{Error, Value, ValueRef};
 use rusqlite::functions::FunctionFlags;
 
+use crate::conn_box::ConnBox;
 use crate::error::{FetchError, is_busy, map};
 use crate::options::{SqlFunction, SqliteOptions};
 use crate::row::SqliteRow;
@@ -19,11 +20,13 @@ const MAX_BUSY_SLEEP: Duration = Duration::from_millis(20);
 
 /// One open SQLite connection.
 ///
-/// The rusqlite connection is boxed so that its address stays put while a
-/// [`SqliteStream`](crate::SqliteStream) holds statements that borrow it.
+/// The rusqlite connection lives on the heap (see [`ConnBox`]) so that its
+/// address stays put while a [`SqliteStream`](crate::SqliteStream) holds a
+/// statement that borrows it.
 pub struct SqliteConnection {
-    pub(crate) conn: Box<rusqlite::Connection>,
+    pub(crate) conn: ConnBox,
     busy_timeout: Duration,
+    begin_immediate: bool,
 }
 
 impl std::fmt::Debug for SqliteConnection {
@@ -101,7 +104,11 @@ impl SqliteConnection {
         for hook in &options.on_connect {
             hook(&conn).map_err(map)?;
         }
-        Ok(SqliteConnection { conn: Box::new(conn), busy_timeout: options.busy_timeout })
+        Ok(SqliteConnection {
+            conn: ConnBox::new(conn),
+            busy_timeout: options.busy_timeout,
+            begin_immediate: options.begin_immediate,
+        })
     }
 
     /// The rusqlite connection, for what ormcore does not cover. Leave it as
@@ -233,7 +240,10 @@ impl RawConnection for SqliteConnection {
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
-        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect);
+        let sql = match op {
+            TxOp::Begin if self.begin_immediate => "BEGIN IMMEDIATE".to_owned(),
+            op => ormcore::sql::transaction_sql(op, &SqliteDialect),
+        };
         self.retry_busy(|conn| {
             conn.prepare_cached(&sql)?.raw_execute()?;
             Ok(())

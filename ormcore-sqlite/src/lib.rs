@@ -18,6 +18,7 @@
 //! runtime free meanwhile. The benchmark in `ormcore-sqlite/benches` measures
 //! this against a worker thread per connection; see `docs/` for the numbers.
 
+mod conn_box;
 mod connection;
 mod error;
 mod options;

@@ -34,6 +34,7 @@ pub struct SqliteOptions {
     pub(crate) acquire_timeout: Duration,
     pub(crate) busy_timeout: Duration,
     pub(crate) statement_cache: usize,
+    pub(crate) begin_immediate: bool,
     pub(crate) pragmas: Vec<(String, String)>,
     pub(crate) functions: Vec<(String, i32, SqlFunction)>,
     pub(crate) on_connect: Vec<ConnectHook>,
@@ -47,6 +48,7 @@ impl fmt::Debug for SqliteOptions {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("busy_timeout", &self.busy_timeout)
             .field("statement_cache", &self.statement_cache)
+            .field("begin_immediate", &self.begin_immediate)
             .field("pragmas", &self.pragmas)
             .field("functions", &self.functions.iter().map(|f| &f.0).collect::<Vec<_>>())
             .finish_non_exhaustive()
@@ -63,6 +65,7 @@ impl SqliteOptions {
             acquire_timeout: Duration::from_secs(10),
             busy_timeout: Duration::from_secs(5),
             statement_cache: 128,
+            begin_immediate: false,
             pragmas: Vec::new(),
             functions: Vec::new(),
             on_connect: Vec::new(),
@@ -137,6 +140,16 @@ impl SqliteOptions {
     /// parameters.
     pub fn pragma(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.pragmas.push((name.into(), value.into()));
+        self
+    }
+
+    /// Start transactions with `BEGIN IMMEDIATE`, taking the write lock at
+    /// once. Transactions that read, then write, can otherwise deadlock in
+    /// SQLite's rollback-journal mode: each waits for the other's lock until
+    /// `busy_timeout`, then one fails. Costs concurrency between read-only
+    /// transactions; WAL mode avoids the deadlock without it.
+    pub fn begin_immediate(mut self) -> Self {
+        self.begin_immediate = true;
         self
     }
 

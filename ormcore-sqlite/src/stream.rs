@@ -2,6 +2,7 @@
 //! connection between batches.
 
 use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
 
 use ormcore::Error;
 use ormcore::backend::{OnRow, RawStream};
@@ -15,17 +16,17 @@ use crate::row::SqliteRow;
 /// An open statement being stepped, with the connection it runs on.
 ///
 /// rusqlite's `Rows` borrows its `Statement`, which borrows the
-/// `Connection`; all three live here together. The borrows are given
-/// `'static` lifetimes, which is sound because:
-/// - the connection is boxed inside `SqliteConnection`, so moving this
-///   struct (or the `PooledSqlite`) never moves it;
-/// - the statement is boxed for the same reason;
+/// `Connection`; all three live here together, the borrows given `'static`
+/// lifetimes. That is sound because:
+/// - the connection sits behind a raw pointer in [`ConnBox`] and the
+///   statement behind one here, so moving this struct (or the
+///   `PooledSqlite`) never moves them or asserts unique access to them;
 /// - nothing touches the connection while `rows` and `statement` exist, and
 ///   [`Drop`] and [`into_pooled`](RawStream::into_pooled) drop `rows`, then
 ///   `statement`, before the connection is used or dropped.
 pub struct SqliteStream {
     rows: ManuallyDrop<rusqlite::Rows<'static>>,
-    statement: ManuallyDrop<Box<rusqlite::Statement<'static>>>,
+    statement: NonNull<rusqlite::Statement<'static>>,
     conn: ManuallyDrop<PooledSqlite>,
 }
 
@@ -40,22 +41,22 @@ impl SqliteStream {
     // The connection travels back with the error, as `Backend::stream` asks.
     #[allow(clippy::result_large_err)]
     pub(crate) fn open(conn: PooledSqlite, statement: &Statement) -> Result<Self, (Error, PooledSqlite)> {
-        // SAFETY: see the type's documentation: the connection is boxed, so
-        // this reference stays valid while `conn` moves, and every borrow
-        // made through it is dropped before `conn` is used or dropped.
-        let raw: &'static rusqlite::Connection = unsafe { &*std::ptr::from_ref::<rusqlite::Connection>(&conn.conn) };
+        // SAFETY: `conn` is kept alive in the returned stream until the
+        // statement borrowing it is dropped (see the type's documentation);
+        // on the error paths the statement is dropped before `conn` moves.
+        let raw = unsafe { conn.conn.detached() };
         let mut prepared = match raw.prepare(&statement.sql) {
-            Ok(prepared) => Box::new(prepared),
+            Ok(prepared) => prepared,
             Err(error) => return Err((crate::error::map(error), conn)),
         };
         if let Err(error) = bind(&mut prepared, &statement.params) {
             drop(prepared);
             return Err((error.into(), conn));
         }
-        let mut statement = ManuallyDrop::new(prepared);
-        let rows = statement.raw_query();
-        // SAFETY: the statement is boxed and outlives the rows, dropped first.
-        let rows: rusqlite::Rows<'static> = unsafe { std::mem::transmute(rows) };
+        let statement = NonNull::from(Box::leak(Box::new(prepared)));
+        // SAFETY: the statement is valid until `take_connection` frees it,
+        // after dropping the rows that borrow it.
+        let rows = unsafe { (*statement.as_ptr()).raw_query() };
         Ok(SqliteStream { rows: ManuallyDrop::new(rows), statement, conn: ManuallyDrop::new(conn) })
     }
 
@@ -63,10 +64,11 @@ impl SqliteStream {
     /// connection.
     fn take_connection(&mut self) -> PooledSqlite {
         // SAFETY: called once (from `into_pooled`, which forgets `self`, or
-        // from `drop`); the fields are not used afterwards.
+        // from `drop`); the fields are not used afterwards. The statement
+        // pointer came from `Box::leak` in `open`.
         unsafe {
             ManuallyDrop::drop(&mut self.rows);
-            ManuallyDrop::drop(&mut self.statement);
+            drop(Box::from_raw(self.statement.as_ptr()));
             ManuallyDrop::take(&mut self.conn)
         }
     }

@@ -200,6 +200,37 @@ mod sqlite_only {
         assert_eq!(SqliteOptions::new("app.db").pool_size(4).max_connections(), 4);
     }
 
+    /// With `begin_immediate`, two read-then-write transactions in
+    /// rollback-journal mode take turns instead of deadlocking until one
+    /// times out.
+    #[tokio::test]
+    async fn begin_immediate_avoids_upgrade_deadlocks() {
+        let db = file_db(|o| o.pool_size(2).begin_immediate().busy_timeout(Duration::from_secs(5))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let started = Instant::now();
+        let tasks: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.atomic()
+                        .run(|tx| async move {
+                            let seen = tx.count(&User::select()).await?;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            User::acreate(&tx, user(name)).await?;
+                            Ok(seen)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task").expect("both transactions commit");
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "no wait for busy_timeout: {:?}", started.elapsed());
+        assert_eq!(db.count(&User::select()).await.expect("count"), 2);
+    }
+
     /// Custom SQL functions are registered on every connection.
     #[tokio::test]
     async fn custom_functions() {
