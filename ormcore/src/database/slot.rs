@@ -96,6 +96,9 @@ pub(crate) struct SlotState<B: Backend> {
     pub(crate) streaming: bool,
     /// `aclose` released the connection; the slot is unusable.
     pub(crate) closed: bool,
+    /// The connection went down with an interrupted stream; the slot is
+    /// unusable.
+    lost: bool,
     /// Open transaction blocks, outermost first.
     pub(crate) frames: Vec<Frame>,
     /// Owed by dropped guards, in the order they were dropped.
@@ -157,6 +160,7 @@ impl<B: Backend> Slot<B> {
                 conn: Some(conn),
                 streaming: false,
                 closed: false,
+                lost: false,
                 frames: Vec::new(),
                 cleanups: Vec::new(),
                 next_id: 0,
@@ -185,6 +189,12 @@ impl<B: Backend> Slot<B> {
                 if state.closed {
                     return Err(Error::interface("this connection was closed with aclose()"));
                 }
+                if state.lost {
+                    return Err(Error::Operational {
+                        message: "this connection was lost: a stream opening on it was cancelled".into(),
+                        source: None,
+                    });
+                }
                 match state.conn.take() {
                     Some(conn) => Ok(conn),
                     None => {
@@ -210,6 +220,16 @@ impl<B: Backend> Slot<B> {
                 }
             }
         }
+    }
+
+    /// The connection a stream took will not come back.
+    pub(crate) fn lose_connection(&self) {
+        let mut state = self.state();
+        state.streaming = false;
+        state.lost = true;
+        state.frames.clear();
+        drop(state);
+        self.returned.notify_one();
     }
 
     /// Give back a connection a stream held.

@@ -147,13 +147,34 @@ async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result
         Some(slot) => (slot.lease().await?.detach(), Home::Slot(slot)),
         None => (target.backend().acquire().await?, Home::Pool),
     };
-    match B::stream(conn, statement).await {
+    // If this future is dropped while the backend opens the stream, the
+    // connection goes down with it: tell the slot, so that its next
+    // statement fails at once instead of waiting for a stream that never
+    // comes back.
+    let lost = LostOnDrop(match &home {
+        Home::Slot(slot) => Some(Arc::clone(slot)),
+        Home::Pool => None,
+    });
+    let opened = B::stream(conn, statement).await;
+    std::mem::forget(lost);
+    match opened {
         Ok(stream) => Ok(Open { stream: Some(stream), home }),
         Err((error, conn)) => {
             if let Home::Slot(slot) = home {
                 slot.give_back(conn);
             }
             Err(error)
+        }
+    }
+}
+
+/// Marks a slot's connection lost unless forgotten; see [`open`].
+struct LostOnDrop<B: Backend>(Option<Arc<Slot<B>>>);
+
+impl<B: Backend> Drop for LostOnDrop<B> {
+    fn drop(&mut self) {
+        if let Some(slot) = &self.0 {
+            slot.lose_connection();
         }
     }
 }
