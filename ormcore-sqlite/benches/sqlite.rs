@@ -169,6 +169,58 @@ fn compare(
     Row { name, raw: median(raw), ormcore: median(orm), worker: median(worker) }
 }
 
+/// Resident memory, and its peak since the last reset, in KiB (Linux).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field =
+        |name: &str| status.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse::<u64>().ok();
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Reset the peak-RSS mark (`VmHWM`) to the current RSS.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Stream 1M rows with `iterate` and with `list`, reporting how much the
+/// peak resident memory grew above the starting point for each.
+fn stream_memory(c: &Contestants) {
+    const STREAMED: i64 = 1_000_000;
+    c.rt.block_on(async {
+        let have = c.db.count(&Item::select()).await.expect("count");
+        let mut items: Vec<Item> = (have..STREAMED).map(new_item).collect();
+        Item::abulk_create(&c.db, &mut items, None).await.expect("seed 1M rows");
+    });
+    let measure = |label: &str, f: &dyn Fn() -> usize| {
+        reset_peak();
+        let Some((before, _)) = memory() else {
+            println!("{label}: peak memory not measurable on this OS");
+            return;
+        };
+        let started = Instant::now();
+        let n = f();
+        let elapsed = started.elapsed();
+        let (_, peak) = memory().unwrap_or((0, 0));
+        println!(
+            "{label}: {n} rows in {elapsed:.2?}, peak RSS +{:.1} MiB",
+            (peak.saturating_sub(before)) as f64 / 1024.0
+        );
+    };
+    measure("stream 1M rows (iterate, buffer 100)", &|| {
+        c.rt.block_on(async {
+            let mut stream = c.db.iterate(&Item::select());
+            let mut n = 0;
+            while let Some(item) = stream.next().await {
+                black_box(item.expect("row"));
+                n += 1;
+            }
+            n
+        })
+    });
+    measure("buffer 1M rows (list)", &|| c.rt.block_on(c.db.list(&Item::select())).expect("list").len());
+    c.rt.block_on(c.db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS)))).expect("trim");
+}
+
 fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let dir = std::env::temp_dir().join(format!("ormcore-bench-{}", std::process::id()));
@@ -303,6 +355,10 @@ fn main() {
             }));
         }
         println!("build + compile a select (no I/O): {}", human(median(samples)));
+    }
+
+    if wanted("stream") {
+        stream_memory(&c);
     }
 
     report(&rows);

@@ -20,7 +20,7 @@ const MAX_BUSY_SLEEP: Duration = Duration::from_millis(20);
 
 /// One open SQLite connection.
 ///
-/// The rusqlite connection lives on the heap (see [`ConnBox`]) so that its
+/// The rusqlite connection lives on the heap, behind a raw pointer, so that its
 /// address stays put while a [`SqliteStream`](crate::SqliteStream) holds a
 /// statement that borrows it.
 pub struct SqliteConnection {

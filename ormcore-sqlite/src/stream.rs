@@ -18,7 +18,7 @@ use crate::row::SqliteRow;
 /// rusqlite's `Rows` borrows its `Statement`, which borrows the
 /// `Connection`; all three live here together, the borrows given `'static`
 /// lifetimes. That is sound because:
-/// - the connection sits behind a raw pointer in [`ConnBox`] and the
+/// - the connection sits behind a raw pointer in `ConnBox` and the
 ///   statement behind one here, so moving this struct (or the
 ///   `PooledSqlite`) never moves them or asserts unique access to them;
 /// - nothing touches the connection while `rows` and `statement` exist, and
