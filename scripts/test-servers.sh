@@ -33,6 +33,14 @@ free_port() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# The servers refuse to run as root: as root, run them as their system
+# user (and hand it the data dirs); otherwise run them as ourselves.
+as_user() {
+  local user=$1; shift
+  if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+own() { local user=$1; shift; if [ "$(id -u)" = 0 ]; then chown "$user:$user" "$@"; fi; }
+
 apt_install() {
   log "installing $* (Debian packages)"
   as_root apt-get update -qq >/dev/null
@@ -47,7 +55,7 @@ ensure_dir() {
 
 stop_servers() {
   if [ -n "$pg_pid" ]; then
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$servers_dir/pg" -m fast -w stop >/dev/null 2>&1 || kill "$pg_pid" 2>/dev/null || true
+    as_user postgres "$pg_bin/pg_ctl" -D "$servers_dir/pg" -m fast -w stop >/dev/null 2>&1 || kill "$pg_pid" 2>/dev/null || true
   fi
   if [ -n "$mysql_pid" ]; then
     kill "$mysql_pid" 2>/dev/null || true
@@ -63,13 +71,12 @@ start_postgres() {
   ensure_dir
   local port; port=$(free_port)
   mkdir -p "$servers_dir/pg" "$servers_dir/pgsock"
-  chown postgres:postgres "$servers_dir/pg" "$servers_dir/pgsock"
-  # initdb and postgres refuse to run as root.
-  runuser -u postgres -- "$pg_bin/initdb" -D "$servers_dir/pg" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
-  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$servers_dir/pg" -l "$servers_dir/pg/server.log" -w \
+  own postgres "$servers_dir/pg" "$servers_dir/pgsock"
+  as_user postgres "$pg_bin/initdb" -D "$servers_dir/pg" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
+  as_user postgres "$pg_bin/pg_ctl" -D "$servers_dir/pg" -l "$servers_dir/pg/server.log" -w \
     -o "-h 127.0.0.1 -p $port -k $servers_dir/pgsock -F -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
   pg_pid=$(head -n 1 "$servers_dir/pg/postmaster.pid")
-  runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres test
+  as_user postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres test
   ORMCORE_PG_URL="postgresql://postgres@127.0.0.1:$port/test"
   log "started a throwaway PostgreSQL on 127.0.0.1:$port"
 }
@@ -79,10 +86,10 @@ start_mariadb() {
   ensure_dir
   local port; port=$(free_port)
   mkdir -p "$servers_dir/mysql"
-  chown mysql:mysql "$servers_dir/mysql"
-  runuser -u mysql -- mariadb-install-db --no-defaults --datadir="$servers_dir/mysql" \
+  own mysql "$servers_dir/mysql"
+  as_user mysql mariadb-install-db --no-defaults --datadir="$servers_dir/mysql" \
     --auth-root-authentication-method=normal --skip-test-db >/dev/null
-  runuser -u mysql -- /usr/sbin/mariadbd --no-defaults --datadir="$servers_dir/mysql" \
+  as_user mysql /usr/sbin/mariadbd --no-defaults --datadir="$servers_dir/mysql" \
     --socket="$servers_dir/mysql/mysqld.sock" --pid-file="$servers_dir/mysql/mysqld.pid" \
     --port="$port" --bind-address=127.0.0.1 --innodb-flush-log-at-trx-commit=0 \
     --innodb-doublewrite=0 --skip-log-bin >"$servers_dir/mysql.log" 2>&1 &
