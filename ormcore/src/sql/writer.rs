@@ -47,7 +47,7 @@ impl<'a> SqlWriter<'a> {
     /// An empty writer for `dialect`.
     pub fn new(dialect: &'a dyn Dialect) -> Self {
         SqlWriter {
-            sql: String::with_capacity(128),
+            sql: String::with_capacity(256),
             params: Vec::new(),
             dialect,
             in_upsert: false,
@@ -166,11 +166,15 @@ impl<'a> SqlWriter<'a> {
 pub(crate) fn quote_ident(out: &mut String, quote: char, ident: &str) {
     out.reserve(ident.len() + 2);
     out.push(quote);
-    for c in ident.chars() {
-        if c == quote {
-            out.push(quote);
+    if ident.contains(quote) {
+        for c in ident.chars() {
+            if c == quote {
+                out.push(quote);
+            }
+            out.push(c);
         }
-        out.push(c);
+    } else {
+        out.push_str(ident);
     }
     out.push(quote);
 }
