@@ -33,7 +33,7 @@ fn comparisons_and_boolean_nesting() {
     check_with(
         expr(&e),
         r#"(("user"."age" <> ?) AND ("user"."age" < ?) AND ("user"."age" <= ?)) OR (("user"."age" > ?) AND ("user"."age" >= ?))"#,
-        r#"(("user"."age" <> $1) AND ("user"."age" < $2) AND ("user"."age" <= $3)) OR (("user"."age" > $4) AND ("user"."age" >= $5))"#,
+        r#"(("user"."age" <> $1::int8) AND ("user"."age" < $2::int8) AND ("user"."age" <= $3::int8)) OR (("user"."age" > $4::int8) AND ("user"."age" >= $5::int8))"#,
         "((`user`.`age` <> ?) AND (`user`.`age` < ?) AND (`user`.`age` <= ?)) OR ((`user`.`age` > ?) AND (`user`.`age` >= ?))",
         &[Value::Int(1), Value::Int(2), Value::Int(3), Value::Int(4), Value::Int(5)],
     );
@@ -42,7 +42,7 @@ fn comparisons_and_boolean_nesting() {
     check(
         expr(&e),
         r#"(NOT (("user"."age" = ?) OR ("user"."age" = ?))) AND ("user"."name" = ?)"#,
-        r#"(NOT (("user"."age" = $1) OR ("user"."age" = $2))) AND ("user"."name" = $3)"#,
+        r#"(NOT (("user"."age" = $1::int8) OR ("user"."age" = $2::int8))) AND ("user"."name" = $3::text)"#,
         "(NOT ((`user`.`age` = ?) OR (`user`.`age` = ?))) AND (`user`.`name` = ?)",
     );
     // An AND chain grouped on the right is still written flat: AND is associative.
@@ -50,7 +50,7 @@ fn comparisons_and_boolean_nesting() {
     check(
         expr(&e),
         r#"("user"."age" = ?) AND ("user"."age" = ?) AND ("user"."age" = ?)"#,
-        r#"("user"."age" = $1) AND ("user"."age" = $2) AND ("user"."age" = $3)"#,
+        r#"("user"."age" = $1::int8) AND ("user"."age" = $2::int8) AND ("user"."age" = $3::int8)"#,
         "(`user`.`age` = ?) AND (`user`.`age` = ?) AND (`user`.`age` = ?)",
     );
 }
@@ -61,7 +61,7 @@ fn arithmetic_keeps_its_grouping() {
     check_with(
         expr(&e),
         r#"(("user"."age" + ?) * ?) - ("user"."id" % ?)"#,
-        r#"(("user"."age" + $1) * $2) - ("user"."id" % $3)"#,
+        r#"(("user"."age" + $1::int8) * $2::int8) - ("user"."id" % $3::int8)"#,
         "((`user`.`age` + ?) * ?) - (`user`.`id` % ?)",
         &[Value::Int(1), Value::Int(2), Value::Int(3)],
     );
@@ -70,7 +70,7 @@ fn arithmetic_keeps_its_grouping() {
     check(
         expr(&e),
         r#""user"."age" - (("user"."id" - ?) / ?)"#,
-        r#""user"."age" - (("user"."id" - $1) / $2)"#,
+        r#""user"."age" - (("user"."id" - $1::int8) / $2::int8)"#,
         "`user`.`age` - ((`user`.`id` - ?) / ?)",
     );
 }
@@ -87,7 +87,7 @@ fn negation_never_writes_a_comment() {
         "`user`.`age` - (-`user`.`id`)",
     );
     let e: Expr<Integer> = -Expr::<Integer>::value(5);
-    check_with(expr(&e), "-?", "-$1", "-?", &[Value::Int(5)]);
+    check_with(expr(&e), "-?", "-$1::int8", "-?", &[Value::Int(5)]);
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn is_null() {
     check(
         expr(&(User::AGE + 1).is_null()),
         r#"("user"."age" + ?) IS NULL"#,
-        r#"("user"."age" + $1) IS NULL"#,
+        r#"("user"."age" + $1::int8) IS NULL"#,
         "(`user`.`age` + ?) IS NULL",
     );
     // A NULL value is a parameter too.
@@ -115,14 +115,14 @@ fn in_lists() {
     check_with(
         expr(&User::AGE.in_([1, 2, 3])),
         r#""user"."age" IN (?, ?, ?)"#,
-        r#""user"."age" IN ($1, $2, $3)"#,
+        r#""user"."age" IN ($1::int8, $2::int8, $3::int8)"#,
         "`user`.`age` IN (?, ?, ?)",
         &[Value::Int(1), Value::Int(2), Value::Int(3)],
     );
     check(
         expr(&User::NAME.not_in(["a", "b"])),
         r#""user"."name" NOT IN (?, ?)"#,
-        r#""user"."name" NOT IN ($1, $2)"#,
+        r#""user"."name" NOT IN ($1::text, $2::text)"#,
         "`user`.`name` NOT IN (?, ?)",
     );
 }
@@ -133,7 +133,7 @@ fn empty_in_lists_are_constants() {
     check_with(
         expr(&e),
         r#"(1 = 0) AND ("user"."name" = ?)"#,
-        r#"(1 = 0) AND ("user"."name" = $1)"#,
+        r#"(1 = 0) AND ("user"."name" = $1::text)"#,
         "(1 = 0) AND (`user`.`name` = ?)",
         &[text("x")],
     );
@@ -150,13 +150,13 @@ fn in_subquery_and_exists() {
     check(
         expr(&User::ID.in_query(authors.clone())),
         r#""user"."id" IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> ?)"#,
-        r#""user"."id" IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> $1)"#,
+        r#""user"."id" IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> $1::text)"#,
         "`user`.`id` IN (SELECT `tweet`.`user_id` FROM `tweet` WHERE `tweet`.`content` <> ?)",
     );
     check(
         expr(&User::ID.not_in_query(authors)),
         r#""user"."id" NOT IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> ?)"#,
-        r#""user"."id" NOT IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> $1)"#,
+        r#""user"."id" NOT IN (SELECT "tweet"."user_id" FROM "tweet" WHERE "tweet"."content" <> $1::text)"#,
         "`user`.`id` NOT IN (SELECT `tweet`.`user_id` FROM `tweet` WHERE `tweet`.`content` <> ?)",
     );
     let tweets = Tweet::select().columns(Tweet::ID).where_(Tweet::USER_ID.eq(User::ID));
@@ -182,7 +182,7 @@ fn scalar_subquery() {
     check_with(
         expr(&e),
         r#"(SELECT COUNT(*) FROM "tweet" WHERE "tweet"."user_id" = "user"."id") > ?"#,
-        r#"(SELECT COUNT(*) FROM "tweet" WHERE "tweet"."user_id" = "user"."id") > $1"#,
+        r#"(SELECT COUNT(*) FROM "tweet" WHERE "tweet"."user_id" = "user"."id") > $1::int8"#,
         "(SELECT COUNT(*) FROM `tweet` WHERE `tweet`.`user_id` = `user`.`id`) > ?",
         &[Value::Int(10)],
     );
@@ -193,14 +193,14 @@ fn between() {
     check_with(
         expr(&User::AGE.between(18, 65)),
         r#""user"."age" BETWEEN ? AND ?"#,
-        r#""user"."age" BETWEEN $1 AND $2"#,
+        r#""user"."age" BETWEEN $1::int8 AND $2::int8"#,
         "`user`.`age` BETWEEN ? AND ?",
         &[Value::Int(18), Value::Int(65)],
     );
     check(
         expr(&User::AGE.not_between(User::ID + 1, 65)),
         r#""user"."age" NOT BETWEEN ("user"."id" + ?) AND ?"#,
-        r#""user"."age" NOT BETWEEN ("user"."id" + $1) AND $2"#,
+        r#""user"."age" NOT BETWEEN ("user"."id" + $1::int8) AND $2::int8"#,
         "`user`.`age` NOT BETWEEN (`user`.`id` + ?) AND ?",
     );
 }
@@ -210,20 +210,20 @@ fn like_per_dialect() {
     check_with(
         expr(&User::NAME.like("a%")),
         r#""user"."name" LIKE ?"#,
-        r#""user"."name" LIKE $1"#,
+        r#""user"."name" LIKE $1::text"#,
         "`user`.`name` LIKE BINARY ?",
         &[text("a%")],
     );
     check(
         expr(&User::NAME.not_like("a%")),
         r#""user"."name" NOT LIKE ?"#,
-        r#""user"."name" NOT LIKE $1"#,
+        r#""user"."name" NOT LIKE $1::text"#,
         "`user`.`name` NOT LIKE BINARY ?",
     );
     check(
         expr(&User::NAME.ilike("a%")),
         r#""user"."name" LIKE ?"#,
-        r#""user"."name" ILIKE $1"#,
+        r#""user"."name" ILIKE $1::text"#,
         "`user`.`name` LIKE ?",
     );
     let not_ilike = ExprNode::Like {
@@ -233,11 +233,16 @@ fn like_per_dialect() {
         negated: true,
         escaped: false,
     };
-    check(node(&not_ilike), r#""user"."name" NOT LIKE ?"#, r#""user"."name" NOT ILIKE $1"#, "`user`.`name` NOT LIKE ?");
+    check(
+        node(&not_ilike),
+        r#""user"."name" NOT LIKE ?"#,
+        r#""user"."name" NOT ILIKE $1::text"#,
+        "`user`.`name` NOT LIKE ?",
+    );
     check(
         expr(&func::lower(User::NAME).like("a%")),
         r#"LOWER("user"."name") LIKE ?"#,
-        r#"LOWER("user"."name") LIKE $1"#,
+        r#"LOWER("user"."name") LIKE $1::text"#,
         "LOWER(`user`.`name`) LIKE BINARY ?",
     );
 }
@@ -247,21 +252,21 @@ fn contains_startswith_endswith_escape_wildcards() {
     check_with(
         expr(&User::NAME.contains("50%_off!")),
         r#""user"."name" LIKE ? ESCAPE '!'"#,
-        r#""user"."name" ILIKE $1 ESCAPE '!'"#,
+        r#""user"."name" ILIKE $1::text ESCAPE '!'"#,
         "`user`.`name` LIKE ? ESCAPE '!'",
         &[text("%50!%!_off!!%")],
     );
     check_with(
         expr(&User::NAME.startswith("a_")),
         r#""user"."name" LIKE ? ESCAPE '!'"#,
-        r#""user"."name" ILIKE $1 ESCAPE '!'"#,
+        r#""user"."name" ILIKE $1::text ESCAPE '!'"#,
         "`user`.`name` LIKE ? ESCAPE '!'",
         &[text("a!_%")],
     );
     check_with(
         expr(&User::NAME.endswith("z")),
         r#""user"."name" LIKE ? ESCAPE '!'"#,
-        r#""user"."name" ILIKE $1 ESCAPE '!'"#,
+        r#""user"."name" ILIKE $1::text ESCAPE '!'"#,
         "`user`.`name` LIKE ? ESCAPE '!'",
         &[text("%z")],
     );
@@ -272,14 +277,14 @@ fn concat() {
     check_with(
         expr(&User::NAME.concat("!")),
         r#""user"."name" || ?"#,
-        r#""user"."name" || $1"#,
+        r#""user"."name" || $1::text"#,
         "CONCAT(`user`.`name`, ?)",
         &[text("!")],
     );
     check(
         expr(&User::NAME.concat(" ").concat(User::NAME).eq("a a")),
         r#"(("user"."name" || ?) || "user"."name") = ?"#,
-        r#"(("user"."name" || $1) || "user"."name") = $2"#,
+        r#"(("user"."name" || $1::text) || "user"."name") = $2::text"#,
         // Parenthesized as every binary operand is, though MySQL writes a call.
         "(CONCAT(CONCAT(`user`.`name`, ?), `user`.`name`)) = ?",
     );
@@ -326,13 +331,13 @@ fn aggregate_and_scalar_helpers() {
         (
             func::abs(User::AGE - 1).into_node(),
             r#"ABS("user"."age" - ?)"#,
-            r#"ABS("user"."age" - $1)"#,
+            r#"ABS("user"."age" - $1::int8)"#,
             "ABS(`user`.`age` - ?)",
         ),
         (
             func::coalesce(User::NAME, "anon").into_node(),
             r#"COALESCE("user"."name", ?)"#,
-            r#"COALESCE("user"."name", $1)"#,
+            r#"COALESCE("user"."name", $1::text)"#,
             "COALESCE(`user`.`name`, ?)",
         ),
         (
@@ -357,7 +362,7 @@ fn any_function_by_name() {
     check_with(
         expr(&e),
         r#"json_extract("user"."name", ?)"#,
-        r#"json_extract("user"."name", $1)"#,
+        r#"json_extract("user"."name", $1::text)"#,
         "json_extract(`user`.`name`, ?)",
         &[text("$.a")],
     );
@@ -398,7 +403,7 @@ fn searched_and_simple_case() {
     check_with(
         expr(&e),
         r#"CASE WHEN "user"."age" < ? THEN ? WHEN "user"."age" < ? THEN ? ELSE ? END"#,
-        r#"CASE WHEN "user"."age" < $1 THEN $2 WHEN "user"."age" < $3 THEN $4 ELSE $5 END"#,
+        r#"CASE WHEN "user"."age" < $1::int8 THEN $2::text WHEN "user"."age" < $3::int8 THEN $4::text ELSE $5::text END"#,
         "CASE WHEN `user`.`age` < ? THEN ? WHEN `user`.`age` < ? THEN ? ELSE ? END",
         &[Value::Int(18), text("minor"), Value::Int(65), text("adult"), text("senior")],
     );
@@ -406,14 +411,14 @@ fn searched_and_simple_case() {
     check(
         expr(&e),
         r#"CASE "user"."age" WHEN ? THEN ? WHEN ? THEN ? END"#,
-        r#"CASE "user"."age" WHEN $1 THEN $2 WHEN $3 THEN $4 END"#,
+        r#"CASE "user"."age" WHEN $1::int8 THEN $2::text WHEN $3::int8 THEN $4::text END"#,
         "CASE `user`.`age` WHEN ? THEN ? WHEN ? THEN ? END",
     );
     let e = Case::<Integer>::on(User::AGE + 1).when_value(1, User::ID).otherwise(0).eq(3);
     check(
         expr(&e),
         r#"CASE "user"."age" + ? WHEN ? THEN "user"."id" ELSE ? END = ?"#,
-        r#"CASE "user"."age" + $1 WHEN $2 THEN "user"."id" ELSE $3 END = $4"#,
+        r#"CASE "user"."age" + $1::int8 WHEN $2::int8 THEN "user"."id" ELSE $3::int8 END = $4::int8"#,
         "CASE `user`.`age` + ? WHEN ? THEN `user`.`id` ELSE ? END = ?",
     );
     let empty = Case::<Text>::new().end();
@@ -444,7 +449,7 @@ fn cast_type_names() {
     check(
         expr(&e),
         r#"CAST("user"."age" + ? AS TEXT) = ?"#,
-        r#"CAST("user"."age" + $1 AS TEXT) = $2"#,
+        r#"CAST("user"."age" + $1::int8 AS TEXT) = $2::text"#,
         "CAST(`user`.`age` + ? AS CHAR) = ?",
     );
 }
@@ -456,7 +461,7 @@ fn raw_fragments_continue_the_numbering() {
     check_with(
         expr(&e),
         r#"("user"."age" > ?) AND (json_valid(?) AND ? > 1) AND ("user"."name" = ?)"#,
-        r#"("user"."age" > $1) AND (json_valid($2) AND $3 > 1) AND ("user"."name" = $4)"#,
+        r#"("user"."age" > $1::int8) AND (json_valid($2) AND $3 > 1) AND ("user"."name" = $4::text)"#,
         "(`user`.`age` > ?) AND (json_valid(?) AND ? > 1) AND (`user`.`name` = ?)",
         &[Value::Int(1), text("{}"), Value::Int(2), text("z")],
     );
@@ -485,13 +490,45 @@ fn excluded_outside_an_upsert_is_an_error() {
 #[test]
 fn boolean_values_are_parameters() {
     let e = Expr::<Bool>::value(true).and(false);
-    check_with(expr(&e), "? AND ?", "$1 AND $2", "? AND ?", &[Value::Bool(true), Value::Bool(false)]);
+    check_with(expr(&e), "? AND ?", "$1::bool AND $2::bool", "? AND ?", &[Value::Bool(true), Value::Bool(false)]);
     let e = Expr::<Float>::value(1.5).gt(User::AGE.cast::<Float>(CastType::Float));
     check_with(
         expr(&e),
         r#"? > CAST("user"."age" AS REAL)"#,
-        r#"$1 > CAST("user"."age" AS DOUBLE PRECISION)"#,
+        r#"$1::float8 > CAST("user"."age" AS DOUBLE PRECISION)"#,
         "? > CAST(`user`.`age` AS DOUBLE)",
         &[Value::Float(1.5)],
     );
+}
+
+/// PostgreSQL cannot infer a parameter's type in every context (`SELECT
+/// $1`, `CASE .. THEN $1`, `INSERT .. SELECT $1`), so values of the query
+/// builder carry their type; NULL and raw SQL parameters stay untyped.
+#[test]
+fn postgres_placeholders_carry_the_value_type() {
+    let values = [
+        (Value::Bool(true), "$1::bool"),
+        (Value::Int(1), "$1::int8"),
+        (Value::Float(1.5), "$1::float8"),
+        (Value::Text("x".into()), "$1::text"),
+        (Value::Bytes(vec![1]), "$1::bytea"),
+        (Value::Null, "$1"),
+    ];
+    for (value, placeholder) in values {
+        let node = ExprNode::Value(value);
+        let statement = sql(node_statement(&node), POSTGRES);
+        assert_eq!(statement.sql, format!("SELECT {placeholder}"));
+    }
+    let raw = sql(|d| ormcore::sql::compile_raw("SELECT ?", &[Value::Int(1)], d), POSTGRES);
+    assert_eq!(raw.sql, "SELECT $1");
+}
+
+fn node_statement(node: &ExprNode) -> impl Fn(&dyn Dialect) -> ormcore::Result<ormcore::sql::Statement> + '_ {
+    move |d| {
+        let select = ormcore::query::node::SelectNode {
+            columns: vec![ormcore::query::SelectItem { expr: node.clone(), alias: None }],
+            ..Default::default()
+        };
+        ormcore::sql::compile_select(&select, d)
+    }
 }

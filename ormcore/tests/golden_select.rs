@@ -27,7 +27,7 @@ fn where_calls_chain_with_and() {
     check_with(
         |d| compile_select(q.node(), d),
         r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user" WHERE ("user"."name" = ?) AND ("user"."age" > ?) AND ("user"."id" <> ?)"#,
-        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user" WHERE ("user"."name" = $1) AND ("user"."age" > $2) AND ("user"."id" <> $3)"#,
+        r#"SELECT "user"."id", "user"."name", "user"."age" FROM "user" WHERE ("user"."name" = $1::text) AND ("user"."age" > $2::int8) AND ("user"."id" <> $3::int8)"#,
         "SELECT `user`.`id`, `user`.`name`, `user`.`age` FROM `user` WHERE (`user`.`name` = ?) AND (`user`.`age` > ?) AND (`user`.`id` <> ?)",
         &[text("alice"), Value::Int(18), Value::Int(3)],
     );
@@ -57,7 +57,7 @@ fn group_by_having_order_by() {
     check_with(
         |d| compile_select(q.node(), d),
         r#"SELECT "user"."age", COUNT(*) FROM "user" GROUP BY "user"."age", "user"."name" HAVING COUNT(*) > ? ORDER BY "user"."age" DESC, "user"."name", "user"."id""#,
-        r#"SELECT "user"."age", COUNT(*) FROM "user" GROUP BY "user"."age", "user"."name" HAVING COUNT(*) > $1 ORDER BY "user"."age" DESC, "user"."name", "user"."id""#,
+        r#"SELECT "user"."age", COUNT(*) FROM "user" GROUP BY "user"."age", "user"."name" HAVING COUNT(*) > $1::int8 ORDER BY "user"."age" DESC, "user"."name", "user"."id""#,
         "SELECT `user`.`age`, COUNT(*) FROM `user` GROUP BY `user`.`age`, `user`.`name` HAVING COUNT(*) > ? ORDER BY `user`.`age` DESC, `user`.`name`, `user`.`id`",
         &[Value::Int(1)],
     );
@@ -71,7 +71,7 @@ fn inner_and_left_joins_with_aliases() {
     check(
         |d| compile_select(q.node(), d),
         r#"SELECT "tweet"."id", "tweet"."user_id", "tweet"."content" FROM "tweet" INNER JOIN "user" ON "tweet"."user_id" = "user"."id" LEFT OUTER JOIN "user" AS "u2" ON ("u2"."id" = "tweet"."user_id") AND ("u2"."age" > ?)"#,
-        r#"SELECT "tweet"."id", "tweet"."user_id", "tweet"."content" FROM "tweet" INNER JOIN "user" ON "tweet"."user_id" = "user"."id" LEFT OUTER JOIN "user" AS "u2" ON ("u2"."id" = "tweet"."user_id") AND ("u2"."age" > $1)"#,
+        r#"SELECT "tweet"."id", "tweet"."user_id", "tweet"."content" FROM "tweet" INNER JOIN "user" ON "tweet"."user_id" = "user"."id" LEFT OUTER JOIN "user" AS "u2" ON ("u2"."id" = "tweet"."user_id") AND ("u2"."age" > $1::int8)"#,
         "SELECT `tweet`.`id`, `tweet`.`user_id`, `tweet`.`content` FROM `tweet` INNER JOIN `user` ON `tweet`.`user_id` = `user`.`id` LEFT OUTER JOIN `user` AS `u2` ON (`u2`.`id` = `tweet`.`user_id`) AND (`u2`.`age` > ?)",
     );
 }
@@ -121,7 +121,7 @@ fn select_from_a_subquery() {
     check_with(
         |d| compile_select(q.node(), d),
         r#"SELECT "adults"."name" FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" >= ?) AS "adults" WHERE "adults"."name" <> ?"#,
-        r#"SELECT "adults"."name" FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" >= $1) AS "adults" WHERE "adults"."name" <> $2"#,
+        r#"SELECT "adults"."name" FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" >= $1::int8) AS "adults" WHERE "adults"."name" <> $2::text"#,
         "SELECT `adults`.`name` FROM (SELECT `user`.`name` FROM `user` WHERE `user`.`age` >= ?) AS `adults` WHERE `adults`.`name` <> ?",
         &[Value::Int(18), text("root")],
     );
@@ -158,7 +158,7 @@ fn select_without_from() {
     check_with(
         |d| compile_select(&node, d),
         r#"SELECT ? AS "one""#,
-        r#"SELECT $1 AS "one""#,
+        r#"SELECT $1::int8 AS "one""#,
         "SELECT ? AS `one`",
         &[Value::Int(1)],
     );
@@ -198,7 +198,7 @@ fn union_parenthesizes_members_except_on_sqlite() {
     check_with(
         |d| compile_compound(q.node(), d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ?"#,
-        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8)"#,
         "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)",
         &[Value::Int(18), Value::Int(65)],
     );
@@ -217,7 +217,7 @@ fn every_compound_operator() {
                 r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? {op} SELECT "user"."name" FROM "user" WHERE "user"."age" > ?"#
             ),
             &format!(
-                r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) {op} (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)"#
+                r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) {op} (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8)"#
             ),
             &format!(
                 "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) {op} (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)"
@@ -232,14 +232,14 @@ fn compound_order_by_names_output_columns() {
     check(
         |d| compile_compound(q.node(), d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? ORDER BY "name" DESC LIMIT 5 OFFSET 10"#,
-        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) ORDER BY "name" DESC LIMIT 5 OFFSET 10"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8) ORDER BY "name" DESC LIMIT 5 OFFSET 10"#,
         "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) ORDER BY `name` DESC LIMIT 5 OFFSET 10",
     );
     let q = minors().union(seniors()).offset(3);
     check(
         |d| compile_compound(q.node(), d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT -1 OFFSET 3"#,
-        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) OFFSET 3"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8) OFFSET 3"#,
         "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) LIMIT 18446744073709551615 OFFSET 3",
     );
 }
@@ -250,7 +250,7 @@ fn ordered_members_are_wrapped_on_sqlite() {
     check(
         |d| compile_compound(q.node(), d),
         r#"SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? ORDER BY "user"."age" LIMIT 3) AS "_u1" UNION ALL SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT -1 OFFSET 2) AS "_u2""#,
-        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1 ORDER BY "user"."age" LIMIT 3) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2 OFFSET 2)"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8 ORDER BY "user"."age" LIMIT 3) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8 OFFSET 2)"#,
         "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ? ORDER BY `user`.`age` LIMIT 3) UNION ALL (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ? LIMIT 18446744073709551615 OFFSET 2)",
     );
 }
@@ -269,7 +269,7 @@ fn nested_compound_on_the_left_is_flat_on_sqlite() {
     check_with(
         |d| compile_compound(&q, d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? EXCEPT SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?"#,
-        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)) EXCEPT (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3)"#,
+        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8)) EXCEPT (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3::int8)"#,
         "((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)) EXCEPT (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?)",
         &[Value::Int(18), Value::Int(65), Value::Int(7)],
     );
@@ -283,7 +283,7 @@ fn nested_compound_on_the_right_keeps_its_grouping() {
     check(
         |d| compile_compound(q.node(), d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? EXCEPT SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" > ? UNION SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?) AS "_u1""#,
-        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) EXCEPT ((SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) UNION (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3))"#,
+        r#"(SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) EXCEPT ((SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8) UNION (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3::int8))"#,
         "(SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) EXCEPT ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) UNION (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?))",
     );
 }
@@ -295,7 +295,7 @@ fn ordered_nested_compound_is_wrapped_on_sqlite() {
     check(
         |d| compile_compound(q.node(), d),
         r#"SELECT * FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? LIMIT 1) AS "_u1" UNION ALL SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?"#,
-        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2) LIMIT 1) UNION ALL (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3)"#,
+        r#"((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8) LIMIT 1) UNION ALL (SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = $3::int8)"#,
         "((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?) LIMIT 1) UNION ALL (SELECT `tweet`.`content` FROM `tweet` WHERE `tweet`.`id` = ?)",
     );
 }
@@ -333,14 +333,14 @@ fn compound_as_subquery_and_as_from_source() {
     check(
         |d| compile_select(q.node(), d),
         r#"SELECT "tweet"."id" FROM "tweet" WHERE "tweet"."content" IN (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ?)"#,
-        r#"SELECT "tweet"."id" FROM "tweet" WHERE "tweet"."content" IN ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2))"#,
+        r#"SELECT "tweet"."id" FROM "tweet" WHERE "tweet"."content" IN ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8))"#,
         "SELECT `tweet`.`id` FROM `tweet` WHERE `tweet`.`content` IN ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?))",
     );
     let q = Select::from(minors().union_all(seniors()).alias("names")).columns(func::count_star());
     check(
         |d| compile_select(q.node(), d),
         r#"SELECT COUNT(*) FROM (SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION ALL SELECT "user"."name" FROM "user" WHERE "user"."age" > ?) AS "names""#,
-        r#"SELECT COUNT(*) FROM ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2)) AS "names""#,
+        r#"SELECT COUNT(*) FROM ((SELECT "user"."name" FROM "user" WHERE "user"."age" < $1::int8) UNION ALL (SELECT "user"."name" FROM "user" WHERE "user"."age" > $2::int8)) AS "names""#,
         "SELECT COUNT(*) FROM ((SELECT `user`.`name` FROM `user` WHERE `user`.`age` < ?) UNION ALL (SELECT `user`.`name` FROM `user` WHERE `user`.`age` > ?)) AS `names`",
     );
 }

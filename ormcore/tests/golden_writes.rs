@@ -18,7 +18,7 @@ fn insert_one_row() {
     check_with(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?)"#,
-        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2)"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8)"#,
         "INSERT INTO `user` (`name`, `age`) VALUES (?, ?)",
         &[text("alice"), Value::Int(30)],
     );
@@ -31,7 +31,7 @@ fn insert_many_models() {
     check_with(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?), (?, ?)"#,
-        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2), ($3, $4)"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8), ($3::text, $4::int8)"#,
         "INSERT INTO `user` (`name`, `age`) VALUES (?, ?), (?, ?)",
         &[text("a"), Value::Int(1), text("b"), Value::Int(2)],
     );
@@ -40,7 +40,7 @@ fn insert_many_models() {
     check(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("id", "name", "age") VALUES (?, ?, ?)"#,
-        r#"INSERT INTO "user" ("id", "name", "age") VALUES ($1, $2, $3)"#,
+        r#"INSERT INTO "user" ("id", "name", "age") VALUES ($1::int8, $2::text, $3::int8)"#,
         "INSERT INTO `user` (`id`, `name`, `age`) VALUES (?, ?, ?)",
     );
 }
@@ -80,7 +80,7 @@ fn insert_from_select() {
     check(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") SELECT "tweet"."content", "tweet"."id" FROM "tweet" WHERE "tweet"."id" > ?"#,
-        r#"INSERT INTO "user" ("name", "age") SELECT "tweet"."content", "tweet"."id" FROM "tweet" WHERE "tweet"."id" > $1"#,
+        r#"INSERT INTO "user" ("name", "age") SELECT "tweet"."content", "tweet"."id" FROM "tweet" WHERE "tweet"."id" > $1::int8"#,
         "INSERT INTO `user` (`name`, `age`) SELECT `tweet`.`content`, `tweet`.`id` FROM `tweet` WHERE `tweet`.`id` > ?",
     );
 }
@@ -91,7 +91,7 @@ fn on_conflict_do_nothing() {
     check(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT DO NOTHING"#,
-        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT DO NOTHING"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8) ON CONFLICT DO NOTHING"#,
         "INSERT IGNORE INTO `user` (`name`, `age`) VALUES (?, ?)",
     );
     let mut node = q.node().clone();
@@ -99,7 +99,7 @@ fn on_conflict_do_nothing() {
     check(
         |d| compile_insert(&node, d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING"#,
-        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT ("name") DO NOTHING"#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8) ON CONFLICT ("name") DO NOTHING"#,
         "INSERT IGNORE INTO `user` (`name`, `age`) VALUES (?, ?)",
     );
 }
@@ -113,7 +113,7 @@ fn upsert_with_excluded_values() {
     check(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
-        r#"INSERT INTO "user" ("name", "age") VALUES ($1, $2) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
         "INSERT INTO `user` (`name`, `age`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `age` = `user`.`age` + VALUES(`age`), `name` = VALUES(`name`)",
     );
     // Values in the update list are parameters numbered after the row's.
@@ -121,7 +121,7 @@ fn upsert_with_excluded_values() {
     check_with(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name") VALUES (?) ON CONFLICT ("name") DO UPDATE SET "age" = ?"#,
-        r#"INSERT INTO "user" ("name") VALUES ($1) ON CONFLICT ("name") DO UPDATE SET "age" = $2"#,
+        r#"INSERT INTO "user" ("name") VALUES ($1::text) ON CONFLICT ("name") DO UPDATE SET "age" = $2::int8"#,
         "INSERT INTO `user` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `age` = ?",
         &[text("alice"), Value::Int(7)],
     );
@@ -184,7 +184,7 @@ fn insert_returning() {
         |d| compile_statement(q.node(), d),
         &[
             (SQLITE, r#"INSERT INTO "user" ("name") VALUES (?) RETURNING "id", "age" + ? AS "next""#),
-            (POSTGRES, r#"INSERT INTO "user" ("name") VALUES ($1) RETURNING "id", "age" + $2 AS "next""#),
+            (POSTGRES, r#"INSERT INTO "user" ("name") VALUES ($1::text) RETURNING "id", "age" + $2::int8 AS "next""#),
             (&MARIADB, "INSERT INTO `user` (`name`) VALUES (?) RETURNING `id`, `age` + ? AS `next`"),
         ],
     );
@@ -202,7 +202,7 @@ fn update_set_where() {
     check_with(
         |d| compile_update(q.node(), d),
         r#"UPDATE "user" SET "age" = "user"."age" + ?, "name" = ? WHERE "user"."name" = ?"#,
-        r#"UPDATE "user" SET "age" = "user"."age" + $1, "name" = $2 WHERE "user"."name" = $3"#,
+        r#"UPDATE "user" SET "age" = "user"."age" + $1::int8, "name" = $2::text WHERE "user"."name" = $3::text"#,
         "UPDATE `user` SET `age` = `user`.`age` + ?, `name` = ? WHERE `user`.`name` = ?",
         &[Value::Int(1), text("bob"), text("robert")],
     );
@@ -210,7 +210,7 @@ fn update_set_where() {
     check(
         |d| compile_update(q.node(), d),
         r#"UPDATE "user" SET "age" = ?"#,
-        r#"UPDATE "user" SET "age" = $1"#,
+        r#"UPDATE "user" SET "age" = $1::int8"#,
         "UPDATE `user` SET `age` = ?",
     );
 }
@@ -223,7 +223,7 @@ fn update_with_case_and_subquery() {
     check(
         |d| compile_update(q.node(), d),
         r#"UPDATE "user" SET "age" = CASE "user"."id" WHEN ? THEN ? WHEN ? THEN ? ELSE "user"."age" END WHERE "user"."id" IN (SELECT "tweet"."user_id" FROM "tweet")"#,
-        r#"UPDATE "user" SET "age" = CASE "user"."id" WHEN $1 THEN $2 WHEN $3 THEN $4 ELSE "user"."age" END WHERE "user"."id" IN (SELECT "tweet"."user_id" FROM "tweet")"#,
+        r#"UPDATE "user" SET "age" = CASE "user"."id" WHEN $1::int8 THEN $2::int8 WHEN $3::int8 THEN $4::int8 ELSE "user"."age" END WHERE "user"."id" IN (SELECT "tweet"."user_id" FROM "tweet")"#,
         "UPDATE `user` SET `age` = CASE `user`.`id` WHEN ? THEN ? WHEN ? THEN ? ELSE `user`.`age` END WHERE `user`.`id` IN (SELECT `tweet`.`user_id` FROM `tweet`)",
     );
 }
@@ -243,7 +243,10 @@ fn update_returning() {
         |d| compile_statement(q.node(), d),
         &[
             (SQLITE, r#"UPDATE "user" SET "age" = ? WHERE "user"."id" = ? RETURNING "id", "name", "age""#),
-            (POSTGRES, r#"UPDATE "user" SET "age" = $1 WHERE "user"."id" = $2 RETURNING "id", "name", "age""#),
+            (
+                POSTGRES,
+                r#"UPDATE "user" SET "age" = $1::int8 WHERE "user"."id" = $2::int8 RETURNING "id", "name", "age""#,
+            ),
         ],
     );
     assert_unsupported(error(|d| compile_statement(q.node(), d), &MYSQL), "UPDATE ... RETURNING", "MySQL");
@@ -260,7 +263,7 @@ fn update_returning() {
     };
     assert_eq!(
         sql(|d| compile_update(&node, d), POSTGRES).sql,
-        r#"UPDATE "user" SET "age" = $1 RETURNING *, "other"."x""#
+        r#"UPDATE "user" SET "age" = $1::int8 RETURNING *, "other"."x""#
     );
 }
 
@@ -270,7 +273,7 @@ fn delete() {
     check_with(
         |d| compile_delete(q.node(), d),
         r#"DELETE FROM "user" WHERE ("user"."age" < ?) OR ("user"."name" IS NULL)"#,
-        r#"DELETE FROM "user" WHERE ("user"."age" < $1) OR ("user"."name" IS NULL)"#,
+        r#"DELETE FROM "user" WHERE ("user"."age" < $1::int8) OR ("user"."name" IS NULL)"#,
         "DELETE FROM `user` WHERE (`user`.`age` < ?) OR (`user`.`name` IS NULL)",
         &[Value::Int(18)],
     );
@@ -285,7 +288,7 @@ fn delete_returning() {
         |d| compile_statement(q.node(), d),
         &[
             (SQLITE, r#"DELETE FROM "user" WHERE "user"."id" = ? RETURNING "name""#),
-            (POSTGRES, r#"DELETE FROM "user" WHERE "user"."id" = $1 RETURNING "name""#),
+            (POSTGRES, r#"DELETE FROM "user" WHERE "user"."id" = $1::int8 RETURNING "name""#),
             (&MARIADB, "DELETE FROM `user` WHERE `user`.`id` = ? RETURNING `name`"),
         ],
     );

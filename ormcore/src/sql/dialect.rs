@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::DefaultValue;
 use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, OnConflict, QueryNode};
 use crate::types::ColumnType;
+use crate::value::Value;
 
 /// The rules of one SQL dialect, used by the compiler in [`crate::sql`].
 ///
@@ -69,10 +70,20 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         false
     }
 
-    /// Append placeholder number `index` (counting from 1).
+    /// Append placeholder number `index` (counting from 1), for a parameter
+    /// of raw SQL, whose author owns its typing.
     fn write_placeholder(&self, sql: &mut String, index: usize) {
         let _ = index;
         sql.push('?');
+    }
+
+    /// Append placeholder number `index` for `value`, a value of the query
+    /// builder. Dialects whose server infers parameter types from context,
+    /// and cannot in some (PostgreSQL: `SELECT $1`, `CASE .. THEN $1`,
+    /// `INSERT .. SELECT $1`, `$1 || $2`), type it here.
+    fn write_typed_placeholder(&self, sql: &mut String, index: usize, value: &Value) {
+        let _ = value;
+        self.write_placeholder(sql, index);
     }
 
     // ---- expressions --------------------------------------------------

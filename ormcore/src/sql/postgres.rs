@@ -1,10 +1,38 @@
 //! PostgreSQL: the trait's defaults are standard SQL as PostgreSQL speaks
-//! it, so this dialect only numbers its placeholders and spells
+//! it, so this dialect only numbers and types its placeholders and spells
 //! case-insensitive matching `ILIKE`.
 
 use std::fmt::Write as _;
 
 use super::Dialect;
+use crate::value::Value;
+
+/// The PostgreSQL type a value of each kind is bound as; NULL stays
+/// untyped, taking its type from the context.
+fn pg_type(value: &Value) -> Option<&'static str> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int8",
+        Value::Float(_) => "float8",
+        Value::Text(_) => "text",
+        Value::Bytes(_) => "bytea",
+        #[cfg(feature = "chrono")]
+        Value::Date(_) => "date",
+        #[cfg(feature = "chrono")]
+        Value::Time(_) => "time",
+        #[cfg(feature = "chrono")]
+        Value::DateTime(_) => "timestamp",
+        #[cfg(feature = "chrono")]
+        Value::DateTimeUtc(_) => "timestamptz",
+        #[cfg(feature = "uuid")]
+        Value::Uuid(_) => "uuid",
+        #[cfg(feature = "json")]
+        Value::Json(_) => "jsonb",
+        #[cfg(feature = "decimal")]
+        Value::Decimal(_) => "numeric",
+    })
+}
 
 /// The PostgreSQL dialect: `$1, $2, ...` placeholders, `"quoted"` names,
 /// `ILIKE`, `RETURNING`, `ON CONFLICT`.
@@ -19,6 +47,19 @@ impl Dialect for PostgresDialect {
     fn write_placeholder(&self, sql: &mut String, index: usize) {
         // Writing into a String cannot fail.
         let _ = write!(sql, "${index}");
+    }
+
+    /// `$n::type` from the value's kind: PostgreSQL infers an untyped
+    /// parameter from its context, and in some contexts cannot (a select
+    /// list, `CASE .. THEN`, `INSERT .. SELECT`, `||`, `COALESCE`), or picks
+    /// `text` where the column is not. The types are the widest of each
+    /// kind, which compare with and assign to the narrower ones.
+    fn write_typed_placeholder(&self, sql: &mut String, index: usize, value: &Value) {
+        self.write_placeholder(sql, index);
+        if let Some(ty) = pg_type(value) {
+            sql.push_str("::");
+            sql.push_str(ty);
+        }
     }
 
     fn like_operator(&self, case_insensitive: bool) -> &'static str {

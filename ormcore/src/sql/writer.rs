@@ -84,8 +84,16 @@ impl<'a> SqlWriter<'a> {
         quote_ident(&mut self.sql, self.dialect.identifier_quote(), ident);
     }
 
-    /// Bind a value: writes the next placeholder and records the value.
+    /// Bind a value of the query builder: writes the next placeholder (typed
+    /// where the dialect types them) and records the value.
     pub fn push_param(&mut self, value: Value) {
+        self.dialect.write_typed_placeholder(&mut self.sql, self.params.len() + 1, &value);
+        self.params.push(value);
+    }
+
+    /// Bind a parameter of raw SQL: an untyped placeholder, as its author
+    /// wrote it.
+    pub fn push_raw_param(&mut self, value: Value) {
         self.params.push(value);
         self.dialect.write_placeholder(&mut self.sql, self.params.len());
     }

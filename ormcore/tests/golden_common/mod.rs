@@ -21,11 +21,30 @@ pub fn check(compile: impl Fn(&dyn Dialect) -> Result<Statement>, sqlite: &str, 
     let p = compile(POSTGRES).unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
     let m = compile(&MYSQL).unwrap_or_else(|e| panic!("MySQL: {e}"));
     assert_eq!(s.sql, sqlite, "SQLite");
+    bless(pg, &p.sql);
     assert_eq!(p.sql, pg, "PostgreSQL");
     assert_eq!(m.sql, mysql, "MySQL");
     assert_eq!(s.params, p.params, "SQLite and PostgreSQL bind different parameters");
     assert_eq!(s.params, m.params, "SQLite and MySQL bind different parameters");
     s.params
+}
+
+/// With `GOLDEN_BLESS=<file>` set, record an expectation that differs from
+/// the actual SQL (caller location, old, new) instead of failing, so that a
+/// deliberate change of output can be applied to the tests mechanically and
+/// then reviewed as a diff.
+#[track_caller]
+fn bless(expected: &str, actual: &str) {
+    if expected == actual {
+        return;
+    }
+    if let Ok(path) = std::env::var("GOLDEN_BLESS") {
+        use std::io::Write as _;
+        let caller = std::panic::Location::caller();
+        let record = format!("{}\t{}\t{:?}\t{:?}\n", caller.file(), caller.line(), expected, actual);
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("bless file");
+        file.write_all(record.as_bytes()).expect("write bless record");
+    }
 }
 
 /// [`check`], plus the expected parameters.
@@ -47,6 +66,7 @@ pub fn check_with(
 pub fn check_each(compile: impl Fn(&dyn Dialect) -> Result<Statement>, expected: &[(&dyn Dialect, &str)]) {
     for (dialect, sql) in expected {
         let statement = compile(*dialect).unwrap_or_else(|e| panic!("{}: {e}", dialect.name()));
+        bless(sql, &statement.sql);
         assert_eq!(statement.sql, *sql, "{}", dialect.name());
     }
 }
