@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::backend::{Backend, RawConnection};
 use crate::database::{Begin, BeginKind, Connection, Database, Lease, RowStream, Slot, Transaction};
 use crate::error::{Error, Result};
-use crate::model::TableMeta;
+use crate::model::{Model, TableMeta};
 use crate::query::node::{ExprNode, SelectItem};
 use crate::query::{Compound, Delete, Insert, Raw, Returning, Select, func};
 use crate::row::{FromRow, SqlRow};
@@ -90,17 +90,41 @@ fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d));
 fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 
-impl<M: Sync> Query for Insert<M> {
+impl<M: Model> Query for Insert<M> {
     /// The new row's auto-increment key (the rowid on SQLite); 0 where the
     /// table has none.
     type Output = i64;
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
-        sql::compile_insert(self.node(), dialect)
+        let node = self.node();
+        let key = M::META.primary_key_column().filter(|_| M::META.auto_increment);
+        match key {
+            // The dialect learns new keys only through RETURNING: ask for it.
+            Some(key) if dialect.insert_id_by_returning() && node.returning.is_empty() => {
+                let mut node = node.clone();
+                node.returning.push(SelectItem {
+                    expr: ExprNode::Column { table: Some(M::META.name.into()), name: key.name.into() },
+                    alias: None,
+                });
+                sql::compile_insert(&node, dialect)
+            }
+            _ => sql::compile_insert(node, dialect),
+        }
     }
 
     async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<i64> {
-        Ok(conn.execute(statement).await?.last_insert_id.unwrap_or(0))
+        // A returned key comes as the first column of the first row;
+        // otherwise the driver reports it.
+        let mut returned = None;
+        let result = conn
+            .fetch(statement, &mut |row| {
+                if returned.is_none() {
+                    returned = Some(crate::row::decode_column::<i64>(row, 0, M::META.model)?);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(returned.or(result.last_insert_id).unwrap_or(0))
     }
 }
 

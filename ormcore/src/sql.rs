@@ -16,7 +16,7 @@
 //! let query = Select::from(users).where_(name.eq("alice"));
 //!
 //! let pg = sql::compile_select(query.node(), &PostgresDialect)?;
-//! assert_eq!(pg.sql, r#"SELECT * FROM "user" WHERE "user"."name" = $1"#);
+//! assert_eq!(pg.sql, r#"SELECT * FROM "user" WHERE "user"."name" = $1::text"#);
 //! let my = sql::compile_select(query.node(), &MySqlDialect::mysql((8, 0, 36)))?;
 //! assert_eq!(my.sql, "SELECT * FROM `user` WHERE `user`.`name` = ?");
 //! assert_eq!(my.params, vec![Value::Text("alice".into())]);

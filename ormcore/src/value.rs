@@ -270,6 +270,13 @@ macro_rules! integer {
                     ValueRef::Int(v) => <$t>::try_from(v)
                         .map_err(|_| DecodeError::new(stringify!($t), format!("integer {v} out of range"))),
                     ValueRef::Bool(v) => Ok(<$t>::from(v)),
+                    // PostgreSQL's SUM of integers is NUMERIC.
+                    #[cfg(feature = "decimal")]
+                    ValueRef::Decimal(v) if v.fract().is_zero() => {
+                        i64::try_from(v).ok().and_then(|v| <$t>::try_from(v).ok()).ok_or_else(|| {
+                            DecodeError::new(stringify!($t), format!("decimal {v} out of range"))
+                        })
+                    }
                     other => Err(other.mismatch(stringify!($t))),
                 }
             }
@@ -295,6 +302,12 @@ macro_rules! float {
                     // REAL column read as `f32`/an INTEGER read as a float means.
                     ValueRef::Float(v) => Ok(v as $t),
                     ValueRef::Int(v) => Ok(v as $t),
+                    // PostgreSQL's AVG is NUMERIC.
+                    #[cfg(feature = "decimal")]
+                    ValueRef::Decimal(v) => {
+                        use rust_decimal::prelude::ToPrimitive;
+                        v.to_f64().map(|v| v as $t).ok_or_else(|| DecodeError::new(stringify!($t), format!("decimal {v}")))
+                    }
                     other => Err(other.mismatch(stringify!($t))),
                 }
             }

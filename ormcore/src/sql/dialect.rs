@@ -41,6 +41,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         true
     }
 
+    /// Whether a plain insert learns its new auto-increment key through
+    /// `RETURNING` (PostgreSQL, which reports no last insert id) rather
+    /// than from the driver.
+    fn insert_id_by_returning(&self) -> bool {
+        false
+    }
+
     /// Whether `UPDATE ... RETURNING` is available.
     fn supports_update_returning(&self) -> bool {
         true

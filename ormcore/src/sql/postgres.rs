@@ -62,6 +62,10 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn insert_id_by_returning(&self) -> bool {
+        true
+    }
+
     fn like_operator(&self, case_insensitive: bool) -> &'static str {
         if case_insensitive { "ILIKE" } else { "LIKE" }
     }
