@@ -1,0 +1,193 @@
+//! [`PgOptions`]: which server, and how the pool behaves.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ormcore::Error;
+
+/// A transaction isolation level, applied to every pooled connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IsolationLevel {
+    /// `READ COMMITTED` (PostgreSQL's default).
+    ReadCommitted,
+    /// `REPEATABLE READ`.
+    RepeatableRead,
+    /// `SERIALIZABLE`.
+    Serializable,
+}
+
+impl IsolationLevel {
+    fn setting(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadCommitted => "read\\ committed",
+            IsolationLevel::RepeatableRead => "repeatable\\ read",
+            IsolationLevel::Serializable => "serializable",
+        }
+    }
+}
+
+impl FromStr for IsolationLevel {
+    type Err = Error;
+
+    /// A level name as the reference accepts it (`'SERIALIZABLE'`), in any
+    /// case, with spaces or underscores.
+    fn from_str(name: &str) -> ormcore::Result<Self> {
+        match name.to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+            "read committed" => Ok(IsolationLevel::ReadCommitted),
+            "repeatable read" => Ok(IsolationLevel::RepeatableRead),
+            "serializable" => Ok(IsolationLevel::Serializable),
+            _ => Err(Error::interface(format!("unknown isolation level {name:?}"))),
+        }
+    }
+}
+
+/// How to reach a PostgreSQL server and size the pool.
+///
+/// ```
+/// use std::time::Duration;
+/// use ormcore_pg::PgOptions;
+///
+/// let options = PgOptions::from_url("postgresql://postgres@127.0.0.1:5432/app?pool_size=20").unwrap()
+///     .pool_min_size(2)
+///     .acquire_timeout(Duration::from_secs(5))
+///     .isolation_level("SERIALIZABLE".parse().unwrap());
+/// assert_eq!(options.max_connections(), 20);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    pub(crate) config: tokio_postgres::Config,
+    pub(crate) pool_size: usize,
+    pub(crate) pool_min_size: usize,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) isolation_level: Option<IsolationLevel>,
+    pub(crate) search_path: Option<String>,
+}
+
+impl PgOptions {
+    /// Options from a `tokio_postgres` configuration, with the reference's
+    /// defaults: a pool of 10, one connection kept open, a 10 s acquire
+    /// timeout.
+    pub fn from_config(config: tokio_postgres::Config) -> Self {
+        PgOptions {
+            config,
+            pool_size: 10,
+            pool_min_size: 1,
+            acquire_timeout: Duration::from_secs(10),
+            isolation_level: None,
+            search_path: None,
+        }
+    }
+
+    /// Options from a URL (`postgresql://user:password@host:port/dbname`)
+    /// or a key-value string (`host=localhost user=postgres dbname=app`).
+    /// The query parameters `pool_size`, `pool_min_size`, `acquire_timeout`
+    /// (seconds) and `isolation_level` set the pool; the others go to the
+    /// server connection as `tokio_postgres` reads them.
+    pub fn from_url(url: &str) -> ormcore::Result<Self> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut rest = Vec::new();
+        let mut pool = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            if matches!(key, "pool_size" | "pool_min_size" | "acquire_timeout" | "isolation_level") {
+                pool.push(pair);
+            } else {
+                rest.push(pair);
+            }
+        }
+        let server = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+        let config = tokio_postgres::Config::from_str(&server)
+            .map_err(|e| Error::interface(format!("invalid PostgreSQL URL {url:?}: {e}")))?;
+        let mut options = PgOptions::from_config(config);
+        for pair in pool {
+            let (key, value) =
+                pair.split_once('=').ok_or_else(|| Error::interface(format!("bad parameter {pair:?}")))?;
+            let number = || value.parse::<usize>().map_err(|_| Error::interface(format!("{key} must be a number")));
+            options = match key {
+                "pool_size" => options.pool_size(number()?),
+                "pool_min_size" => options.pool_min_size(number()?),
+                "acquire_timeout" => options.acquire_timeout(
+                    value
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                        .ok_or_else(|| Error::interface("acquire_timeout must be seconds"))?,
+                ),
+                _ => options.isolation_level(value.replace("%20", " ").parse()?),
+            };
+        }
+        Ok(options)
+    }
+
+    /// The most connections the pool opens (at least 1).
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size.clamp(1, 1 << 16);
+        self
+    }
+
+    /// How many connections are opened at connect and kept ready.
+    pub fn pool_min_size(mut self, size: usize) -> Self {
+        self.pool_min_size = size;
+        self
+    }
+
+    /// How long a query waits for a free connection before failing with
+    /// [`Error::PoolTimeout`].
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The isolation level of every transaction on every pooled connection.
+    pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
+        self.isolation_level = Some(level);
+        self
+    }
+
+    /// The schema search path of every pooled connection (for example a
+    /// schema per test run).
+    pub fn search_path(mut self, schema: impl Into<String>) -> Self {
+        self.search_path = Some(schema.into());
+        self
+    }
+
+    /// The pool's maximum size.
+    pub fn max_connections(&self) -> usize {
+        self.pool_size
+    }
+
+    /// The server configuration, with the per-connection settings added as
+    /// startup options (no extra round trip per connection): timestamps are
+    /// exchanged in UTC, and the isolation level and search path set.
+    pub(crate) fn server_config(&self) -> ormcore::Result<tokio_postgres::Config> {
+        let mut config = self.config.clone();
+        let mut settings = config.get_options().map(str::to_owned).unwrap_or_default();
+        let mut set = |name: &str, value: &str| {
+            if !settings.is_empty() {
+                settings.push(' ');
+            }
+            settings.push_str(&format!("-c {name}={value}"));
+        };
+        set("TimeZone", "UTC");
+        if let Some(level) = self.isolation_level {
+            set("default_transaction_isolation", level.setting());
+        }
+        if let Some(path) = &self.search_path {
+            let plain = !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !plain {
+                return Err(Error::interface(format!("search_path must be a plain schema name, not {path:?}")));
+            }
+            set("search_path", path);
+        }
+        config.options(settings);
+        Ok(config)
+    }
+}
+
+impl TryFrom<&str> for PgOptions {
+    type Error = Error;
+    fn try_from(url: &str) -> ormcore::Result<Self> {
+        PgOptions::from_url(url)
+    }
+}

@@ -1,0 +1,154 @@
+//! [`Pg`]: the backend, on deadpool-postgres.
+//!
+//! deadpool's recycling checks that a connection is alive but does not roll
+//! it back. A connection coming back inside a transaction, with a statement
+//! interrupted mid-flight, or owing a stream's cleanup is handed to a task
+//! that cancels whatever still runs on the server, rolls back and only then
+//! returns it to the pool; if any of that fails, the connection is
+//! discarded. Nobody else can acquire it in between.
+
+use std::ops::{Deref, DerefMut};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use ormcore::Error;
+use ormcore::backend::{Backend, PoolStatus};
+use ormcore::sql::{Dialect, PostgresDialect, Statement};
+
+use crate::connection::PgConnection;
+use crate::options::PgOptions;
+use crate::stream::PgStream;
+
+/// The PostgreSQL backend: a deadpool pool of tokio-postgres connections.
+/// Use it through [`PgDatabase`](crate::PgDatabase).
+#[derive(Clone)]
+pub struct Pg {
+    pool: Pool,
+    pool_size: usize,
+    acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Pg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pg").field("status", &self.pool_status()).finish()
+    }
+}
+
+/// A connection checked out of the pool; returned (clean) when dropped.
+pub struct PooledPg {
+    conn: Option<PgConnection>,
+}
+
+impl Deref for PooledPg {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        // Present from checkout until drop.
+        self.conn.as_ref().expect("pooled connection present until dropped")
+    }
+}
+
+impl DerefMut for PooledPg {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("pooled connection present until dropped")
+    }
+}
+
+impl Drop for PooledPg {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if !conn.needs_cleanup() {
+            return; // dropping the object returns it to the pool
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(clean(conn));
+            }
+            Err(_) => discard(conn),
+        }
+    }
+}
+
+/// Bring a connection back to a clean state, then let it return to the pool;
+/// discard it if that fails.
+async fn clean(mut conn: PgConnection) {
+    if conn.in_flight {
+        // A statement was abandoned mid-flight: stop it on the server rather
+        // than wait for it.
+        let _ = conn.client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+    }
+    conn.in_flight = false;
+    let settled = conn.settle().await.is_ok();
+    let rolled_back = !conn.in_transaction || conn.client.batch_execute("ROLLBACK").await.is_ok();
+    if settled && rolled_back {
+        conn.in_transaction = false;
+        conn.aborted = false;
+        drop(conn);
+    } else {
+        discard(conn);
+    }
+}
+
+/// Close the connection instead of returning it to the pool.
+fn discard(conn: PgConnection) {
+    drop(deadpool_postgres::Object::take(conn.client));
+}
+
+impl Backend for Pg {
+    type Options = PgOptions;
+    type Connection = PgConnection;
+    type Pooled = PooledPg;
+    type Stream = PgStream;
+
+    async fn connect(options: PgOptions) -> ormcore::Result<Self> {
+        let manager = Manager::from_config(
+            options.server_config()?,
+            tokio_postgres::NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size)
+            .wait_timeout(Some(options.acquire_timeout))
+            .create_timeout(Some(options.acquire_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
+        let backend = Pg { pool, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
+        // Open `pool_min_size` connections now (at least one, so that a bad
+        // URL fails here); they stay in the pool.
+        let mut warm = Vec::new();
+        for _ in 0..options.pool_min_size.clamp(1, options.pool_size) {
+            warm.push(backend.acquire().await?);
+        }
+        drop(warm);
+        Ok(backend)
+    }
+
+    fn dialect(&self) -> &dyn Dialect {
+        &PostgresDialect
+    }
+
+    async fn acquire(&self) -> ormcore::Result<PooledPg> {
+        match self.pool.get().await {
+            Ok(client) => Ok(PooledPg { conn: Some(PgConnection::new(client)) }),
+            Err(PoolError::Timeout(_)) => {
+                Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
+            }
+            Err(PoolError::Closed) => Err(Error::PoolClosed),
+            Err(PoolError::Backend(error)) => Err(crate::error::map(error)),
+            Err(other) => Err(Error::operational(format!("cannot open a connection: {other}"), other)),
+        }
+    }
+
+    async fn stream(conn: PooledPg, statement: Statement) -> Result<PgStream, (Error, PooledPg)> {
+        PgStream::open(conn, statement).await
+    }
+
+    async fn close(&self) {
+        self.pool.close();
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus { max_size: status.max_size, open: status.size, idle: status.available }
+    }
+}

@@ -1,0 +1,139 @@
+//! [`PgStream`]: rows read through a server-side cursor, `buffer_size` at a
+//! time.
+//!
+//! The query is declared as a cursor (a portal) inside a transaction of its
+//! own, or inside a savepoint when the connection is already in a
+//! transaction, and each batch is one `FETCH FORWARD n`. Afterwards, and
+//! after an error, the stream's transaction or savepoint is rolled back: a
+//! cursor has nothing to keep, and rolling back to the savepoint leaves the
+//! outer transaction's writes untouched. A stream dropped half-way leaves
+//! that rollback to run before the connection's next statement.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ormcore::Error;
+use ormcore::backend::{OnRow, RawStream};
+use ormcore::sql::Statement;
+
+use crate::pool::PooledPg;
+use crate::row::PgRow;
+use crate::value::params;
+
+/// Cursor names unique in the process, so that streams never collide.
+static NEXT_CURSOR: AtomicU64 = AtomicU64::new(1);
+
+/// A streaming read through a server-side cursor; holds its connection.
+pub struct PgStream {
+    conn: PooledPg,
+    cursor: String,
+    /// The savepoint the cursor lives in, when the connection was already in
+    /// a transaction; otherwise the stream began its own.
+    savepoint: bool,
+    finished: bool,
+}
+
+impl PgStream {
+    // The connection travels back with the error, as `Backend::stream` asks.
+    #[allow(clippy::result_large_err)]
+    pub(crate) async fn open(conn: PooledPg, statement: Statement) -> Result<Self, (Error, PooledPg)> {
+        let cursor = format!("ormcore_cursor_{}", NEXT_CURSOR.fetch_add(1, Ordering::Relaxed));
+        let savepoint = conn.in_transaction;
+        let mut stream = PgStream { conn, cursor, savepoint, finished: false };
+        match stream.declare(&statement).await {
+            Ok(()) => Ok(stream),
+            Err(error) => {
+                let _ = stream.finish().await;
+                Err((error, stream.into_pooled()))
+            }
+        }
+    }
+
+    async fn declare(&mut self, statement: &Statement) -> ormcore::Result<()> {
+        let begin = if self.savepoint { format!("SAVEPOINT \"{}\"", self.cursor) } else { "BEGIN".to_owned() };
+        self.conn.settle().await?;
+        self.conn.control(&begin).await?;
+        if !self.savepoint {
+            self.conn.in_transaction = true;
+        }
+        let declare = format!("DECLARE \"{}\" NO SCROLL CURSOR FOR {}", self.cursor, statement.sql);
+        let conn = &mut *self.conn;
+        conn.in_flight = true;
+        let prepared = conn.client.prepare(&declare).await;
+        let prepared = prepared.map_err(crate::error::map)?;
+        let declared = conn.client.execute_raw(&prepared, params(&statement.params)).await;
+        conn.in_flight = false;
+        declared.map(drop).map_err(crate::error::map)
+    }
+
+    /// The SQL that ends the stream's transaction or savepoint.
+    fn rollback_sql(&self) -> String {
+        if self.savepoint {
+            format!("ROLLBACK TO SAVEPOINT \"{0}\"; RELEASE SAVEPOINT \"{0}\"", self.cursor)
+        } else {
+            "ROLLBACK".to_owned()
+        }
+    }
+
+    /// Roll back the stream's transaction or savepoint, now.
+    async fn finish(&mut self) -> ormcore::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        let sql = self.rollback_sql();
+        self.conn.control(&sql).await?;
+        if self.savepoint {
+            self.conn.aborted = false;
+        } else {
+            self.conn.in_transaction = false;
+            self.conn.aborted = false;
+        }
+        Ok(())
+    }
+}
+
+impl RawStream for PgStream {
+    type Pooled = PooledPg;
+
+    async fn next_batch(&mut self, max: usize, on_row: &mut OnRow<'_>) -> ormcore::Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
+        let fetch = format!("FETCH FORWARD {max} FROM \"{}\"", self.cursor);
+        self.conn.in_flight = true;
+        let rows = self.conn.client.query(&fetch, &[]).await;
+        self.conn.in_flight = false;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => {
+                let _ = self.finish().await;
+                return Err(crate::error::map(error));
+            }
+        };
+        for row in &rows {
+            if let Err(error) = on_row(&PgRow(row)) {
+                let _ = self.finish().await;
+                return Err(error);
+            }
+        }
+        if rows.len() < max {
+            self.finish().await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn into_pooled(mut self) -> PooledPg {
+        if !self.finished {
+            // Dropped half-way: the rollback runs before the connection's
+            // next statement, or when the pool cleans it.
+            let sql = self.rollback_sql();
+            self.conn.pending.push(sql);
+            if !self.savepoint {
+                // The pending ROLLBACK ends the stream's own transaction.
+                self.conn.in_transaction = false;
+            }
+        }
+        self.conn
+    }
+}
