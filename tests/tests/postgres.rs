@@ -67,3 +67,141 @@ impl TestDb for PgSchema {
 }
 
 ormcore_tests::conformance!(PgSchema);
+
+/// What only PostgreSQL needs proving: connections come back clean after a
+/// cancelled query, a killed backend and an aborted task; streams are real
+/// cursors whose failures leave nothing open.
+mod pg_only {
+    use std::time::{Duration, Instant};
+
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    async fn db(pool_size: usize) -> PgDatabase {
+        let db = PgSchema::open(Config::default().pool_size(pool_size)).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("committed")).await.expect("a committed row");
+        db
+    }
+
+    /// Whether the connection the next query gets is inside a transaction
+    /// that has done work: an autocommit statement has no transaction id
+    /// assigned.
+    async fn leftover_transaction(db: &PgDatabase) -> bool {
+        let cursor = db.aexecute_sql("SELECT txid_current_if_assigned()", vec![]).await.expect("query");
+        !matches!(cursor.fetchall()[0].values()[0], Value::Null)
+    }
+
+    async fn names(db: &PgDatabase) -> Vec<String> {
+        db.list(&User::select().columns(User::NAME).order_by(User::NAME)).await.expect("names")
+    }
+
+    /// A query cancelled by a timeout inside a transaction: the server-side
+    /// query is cancelled, the transaction rolled back, and the next user of
+    /// the one pooled connection gets it clean, at once.
+    #[tokio::test]
+    async fn cancelled_query_in_transaction() {
+        let db = db(1).await;
+        let work = async {
+            let _tx = db.atomic().await?;
+            User::acreate(&db, user("uncommitted")).await?;
+            db.aexecute_sql("SELECT pg_sleep(30)", vec![]).await
+        };
+        assert!(tokio::time::timeout(Duration::from_millis(200), work).await.is_err());
+        let started = Instant::now();
+        assert!(!leftover_transaction(&db).await);
+        assert!(started.elapsed() < Duration::from_secs(5), "the sleep was cancelled, not waited for");
+        assert_eq!(names(&db).await, ["committed"]);
+    }
+
+    /// A pooled connection the server killed is replaced.
+    #[tokio::test]
+    async fn killed_connection_is_replaced() {
+        let db = db(1).await;
+        let pid: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        let admin = PgSchema::open(Config::default().pool_size(1)).await;
+        admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
+        // Let the driver notice the closed socket.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let new_pid: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("replaced").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        assert_ne!(pid, new_pid);
+        assert_eq!(names(&db).await, ["committed"]);
+    }
+
+    /// A task aborted while its transaction runs a long query: rolled back,
+    /// the query cancelled, the connection clean for the next acquirer.
+    #[tokio::test]
+    async fn aborted_task_mid_transaction() {
+        let db = db(1).await;
+        let other = db.clone();
+        let (started_tx, started) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let _tx = other.atomic().await?;
+            User::acreate(&other, user("aborted")).await?;
+            let _ = started_tx.send(());
+            other.aexecute_sql("SELECT pg_sleep(30)", vec![]).await
+        });
+        started.await.expect("the task began");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        task.abort();
+        assert!(task.await.expect_err("aborted").is_cancelled());
+        let begun = Instant::now();
+        assert!(!leftover_transaction(&db).await);
+        assert!(begun.elapsed() < Duration::from_secs(5));
+        assert_eq!(names(&db).await, ["committed"]);
+    }
+
+    /// Streams run on a server-side cursor; an error half-way leaves no
+    /// transaction open, and inside a transaction it leaves the
+    /// transaction's own writes alone.
+    #[tokio::test]
+    async fn error_mid_stream_leaves_nothing_open() {
+        let db = db(1).await;
+        let failing =
+            ormcore::query::Raw::<i64>::new("SELECT 100 / (n - 50) FROM generate_series(1, 100) AS n", vec![]);
+        let mut stream = db.iterate(&failing).buffer_size(10);
+        let mut read = 0;
+        let error = loop {
+            match stream.next().await {
+                Some(Ok(_)) => read += 1,
+                Some(Err(error)) => break error,
+                None => panic!("the stream must fail"),
+            }
+        };
+        drop(stream);
+        assert_eq!(read, 40, "rows come in batches of 10 until the failing batch");
+        assert!(error.to_string().contains("22012"), "division by zero: {error}");
+        assert!(!leftover_transaction(&db).await);
+
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("before")).await.expect("insert");
+        let failed = db.iterate(&failing).buffer_size(10).try_collect().await;
+        assert!(failed.is_err());
+        User::acreate(&db, user("after")).await.expect("the transaction goes on");
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&db).await, ["after", "before", "committed"]);
+    }
+
+    /// A stream abandoned half-way inside a transaction: its cursor's
+    /// savepoint is rolled back before the transaction's next statement.
+    #[tokio::test]
+    async fn abandoned_stream_inside_transaction() {
+        let db = db(1).await;
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("mine")).await.expect("insert");
+        let numbers = ormcore::query::Raw::<i64>::new("SELECT n FROM generate_series(1, 1000) AS n", vec![]);
+        let mut stream = db.iterate(&numbers).buffer_size(10);
+        assert_eq!(stream.next().await.expect("a row").expect("ok"), 1);
+        drop(stream);
+        User::acreate(&db, user("more")).await.expect("insert after the stream");
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&db).await, ["committed", "mine", "more"]);
+        assert!(!leftover_transaction(&db).await);
+    }
+}
