@@ -129,7 +129,7 @@ impl RawConnection for PgConnection {
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
         self.settle().await?;
-        let sql = ormcore::sql::transaction_sql(op, &PostgresDialect);
+        let sql = ormcore::sql::transaction_sql(op, &PostgresDialect)?;
         match op {
             TxOp::Commit if self.aborted => {
                 // PostgreSQL would answer COMMIT with a rollback and no
@@ -142,7 +142,7 @@ impl RawConnection for PgConnection {
                     source: None,
                 })
             }
-            TxOp::Begin => {
+            TxOp::Begin(_) => {
                 self.control(&sql).await?;
                 self.in_transaction = true;
                 self.aborted = false;
@@ -161,7 +161,7 @@ impl RawConnection for PgConnection {
                 self.aborted = false;
                 Ok(())
             }
-            TxOp::Savepoint(_) | TxOp::Release(_) => self.control(&sql).await,
+            _ => self.control(&sql).await,
         }
     }
 

@@ -24,7 +24,7 @@ mod value;
 mod codec_tests;
 
 pub use connection::PgConnection;
-pub use options::{IsolationLevel, PgOptions};
+pub use options::PgOptions;
 pub use pool::{Pg, PooledPg};
 pub use stream::PgStream;
 

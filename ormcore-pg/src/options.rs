@@ -3,42 +3,18 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use ormcore::Error;
+use ormcore::{Error, IsolationLevel};
 
-/// A transaction isolation level, applied to every pooled connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IsolationLevel {
-    /// `READ COMMITTED` (PostgreSQL's default).
-    ReadCommitted,
-    /// `REPEATABLE READ`.
-    RepeatableRead,
-    /// `SERIALIZABLE`.
-    Serializable,
-}
-
-impl IsolationLevel {
-    fn setting(self) -> &'static str {
-        match self {
-            IsolationLevel::ReadCommitted => "read\\ committed",
-            IsolationLevel::RepeatableRead => "repeatable\\ read",
-            IsolationLevel::Serializable => "serializable",
-        }
-    }
-}
-
-impl FromStr for IsolationLevel {
-    type Err = Error;
-
-    /// A level name as the reference accepts it (`'SERIALIZABLE'`), in any
-    /// case, with spaces or underscores.
-    fn from_str(name: &str) -> ormcore::Result<Self> {
-        match name.to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
-            "read committed" => Ok(IsolationLevel::ReadCommitted),
-            "repeatable read" => Ok(IsolationLevel::RepeatableRead),
-            "serializable" => Ok(IsolationLevel::Serializable),
-            _ => Err(Error::interface(format!("unknown isolation level {name:?}"))),
-        }
+/// The `default_transaction_isolation` setting for a level (the value
+/// goes into a startup option, where a space needs a backslash).
+fn setting(level: IsolationLevel) -> &'static str {
+    match level {
+        IsolationLevel::ReadUncommitted => "read\\ uncommitted",
+        IsolationLevel::ReadCommitted => "read\\ committed",
+        IsolationLevel::RepeatableRead => "repeatable\\ read",
+        // Serializable, and any level added later that this does not know,
+        // gets the strictest.
+        _ => "serializable",
     }
 }
 
@@ -171,7 +147,7 @@ impl PgOptions {
         };
         set("TimeZone", "UTC");
         if let Some(level) = self.isolation_level {
-            set("default_transaction_isolation", level.setting());
+            set("default_transaction_isolation", setting(level));
         }
         if let Some(path) = &self.search_path {
             let plain = !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -240,10 +240,8 @@ impl RawConnection for SqliteConnection {
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
-        let sql = match op {
-            TxOp::Begin if self.begin_immediate => "BEGIN IMMEDIATE".to_owned(),
-            op => ormcore::sql::transaction_sql(op, &SqliteDialect),
-        };
+        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect)?;
+        let sql = if matches!(op, TxOp::Begin(_)) && self.begin_immediate { "BEGIN IMMEDIATE".to_owned() } else { sql };
         self.retry_busy(|conn| {
             conn.prepare_cached(&sql)?.raw_execute()?;
             Ok(())
@@ -258,7 +256,10 @@ impl RawConnection for SqliteConnection {
 
     fn transaction_now(&mut self, op: TxOp<'_>) -> Option<ormcore::Result<()>> {
         // Undoing work takes no lock SQLite could make us wait for.
-        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect);
+        let sql = match ormcore::sql::transaction_sql(op, &SqliteDialect) {
+            Ok(sql) => sql,
+            Err(error) => return Some(Err(error)),
+        };
         Some(self.conn.prepare_cached(&sql).and_then(|mut stmt| stmt.raw_execute()).map(drop).map_err(map))
     }
 }

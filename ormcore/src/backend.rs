@@ -103,9 +103,10 @@ pub struct ExecResult {
 /// A transaction-control operation; the backend renders it through its
 /// dialect and updates what it knows of its transaction state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TxOp<'a> {
-    /// Start a transaction.
-    Begin,
+    /// Start a transaction with these options.
+    Begin(crate::TxOptions),
     /// Commit the transaction.
     Commit,
     /// Roll the transaction back.

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 pub use stream::RowStream;
 pub(crate) use transaction::BeginKind;
-pub use transaction::{Begin, Transaction};
+pub use transaction::{Begin, IsolationLevel, Transaction, TxOptions};
 
 use crate::backend::{Backend, PoolStatus};
 use crate::error::{Error, Result};

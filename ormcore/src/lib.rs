@@ -26,7 +26,7 @@ pub mod sql;
 pub mod types;
 pub mod value;
 
-pub use database::{Begin, Connection, Database, RowStream, Transaction};
+pub use database::{Begin, Connection, Database, IsolationLevel, RowStream, Transaction, TxOptions};
 pub use error::{BoxError, ConstraintKind, DecodeError, Error, Result};
 pub use executor::{Cursor, Executor, Query};
 pub use model::{Column, ForeignKey, Model, ModelState, PrimaryKey, SaveOptions, Saved, TableMeta};

@@ -134,12 +134,13 @@ pub fn drop_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result
     ddl::drop_table(meta, dialect, safe)
 }
 
-/// The SQL of a transaction-control operation.
-pub fn transaction_sql(op: TxOp<'_>, dialect: &dyn Dialect) -> String {
+/// The SQL of a transaction-control operation; fails for transaction
+/// options the dialect cannot express.
+pub fn transaction_sql(op: TxOp<'_>, dialect: &dyn Dialect) -> Result<String> {
     let (keyword, name) = match op {
-        TxOp::Begin => return dialect.begin_transaction().to_owned(),
-        TxOp::Commit => return "COMMIT".to_owned(),
-        TxOp::Rollback => return "ROLLBACK".to_owned(),
+        TxOp::Begin(options) => return dialect.begin_transaction(&options),
+        TxOp::Commit => return Ok("COMMIT".to_owned()),
+        TxOp::Rollback => return Ok("ROLLBACK".to_owned()),
         TxOp::Savepoint(name) => ("SAVEPOINT ", name),
         TxOp::Release(name) => ("RELEASE SAVEPOINT ", name),
         TxOp::RollbackTo(name) => ("ROLLBACK TO SAVEPOINT ", name),
@@ -147,5 +148,5 @@ pub fn transaction_sql(op: TxOp<'_>, dialect: &dyn Dialect) -> String {
     let mut sql = String::with_capacity(keyword.len() + name.len() + 2);
     sql.push_str(keyword);
     writer::quote_ident(&mut sql, dialect.identifier_quote(), name);
-    sql
+    Ok(sql)
 }

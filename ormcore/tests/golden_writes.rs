@@ -11,6 +11,7 @@ use ormcore::query::node::{ConflictAction, InsertNode, InsertSource, OnConflict,
 use ormcore::query::*;
 use ormcore::sql::{MySqlDialect, compile_delete, compile_insert, compile_statement, compile_update, transaction_sql};
 use ormcore::types::Integer;
+use ormcore::{IsolationLevel, TxOptions};
 
 #[test]
 fn insert_one_row() {
@@ -298,7 +299,7 @@ fn delete_returning() {
 #[test]
 fn transaction_control() {
     let cases = [
-        (TxOp::Begin, "BEGIN", "BEGIN", "START TRANSACTION"),
+        (TxOp::Begin(TxOptions::default()), "BEGIN", "BEGIN", "START TRANSACTION"),
         (TxOp::Commit, "COMMIT", "COMMIT", "COMMIT"),
         (TxOp::Rollback, "ROLLBACK", "ROLLBACK", "ROLLBACK"),
         (TxOp::Savepoint("sp1"), r#"SAVEPOINT "sp1""#, r#"SAVEPOINT "sp1""#, "SAVEPOINT `sp1`"),
@@ -312,9 +313,30 @@ fn transaction_control() {
         (TxOp::Savepoint("a\"b`c"), r#"SAVEPOINT "a""b`c""#, r#"SAVEPOINT "a""b`c""#, "SAVEPOINT `a\"b``c`"),
     ];
     for (op, sqlite, pg, mysql) in cases {
-        assert_eq!(transaction_sql(op, SQLITE), sqlite);
-        assert_eq!(transaction_sql(op, POSTGRES), pg);
-        assert_eq!(transaction_sql(op, &MYSQL), mysql);
-        assert_eq!(transaction_sql(op, &MARIADB), mysql);
+        assert_eq!(transaction_sql(op, SQLITE).expect("SQLite"), sqlite);
+        assert_eq!(transaction_sql(op, POSTGRES).expect("PostgreSQL"), pg);
+        assert_eq!(transaction_sql(op, &MYSQL).expect("MySQL"), mysql);
+        assert_eq!(transaction_sql(op, &MARIADB).expect("MariaDB"), mysql);
     }
+}
+
+#[test]
+fn transaction_options() {
+    let serializable = TxOptions { isolation: Some(IsolationLevel::Serializable), read_only: true, deferrable: true };
+    let begin = TxOp::Begin(serializable);
+    assert_eq!(
+        transaction_sql(begin, POSTGRES).expect("PostgreSQL"),
+        "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE"
+    );
+    assert_unsupported(transaction_sql(begin, SQLITE).expect_err("SQLite"), "transaction options", "SQLite");
+    assert_unsupported(
+        transaction_sql(begin, &MYSQL).expect_err("MySQL"),
+        "a per-transaction isolation level",
+        "MySQL",
+    );
+    let read_only = TxOp::Begin(TxOptions { read_only: true, ..TxOptions::default() });
+    assert_eq!(transaction_sql(read_only, &MYSQL).expect("MySQL"), "START TRANSACTION READ ONLY");
+    assert_eq!(transaction_sql(read_only, POSTGRES).expect("PostgreSQL"), "BEGIN READ ONLY");
+    assert_eq!("repeatable_read".parse::<IsolationLevel>().expect("a level"), IsolationLevel::RepeatableRead);
+    assert!("sometimes".parse::<IsolationLevel>().is_err());
 }

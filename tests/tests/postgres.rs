@@ -188,6 +188,54 @@ mod pg_only {
         assert_eq!(names(&db).await, ["after", "before", "committed"]);
     }
 
+    /// Per-transaction options: isolation level, read-only, deferrable; a
+    /// nested block refuses them.
+    #[tokio::test]
+    async fn transaction_options() {
+        let db = db(2).await;
+        let tx =
+            db.atomic().isolation(ormcore::IsolationLevel::Serializable).read_only().deferrable().await.expect("begin");
+        let level: String = db.aexecute_sql("SHOW transaction_isolation", vec![]).await.expect("show").fetchall()[0]
+            .get(0)
+            .expect("text");
+        assert_eq!(level, "serializable");
+        let denied = User::acreate(&db, user("write")).await.expect_err("read-only");
+        assert!(denied.to_string().contains("25006"), "{denied}");
+        assert!(matches!(db.atomic().read_only().await, Err(Error::Interface(_))), "options on a nested block");
+        drop(tx);
+        let tx = db.transaction().isolation(ormcore::IsolationLevel::RepeatableRead).await.expect("begin");
+        User::acreate(&db, user("written")).await.expect("read-write");
+        let mut tx = tx;
+        tx.acommit().await.expect("commit and begin again");
+        let level: String = db.aexecute_sql("SHOW transaction_isolation", vec![]).await.expect("show").fetchall()[0]
+            .get(0)
+            .expect("text");
+        assert_eq!(level, "repeatable read", "the new transaction keeps the options");
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&db).await, ["committed", "written"]);
+    }
+
+    /// The pool-wide isolation level (from the URL, as the reference's
+    /// `isolation_level='SERIALIZABLE'`) applies to every connection, and
+    /// timestamps are exchanged in UTC.
+    #[tokio::test]
+    async fn pool_isolation_level_from_url() {
+        let options =
+            PgOptions::from_url(&format!("{}?isolation_level=repeatable_read&pool_size=3", url())).expect("url");
+        assert_eq!(options.max_connections(), 3);
+        let db = PgDatabase::connect(options).await.expect("connect");
+        let show = |setting: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db.aexecute_sql(&format!("SHOW {setting}"), vec![]).await.expect("show");
+                row.fetchall()[0].get::<String>(0).expect("text")
+            }
+        };
+        assert_eq!(show("default_transaction_isolation").await, "repeatable read");
+        assert_eq!(show("TimeZone").await, "UTC");
+        assert!(PgOptions::from_url("postgresql://x/y?isolation_level=sometimes").is_err());
+    }
+
     /// A stream abandoned half-way inside a transaction: its cursor's
     /// savepoint is rolled back before the transaction's next statement.
     #[tokio::test]

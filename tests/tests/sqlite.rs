@@ -231,6 +231,20 @@ mod sqlite_only {
         assert_eq!(db.count(&User::select()).await.expect("count"), 2);
     }
 
+    /// SQLite has no per-transaction options: asking for one is a clear
+    /// error that leaves nothing open.
+    #[tokio::test]
+    async fn transaction_options_are_unsupported() {
+        let db = file_db(|o| o).await;
+        let refused = db.atomic().read_only().await.expect_err("unsupported");
+        assert!(
+            matches!(refused, Error::Unsupported { feature: "transaction options", dialect: "SQLite" }),
+            "{refused:?}"
+        );
+        assert!(!db.in_transaction());
+        db.atomic().await.expect("a plain transaction").commit().await.expect("commit");
+    }
+
     /// Custom SQL functions are registered on every connection.
     #[tokio::test]
     async fn custom_functions() {

@@ -35,8 +35,8 @@ pub(crate) struct Frame {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FrameKind {
-    /// A real transaction (`BEGIN`).
-    Transaction,
+    /// A real transaction (`BEGIN`), with the options it began with.
+    Transaction(super::TxOptions),
     /// A savepoint with this name.
     Savepoint(String),
     /// A `transaction()` nested in another: joins it, no SQL of its own.
@@ -57,7 +57,7 @@ impl Cleanup {
     /// nested in it): undo the outermost of them that has SQL of its own.
     pub(crate) fn for_abandoned(frames: &[Frame]) -> Option<Cleanup> {
         frames.iter().find_map(|frame| match &frame.kind {
-            FrameKind::Transaction => Some(Cleanup::Rollback),
+            FrameKind::Transaction(_) => Some(Cleanup::Rollback),
             FrameKind::Savepoint(name) => Some(Cleanup::RollbackTo(name.clone())),
             FrameKind::Joined => None,
         })

@@ -17,6 +17,63 @@ use crate::backend::{Backend, RawConnection, TxOp};
 use crate::error::{Error, Result};
 use crate::executor::Target;
 
+/// A transaction isolation level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IsolationLevel {
+    /// `READ UNCOMMITTED`.
+    ReadUncommitted,
+    /// `READ COMMITTED`.
+    ReadCommitted,
+    /// `REPEATABLE READ`.
+    RepeatableRead,
+    /// `SERIALIZABLE`.
+    Serializable,
+}
+
+impl IsolationLevel {
+    /// The level's SQL name.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadUncommitted => "READ UNCOMMITTED",
+            IsolationLevel::ReadCommitted => "READ COMMITTED",
+            IsolationLevel::RepeatableRead => "REPEATABLE READ",
+            IsolationLevel::Serializable => "SERIALIZABLE",
+        }
+    }
+}
+
+impl std::str::FromStr for IsolationLevel {
+    type Err = Error;
+
+    /// A level name as the reference accepts it (`"SERIALIZABLE"`), in any
+    /// case, with spaces, underscores or hyphens.
+    fn from_str(name: &str) -> Result<Self> {
+        match name.to_ascii_uppercase().replace(['_', '-'], " ").as_str() {
+            "READ UNCOMMITTED" => Ok(IsolationLevel::ReadUncommitted),
+            "READ COMMITTED" => Ok(IsolationLevel::ReadCommitted),
+            "REPEATABLE READ" => Ok(IsolationLevel::RepeatableRead),
+            "SERIALIZABLE" => Ok(IsolationLevel::Serializable),
+            _ => Err(Error::interface(format!("unknown isolation level {name:?}"))),
+        }
+    }
+}
+
+/// How a transaction starts: its isolation level, and whether it is
+/// read-only and deferrable (the options the reference forwards to
+/// asyncpg). They apply to the outermost block only; a dialect that cannot
+/// express one refuses it with [`Error::Unsupported`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct TxOptions {
+    /// The isolation level; the connection's default when `None`.
+    pub isolation: Option<IsolationLevel>,
+    /// `READ ONLY`.
+    pub read_only: bool,
+    /// `DEFERRABLE` (PostgreSQL: a serializable read-only transaction that
+    /// waits for a safe snapshot instead of risking a serialization failure).
+    pub deferrable: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BeginKind {
     Atomic,
@@ -30,11 +87,36 @@ pub(crate) enum BeginKind {
 pub struct Begin<'db, B: Backend> {
     target: Target<'db, B>,
     kind: BeginKind,
+    options: TxOptions,
 }
 
 impl<'db, B: Backend> Begin<'db, B> {
     pub(crate) fn new(target: Target<'db, B>, kind: BeginKind) -> Self {
-        Begin { target, kind }
+        Begin { target, kind, options: TxOptions::default() }
+    }
+
+    /// Run the transaction at this isolation level.
+    pub fn isolation(mut self, level: IsolationLevel) -> Self {
+        self.options.isolation = Some(level);
+        self
+    }
+
+    /// Make the transaction read-only.
+    pub fn read_only(mut self) -> Self {
+        self.options.read_only = true;
+        self
+    }
+
+    /// Make the transaction deferrable.
+    pub fn deferrable(mut self) -> Self {
+        self.options.deferrable = true;
+        self
+    }
+
+    /// Start the transaction with these options.
+    pub fn with_options(mut self, options: TxOptions) -> Self {
+        self.options = options;
+        self
     }
 
     async fn open(self) -> Result<Transaction<B>> {
@@ -47,15 +129,20 @@ impl<'db, B: Backend> Begin<'db, B> {
             let mut state = slot.state();
             let id = state.next_id();
             let kind = match (self.kind, state.frames.is_empty()) {
-                (BeginKind::Atomic | BeginKind::Transaction, true) => FrameKind::Transaction,
+                (BeginKind::Atomic | BeginKind::Transaction, true) => FrameKind::Transaction(self.options),
                 (BeginKind::Transaction, false) => FrameKind::Joined,
                 (BeginKind::Atomic | BeginKind::Savepoint, _) => FrameKind::Savepoint(format!("ormcore_sp{id}")),
             };
+            if self.options != TxOptions::default() && !matches!(kind, FrameKind::Transaction(_)) {
+                return Err(Error::interface(
+                    "transaction options apply to the outermost transaction block only; this block is nested",
+                ));
+            }
             state.frames.push(Frame { id, kind: kind.clone() });
             (Transaction { slot: Arc::clone(&slot), id, finished: false }, kind)
         };
         let begun = match &kind {
-            FrameKind::Transaction => lease.conn().transaction(TxOp::Begin).await,
+            FrameKind::Transaction(options) => lease.conn().transaction(TxOp::Begin(*options)).await,
             FrameKind::Savepoint(name) => lease.conn().transaction(TxOp::Savepoint(name)).await,
             FrameKind::Joined => Ok(()),
         };
@@ -137,6 +224,15 @@ impl<B: Backend> Transaction<B> {
         state.position(self.id).map(|i| state.frames[i].kind.clone())
     }
 
+    /// The options the outermost transaction began with, for the new
+    /// transaction `acommit`/`arollback` start in its place.
+    fn outer_options(&self) -> TxOptions {
+        match self.slot.state().frames.first().map(|f| &f.kind) {
+            Some(FrameKind::Transaction(options)) => *options,
+            _ => TxOptions::default(),
+        }
+    }
+
     /// This block's frame, checking that it is the innermost open one. Call
     /// it holding the lease, so joined futures cannot change the stack
     /// between the check and the statement.
@@ -164,9 +260,9 @@ impl<B: Backend> Transaction<B> {
         let kind = self.innermost("commit")?;
         let conn = lease.conn();
         match &kind {
-            FrameKind::Transaction | FrameKind::Joined => {
+            FrameKind::Transaction(_) | FrameKind::Joined => {
                 conn.transaction(TxOp::Commit).await?;
-                conn.transaction(TxOp::Begin).await
+                conn.transaction(TxOp::Begin(self.outer_options())).await
             }
             FrameKind::Savepoint(name) => {
                 conn.transaction(TxOp::Release(name)).await?;
@@ -182,9 +278,9 @@ impl<B: Backend> Transaction<B> {
         let kind = self.innermost("roll back")?;
         let conn = lease.conn();
         match &kind {
-            FrameKind::Transaction | FrameKind::Joined => {
+            FrameKind::Transaction(_) | FrameKind::Joined => {
                 conn.transaction(TxOp::Rollback).await?;
-                conn.transaction(TxOp::Begin).await
+                conn.transaction(TxOp::Begin(self.outer_options())).await
             }
             FrameKind::Savepoint(name) => conn.transaction(TxOp::RollbackTo(name)).await,
         }
@@ -197,11 +293,11 @@ impl<B: Backend> Transaction<B> {
         let mut lease = self.slot.lease().await?;
         let kind = self.innermost("commit")?;
         let result = match &kind {
-            FrameKind::Transaction if !lease.conn().in_transaction() => Err(Error::Operational {
+            FrameKind::Transaction(_) if !lease.conn().in_transaction() => Err(Error::Operational {
                 message: "cannot commit: the database already ended this transaction".into(),
                 source: None,
             }),
-            FrameKind::Transaction => lease.conn().transaction(TxOp::Commit).await,
+            FrameKind::Transaction(_) => lease.conn().transaction(TxOp::Commit).await,
             FrameKind::Savepoint(name) => lease.conn().transaction(TxOp::Release(name)).await,
             FrameKind::Joined => Ok(()),
         };
@@ -221,14 +317,14 @@ impl<B: Backend> Transaction<B> {
         let kind = self.innermost("roll back")?;
         let conn = lease.conn();
         let result = match &kind {
-            FrameKind::Transaction if !conn.in_transaction() => Ok(()),
-            FrameKind::Transaction => conn.transaction(TxOp::Rollback).await,
+            FrameKind::Transaction(_) if !conn.in_transaction() => Ok(()),
+            FrameKind::Transaction(_) => conn.transaction(TxOp::Rollback).await,
             FrameKind::Savepoint(name) => match conn.transaction(TxOp::RollbackTo(name)).await {
                 Ok(()) => conn.transaction(TxOp::Release(name)).await,
                 Err(error) => Err(error),
             },
             FrameKind::Joined => match conn.transaction(TxOp::Rollback).await {
-                Ok(()) => conn.transaction(TxOp::Begin).await,
+                Ok(()) => conn.transaction(TxOp::Begin(self.outer_options())).await,
                 Err(error) => Err(error),
             },
         };

@@ -174,9 +174,21 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 
     // ---- transactions -------------------------------------------------
 
-    /// The statement that starts a transaction.
-    fn begin_transaction(&self) -> &'static str {
-        "BEGIN"
+    /// The statement that starts a transaction with `options` (standard
+    /// SQL, as PostgreSQL spells it).
+    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
+        let mut sql = String::from("BEGIN");
+        if let Some(level) = options.isolation {
+            sql.push_str(" ISOLATION LEVEL ");
+            sql.push_str(level.as_sql());
+        }
+        if options.read_only {
+            sql.push_str(" READ ONLY");
+        }
+        if options.deferrable {
+            sql.push_str(" DEFERRABLE");
+        }
+        Ok(sql)
     }
 
     // ---- DDL ----------------------------------------------------------

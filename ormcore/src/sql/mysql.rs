@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use super::dialect::unsupported;
 use super::query::write_limit_offset_required;
 use super::write::write_insert_source_common;
 use super::{Dialect, SqlWriter, ddl};
@@ -184,8 +185,17 @@ impl Dialect for MySqlDialect {
         }
     }
 
-    fn begin_transaction(&self) -> &'static str {
-        "START TRANSACTION"
+    /// `START TRANSACTION [READ ONLY]`. MySQL sets a transaction's
+    /// isolation level with a separate `SET TRANSACTION` before it, and has
+    /// no deferrable transactions.
+    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
+        if options.isolation.is_some() {
+            return Err(unsupported("a per-transaction isolation level", self));
+        }
+        if options.deferrable {
+            return Err(unsupported("deferrable transactions", self));
+        }
+        Ok(if options.read_only { "START TRANSACTION READ ONLY" } else { "START TRANSACTION" }.to_owned())
     }
 
     /// `TEXT` and `BLOB` cannot be keys or indexed without a prefix length,

@@ -22,6 +22,15 @@ use crate::types::ColumnType;
 pub struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
+    /// SQLite has one isolation level (serializable) and no read-only or
+    /// deferrable transactions.
+    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
+        if *options != crate::TxOptions::default() {
+            return Err(unsupported("transaction options", self));
+        }
+        Ok("BEGIN".to_owned())
+    }
+
     fn name(&self) -> &'static str {
         "SQLite"
     }
