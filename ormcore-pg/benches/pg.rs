@@ -1,0 +1,313 @@
+//! ormcore-pg against raw tokio-postgres, side by side in one run, as
+//! ratios, on the server named by `ORMCORE_PG_URL` (default
+//! `postgresql://postgres@127.0.0.1:5432/test`), in a schema of its own.
+//!
+//! Raw tokio-postgres uses prepared statements on a deadpool connection, as
+//! a hand-written data layer would; the bulk insert uses the same strategy
+//! on both sides (100 rows per prepared multi-row INSERT), so the ratio is
+//! ormcore's overhead. `cargo bench -p ormcore-pg [filter]`; pin it with
+//! `taskset -c 0` for the one-core figures.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use ormcore::prelude::*;
+use ormcore_pg::{PgDatabase, PgOptions};
+use tokio_postgres::NoTls;
+
+#[derive(Model, Debug, Clone, Default)]
+struct Item {
+    id: i64,
+    name: String,
+    value: i64,
+    score: f64,
+    active: bool,
+}
+
+const ROWS: i64 = 10_000;
+const COLUMNS: &str = "\"id\", \"name\", \"value\", \"score\", \"active\"";
+
+fn item_from_row(row: &tokio_postgres::Row) -> Item {
+    Item { id: row.get(0), name: row.get(1), value: row.get(2), score: row.get(3), active: row.get(4) }
+}
+
+fn new_item(i: i64) -> Item {
+    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
+}
+
+fn url() -> String {
+    std::env::var("ORMCORE_PG_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+struct Raw {
+    pool: Pool,
+}
+
+impl Raw {
+    async fn point(&self, id: i64) -> Item {
+        let client = self.pool.get().await.expect("connection");
+        let stmt =
+            client.prepare_cached(&format!("SELECT {COLUMNS} FROM \"item\" WHERE \"id\" = $1")).await.expect("prepare");
+        item_from_row(&client.query_one(&stmt, &[&id]).await.expect("row"))
+    }
+
+    async fn range(&self, low: i64, high: i64) -> Vec<Item> {
+        let client = self.pool.get().await.expect("connection");
+        let stmt = client
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM \"item\" WHERE \"id\" BETWEEN $1 AND $2"))
+            .await
+            .expect("prepare");
+        client.query(&stmt, &[&low, &high]).await.expect("rows").iter().map(item_from_row).collect()
+    }
+
+    async fn bulk_insert(&self, items: &[Item]) {
+        let mut client = self.pool.get().await.expect("connection");
+        let tx = client.transaction().await.expect("begin");
+        for chunk in items.chunks(100) {
+            let mut sql = String::from("INSERT INTO \"item\" (\"name\", \"value\", \"score\", \"active\") VALUES ");
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::with_capacity(chunk.len() * 4);
+            for (i, item) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let n = i * 4;
+                sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
+                params.push(&item.name);
+                params.push(&item.value);
+                params.push(&item.score);
+                params.push(&item.active);
+            }
+            sql.push_str(" RETURNING \"id\"");
+            let stmt = tx.prepare_cached(&sql).await.expect("prepare");
+            black_box(tx.query(&stmt, &params).await.expect("insert"));
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+async fn time<F: std::future::Future<Output = ()>>(ops: u64, f: F) -> f64 {
+    let start = Instant::now();
+    f.await;
+    start.elapsed().as_nanos() as f64 / ops as f64
+}
+
+fn human(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.0} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1_000.0)
+    } else {
+        format!("{:.2} ms", ns / 1_000_000.0)
+    }
+}
+
+fn row(name: &str, raw: f64, orm: f64) {
+    println!("{name:<34} {:>12} {:>12} {:>9.3}x", human(raw), human(orm), orm / raw);
+}
+
+/// Peak resident memory since the last reset, and now, in KiB (Linux).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| status.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse().ok();
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+async fn bench(filter: Option<String>) {
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let schema = format!("ormcore_bench_{}", std::process::id());
+    let admin = PgDatabase::connect(PgOptions::from_url(&url()).expect("url").pool_size(1)).await.expect("connect");
+    admin.aexecute_sql(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"), vec![]).await.expect("drop");
+    admin.aexecute_sql(&format!("CREATE SCHEMA \"{schema}\""), vec![]).await.expect("create schema");
+
+    let options = PgOptions::from_url(&url()).expect("url").search_path(schema.clone()).pool_size(8).pool_min_size(8);
+    let db = PgDatabase::connect(options).await.expect("connect");
+    db.acreate_tables(&[Item::META]).await.expect("create table");
+    let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
+    Item::abulk_create(&db, &mut items, None).await.expect("seed");
+
+    let mut config: tokio_postgres::Config = url().parse().expect("url");
+    config.options(format!("-c search_path={schema}"));
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let pool = Pool::builder(manager).max_size(8).runtime(Runtime::Tokio1).build().expect("pool");
+    let raw = Arc::new(Raw { pool });
+
+    println!("{:<34} {:>12} {:>12} {:>10}", "workload", "raw", "ormcore", "ratio");
+    if wanted("point") {
+        const OPS: u64 = 5_000;
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for round in 0..9 {
+            let id = |i: u64| (i as i64 * 7919 + round) % ROWS + 1;
+            r.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        black_box(raw.point(id(i)).await);
+                    }
+                })
+                .await,
+            );
+            o.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        black_box(Item::aget_by_id(&db, id(i)).await.expect("get"));
+                    }
+                })
+                .await,
+            );
+        }
+        row("point select by pk", median(r), median(o));
+    }
+    if wanted("100-row") {
+        const OPS: u64 = 500;
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for round in 0..9 {
+            let low = |i: u64| (i as i64 * 97 + round) % (ROWS - 100) + 1;
+            r.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        black_box(raw.range(low(i), low(i) + 99).await);
+                    }
+                })
+                .await,
+            );
+            o.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        let q = Item::select().where_(Item::ID.between(low(i), low(i) + 99));
+                        black_box(db.list(&q).await.expect("list"));
+                    }
+                })
+                .await,
+            );
+        }
+        row("100-row select into structs", median(r), median(o));
+    }
+    if wanted("10k-row") {
+        const OPS: u64 = 5;
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for _ in 0..9 {
+            r.push(
+                time(OPS, async {
+                    for _ in 0..OPS {
+                        black_box(raw.range(1, ROWS).await);
+                    }
+                })
+                .await,
+            );
+            o.push(
+                time(OPS, async {
+                    for _ in 0..OPS {
+                        black_box(db.list(&Item::select().where_(Item::ID.between(1, ROWS))).await.expect("list"));
+                    }
+                })
+                .await,
+            );
+        }
+        row("10k-row select into structs", median(r), median(o));
+    }
+    if wanted("bulk") {
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let fresh: Vec<Item> = (0..ROWS).map(new_item).collect();
+            let mut mine = fresh.clone();
+            r.push(time(1, raw.bulk_insert(&fresh)).await);
+            o.push(time(1, async { Item::abulk_create(&db, &mut mine, None).await.expect("bulk") }).await);
+            db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS))).await.expect("trim");
+        }
+        row("bulk insert 10k rows (1 tx)", median(r), median(o));
+    }
+    if wanted("concurrent") {
+        const TASKS: u64 = 32;
+        const PER_TASK: u64 = 500;
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            r.push(
+                time(TASKS * PER_TASK, async {
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|t| {
+                            let raw = raw.clone();
+                            tokio::spawn(async move {
+                                for i in 0..PER_TASK {
+                                    black_box(raw.point(((t * PER_TASK + i) as i64 % ROWS) + 1).await);
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.expect("task");
+                    }
+                })
+                .await,
+            );
+            o.push(
+                time(TASKS * PER_TASK, async {
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|t| {
+                            let db = db.clone();
+                            tokio::spawn(async move {
+                                for i in 0..PER_TASK {
+                                    let id = ((t * PER_TASK + i) as i64 % ROWS) + 1;
+                                    black_box(Item::aget_by_id(&db, id).await.expect("get"));
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.expect("task");
+                    }
+                })
+                .await,
+            );
+        }
+        let (raw_ops, orm_ops) = (1e9 / median(r), 1e9 / median(o));
+        println!(
+            "{:<34} {:>9.0}/s {:>9.0}/s {:>9.3}x (throughput, higher is better)",
+            "32 tasks, pool of 8, point selects",
+            raw_ops,
+            orm_ops,
+            orm_ops / raw_ops
+        );
+    }
+    if wanted("stream") {
+        const STREAMED: i64 = 1_000_000;
+        db.aexecute_sql(
+            "INSERT INTO \"item\" (\"name\", \"value\", \"score\", \"active\") \
+             SELECT 'streamed ' || n, n, n / 3.0, n % 2 = 0 FROM generate_series(1, ?) AS n",
+            vec![Value::Int(STREAMED)],
+        )
+        .await
+        .expect("seed 1M rows");
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let before = memory();
+        let started = Instant::now();
+        let mut stream = db.iterate(&Item::select()).buffer_size(1000);
+        let mut n = 0u64;
+        while let Some(item) = stream.next().await {
+            black_box(item.expect("row"));
+            n += 1;
+        }
+        drop(stream);
+        let elapsed = started.elapsed();
+        match (before, memory()) {
+            (Some((rss, _)), Some((_, peak))) => println!(
+                "stream {n} rows (cursor, buffer 1000): {elapsed:.2?}, peak RSS +{:.1} MiB",
+                peak.saturating_sub(rss) as f64 / 1024.0
+            ),
+            _ => println!("stream {n} rows: {elapsed:.2?} (peak memory not measurable here)"),
+        }
+    }
+    db.close_pool().await;
+    admin.aexecute_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"), vec![]).await.expect("drop schema");
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(bench(filter));
+}
