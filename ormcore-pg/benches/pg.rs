@@ -144,22 +144,28 @@ async fn bench(filter: Option<String>) {
         let (mut r, mut o) = (Vec::new(), Vec::new());
         for round in 0..9 {
             let id = |i: u64| (i as i64 * 7919 + round) % ROWS + 1;
-            r.push(
+            // Alternate who goes first, so that warm-up and drift hit both.
+            let raw_run = || {
                 time(OPS, async {
                     for i in 0..OPS {
                         black_box(raw.point(id(i)).await);
                     }
                 })
-                .await,
-            );
-            o.push(
+            };
+            let orm_run = || {
                 time(OPS, async {
                     for i in 0..OPS {
                         black_box(Item::aget_by_id(&db, id(i)).await.expect("get"));
                     }
                 })
-                .await,
-            );
+            };
+            if round % 2 == 0 {
+                r.push(raw_run().await);
+                o.push(orm_run().await);
+            } else {
+                o.push(orm_run().await);
+                r.push(raw_run().await);
+            }
         }
         row("point select by pk", median(r), median(o));
     }
