@@ -125,11 +125,17 @@ mod pg_only {
             .expect("an int");
         let admin = PgSchema::open(Config::default().pool_size(1)).await;
         admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
-        // Let the driver notice the closed socket.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let new_pid: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("replaced").fetchall()[0]
-            .get(0)
-            .expect("an int");
+        // The driver notices the closed socket on its own time; from then on
+        // the pool replaces the connection. Allow it a few seconds.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let new_pid: i32 = loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            match db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await {
+                Ok(cursor) => break cursor.fetchall()[0].get(0).expect("an int"),
+                Err(error) if Instant::now() < deadline => eprintln!("not yet replaced: {error}"),
+                Err(error) => panic!("the killed connection was not replaced: {error}"),
+            }
+        };
         assert_ne!(pid, new_pid);
         assert_eq!(names(&db).await, ["committed"]);
     }
