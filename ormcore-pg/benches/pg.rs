@@ -279,6 +279,44 @@ async fn bench(filter: Option<String>) {
             orm_ops,
             orm_ops / raw_ops
         );
+        // The ceiling for sharing connections among autocommit statements:
+        // the same 32 tasks on one (or two) pipelined tokio-postgres
+        // clients, no pool.
+        for clients in [1usize, 2] {
+            let mut shared = Vec::new();
+            for _ in 0..clients {
+                let (client, connection) = tokio_postgres::connect(&url(), NoTls).await.expect("connect");
+                tokio::spawn(connection);
+                client.batch_execute(&format!("SET search_path TO {schema}")).await.expect("search_path");
+                let sql = format!("SELECT {COLUMNS} FROM \"item\" WHERE \"id\" = $1");
+                let stmt = client.prepare(&sql).await.expect("prepare");
+                shared.push(Arc::new((client, stmt)));
+            }
+            let mut samples = Vec::new();
+            for _ in 0..5 {
+                let run = async {
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|t| {
+                            let shared = shared[t as usize % clients].clone();
+                            tokio::spawn(async move {
+                                let (client, stmt) = &*shared;
+                                for i in 0..PER_TASK {
+                                    let id = ((t * PER_TASK + i) as i64 % ROWS) + 1;
+                                    black_box(item_from_row(&client.query_one(stmt, &[&id]).await.expect("row")));
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.expect("task");
+                    }
+                };
+                samples.push(time(TASKS * PER_TASK, run).await);
+            }
+            let ops = 1e9 / median(samples);
+            let label = format!("  raw, {clients} shared pipelined client(s)");
+            println!("{label:<34} {ops:>9.0}/s {:>12} {:>9.3}x (raw pipelined / raw pool)", "", ops / raw_ops);
+        }
     }
     if wanted("stream") {
         const STREAMED: i64 = 1_000_000;
