@@ -7,8 +7,11 @@ use ormcore::Error;
 use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
 use ormcore::sql::{PostgresDialect, Statement};
 
+use std::sync::Arc;
+
 use crate::error::map;
 use crate::row::PgRow;
+use crate::shared::SharedClient;
 use crate::value::params;
 
 /// One pooled PostgreSQL connection, with what ormcore knows of its state.
@@ -20,7 +23,7 @@ use crate::value::params;
 /// abandoned stream. The pool uses these to clean a connection before anyone
 /// else gets it.
 pub struct PgConnection {
-    pub(crate) client: deadpool_postgres::Object,
+    pub(crate) client: Handle,
     pub(crate) in_transaction: bool,
     pub(crate) aborted: bool,
     pub(crate) in_flight: bool,
@@ -37,15 +40,41 @@ impl std::fmt::Debug for PgConnection {
     }
 }
 
+/// The connection behind a [`PgConnection`]: checked out of the pool, or
+/// the connection shared among autocommit statements.
+// One per checked-out connection, moved only into and out of the pool
+// wrapper: boxing the larger variant would cost an allocation per query.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Handle {
+    Pooled(deadpool_postgres::Object),
+    Shared(Arc<SharedClient>),
+}
+
+impl Handle {
+    pub(crate) fn client(&self) -> &tokio_postgres::Client {
+        match self {
+            Handle::Pooled(object) => object,
+            Handle::Shared(shared) => &shared.client,
+        }
+    }
+
+    async fn prepare_cached(&self, sql: &str) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        match self {
+            Handle::Pooled(object) => object.prepare_cached(sql).await,
+            Handle::Shared(shared) => shared.prepare_cached(sql).await,
+        }
+    }
+}
+
 impl PgConnection {
-    pub(crate) fn new(client: deadpool_postgres::Object) -> Self {
+    pub(crate) fn new(client: Handle) -> Self {
         PgConnection { client, in_transaction: false, aborted: false, in_flight: false, pending: Vec::new() }
     }
 
     /// The tokio-postgres client, for what ormcore does not cover. Leave it
     /// as you found it: no transaction that ormcore does not know of.
     pub fn client(&self) -> &tokio_postgres::Client {
-        &self.client
+        self.client.client()
     }
 
     /// Whether the pool must clean this connection before reuse.
@@ -57,7 +86,7 @@ impl PgConnection {
     pub(crate) async fn settle(&mut self) -> ormcore::Result<()> {
         while let Some(sql) = self.pending.first() {
             self.in_flight = true;
-            self.client.batch_execute(sql).await.map_err(map)?;
+            self.client.client().batch_execute(sql).await.map_err(map)?;
             self.in_flight = false;
             self.pending.remove(0);
         }
@@ -80,7 +109,7 @@ impl PgConnection {
     /// parameters.
     pub(crate) async fn control(&mut self, sql: &str) -> ormcore::Result<()> {
         self.in_flight = true;
-        let result = self.client.batch_execute(sql).await;
+        let result = self.client.client().batch_execute(sql).await;
         self.track(result)
     }
 
@@ -96,7 +125,7 @@ impl RawConnection for PgConnection {
     async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
         let prepared = self.prepare(&statement.sql).await?;
         self.in_flight = true;
-        let result = self.client.execute_raw(&prepared, params(&statement.params)).await;
+        let result = self.client.client().execute_raw(&prepared, params(&statement.params)).await;
         let rows_affected = self.track(result)?;
         Ok(ExecResult { rows_affected, last_insert_id: None })
     }
@@ -104,7 +133,7 @@ impl RawConnection for PgConnection {
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
         let prepared = self.prepare(&statement.sql).await?;
         self.in_flight = true;
-        let result = self.client.query_raw(&prepared, params(&statement.params)).await;
+        let result = self.client.client().query_raw(&prepared, params(&statement.params)).await;
         let rows = self.track(result)?;
         let mut rows = pin!(rows);
         self.in_flight = true;

@@ -17,6 +17,7 @@ mod error;
 mod options;
 mod pool;
 mod row;
+mod shared;
 mod stream;
 mod value;
 

@@ -38,6 +38,7 @@ pub struct PgOptions {
     pub(crate) acquire_timeout: Duration,
     pub(crate) isolation_level: Option<IsolationLevel>,
     pub(crate) search_path: Option<String>,
+    pub(crate) pipeline: bool,
 }
 
 impl PgOptions {
@@ -52,6 +53,7 @@ impl PgOptions {
             acquire_timeout: Duration::from_secs(10),
             isolation_level: None,
             search_path: None,
+            pipeline: true,
         }
     }
 
@@ -125,6 +127,15 @@ impl PgOptions {
     /// schema per test run).
     pub fn search_path(mut self, schema: impl Into<String>) -> Self {
         self.search_path = Some(schema.into());
+        self
+    }
+
+    /// Whether statements that run outside any task's scope and touch no
+    /// session state share one pipelined connection (default: yes). That
+    /// connection comes on top of `pool_size`. Task scopes, transactions,
+    /// raw SQL, DDL and streams always use pooled connections.
+    pub fn pipeline(mut self, enabled: bool) -> Self {
+        self.pipeline = enabled;
         self
     }
 

@@ -15,8 +15,11 @@ use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
 use ormcore::sql::{Dialect, PostgresDialect, Statement};
 
-use crate::connection::PgConnection;
+use std::sync::Arc;
+
+use crate::connection::{Handle, PgConnection};
 use crate::options::PgOptions;
+use crate::shared::Shared;
 use crate::stream::PgStream;
 
 /// The PostgreSQL backend: a deadpool pool of tokio-postgres connections.
@@ -24,6 +27,8 @@ use crate::stream::PgStream;
 #[derive(Clone)]
 pub struct Pg {
     pool: Pool,
+    /// The connection shared among autocommit statements, if enabled.
+    shared: Option<Arc<Shared>>,
     pool_size: usize,
     acquire_timeout: Duration,
 }
@@ -56,7 +61,10 @@ impl DerefMut for PooledPg {
 impl Drop for PooledPg {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        if !conn.needs_cleanup() {
+        // The shared connection never holds a transaction, and a statement
+        // dropped on it mid-flight is drained by the driver: cancelling on
+        // the server could hit another task's statement.
+        if !conn.needs_cleanup() || matches!(conn.client, Handle::Shared(_)) {
             return; // dropping the object returns it to the pool
         }
         match tokio::runtime::Handle::try_current() {
@@ -74,11 +82,11 @@ async fn clean(mut conn: PgConnection) {
     if conn.in_flight {
         // A statement was abandoned mid-flight: stop it on the server rather
         // than wait for it.
-        let _ = conn.client.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+        let _ = conn.client().cancel_token().cancel_query(tokio_postgres::NoTls).await;
     }
     conn.in_flight = false;
     let settled = conn.settle().await.is_ok();
-    let rolled_back = !conn.in_transaction || conn.client.batch_execute("ROLLBACK").await.is_ok();
+    let rolled_back = !conn.in_transaction || conn.client().batch_execute("ROLLBACK").await.is_ok();
     if settled && rolled_back {
         conn.in_transaction = false;
         conn.aborted = false;
@@ -90,7 +98,9 @@ async fn clean(mut conn: PgConnection) {
 
 /// Close the connection instead of returning it to the pool.
 fn discard(conn: PgConnection) {
-    drop(deadpool_postgres::Object::take(conn.client));
+    if let Handle::Pooled(object) = conn.client {
+        drop(deadpool_postgres::Object::take(object));
+    }
 }
 
 impl Backend for Pg {
@@ -100,8 +110,9 @@ impl Backend for Pg {
     type Stream = PgStream;
 
     async fn connect(options: PgOptions) -> ormcore::Result<Self> {
+        let server = options.server_config()?;
         let manager = Manager::from_config(
-            options.server_config()?,
+            server.clone(),
             tokio_postgres::NoTls,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
@@ -117,7 +128,8 @@ impl Backend for Pg {
             .queue_mode(QueueMode::Lifo)
             .build()
             .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
-        let backend = Pg { pool, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
+        let shared = options.pipeline.then(|| Arc::new(Shared::new(server, options.acquire_timeout)));
+        let backend = Pg { pool, shared, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
         // Open `pool_min_size` connections now (at least one, so that a bad
         // URL fails here); they stay in the pool.
         let mut warm = Vec::new();
@@ -134,7 +146,7 @@ impl Backend for Pg {
 
     async fn acquire(&self) -> ormcore::Result<PooledPg> {
         match self.pool.get().await {
-            Ok(client) => Ok(PooledPg { conn: Some(PgConnection::new(client)) }),
+            Ok(client) => Ok(PooledPg { conn: Some(PgConnection::new(Handle::Pooled(client))) }),
             Err(PoolError::Timeout(_)) => {
                 Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
             }
@@ -144,12 +156,25 @@ impl Backend for Pg {
         }
     }
 
+    async fn acquire_shared(&self) -> ormcore::Result<Option<PooledPg>> {
+        match &self.shared {
+            Some(shared) => {
+                let client = shared.get().await?;
+                Ok(Some(PooledPg { conn: Some(PgConnection::new(Handle::Shared(client))) }))
+            }
+            None => Ok(None),
+        }
+    }
+
     async fn stream(conn: PooledPg, statement: Statement) -> Result<PgStream, (Error, PooledPg)> {
         PgStream::open(conn, statement).await
     }
 
     async fn close(&self) {
         self.pool.close();
+        if let Some(shared) = &self.shared {
+            shared.close();
+        }
     }
 
     fn pool_status(&self) -> PoolStatus {

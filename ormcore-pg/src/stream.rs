@@ -58,9 +58,9 @@ impl PgStream {
         let declare = format!("DECLARE \"{}\" NO SCROLL CURSOR FOR {}", self.cursor, statement.sql);
         let conn = &mut *self.conn;
         conn.in_flight = true;
-        let prepared = conn.client.prepare(&declare).await;
+        let prepared = conn.client.client().prepare(&declare).await;
         let prepared = prepared.map_err(crate::error::map)?;
-        let declared = conn.client.execute_raw(&prepared, params(&statement.params)).await;
+        let declared = conn.client.client().execute_raw(&prepared, params(&statement.params)).await;
         conn.in_flight = false;
         declared.map(drop).map_err(crate::error::map)
     }
@@ -101,7 +101,7 @@ impl RawStream for PgStream {
         }
         let fetch = format!("FETCH FORWARD {max} FROM \"{}\"", self.cursor);
         self.conn.in_flight = true;
-        let rows = self.conn.client.query(&fetch, &[]).await;
+        let rows = self.conn.client.client().query(&fetch, &[]).await;
         self.conn.in_flight = false;
         let rows = match rows {
             Ok(rows) => rows,

@@ -61,6 +61,17 @@ pub trait Backend: Send + Sync + Sized + 'static {
     /// `acquire_timeout` ([`Error::PoolTimeout`](crate::Error::PoolTimeout)).
     fn acquire(&self) -> impl Future<Output = Result<Self::Pooled>> + Send;
 
+    /// A connection shared with other tasks, for one statement that is
+    /// [`session_free`](Statement::session_free) and runs outside any task's
+    /// scope (autocommit: no transaction, no session state). Backends that
+    /// pipeline such statements over one connection return it here; `None`,
+    /// the default, sends the statement to a pooled connection. ormcore never
+    /// opens a transaction on it, and the backend must make dropping it (even
+    /// mid-statement) harmless to the other users.
+    fn acquire_shared(&self) -> impl Future<Output = Result<Option<Self::Pooled>>> + Send {
+        std::future::ready(Ok(None))
+    }
+
     /// Start streaming the rows of `statement` on `conn`; the stream owns the
     /// connection until [`RawStream::into_pooled`]. On failure the connection
     /// comes back with the error.
@@ -160,7 +171,7 @@ pub trait RawConnection: Send + 'static {
         async move {
             let mut params = Vec::new();
             while next_params(&mut params) {
-                let statement = Statement { sql: sql.to_owned(), params: std::mem::take(&mut params) };
+                let statement = Statement::new(sql, std::mem::take(&mut params));
                 on_result(self.execute(&statement).await?);
             }
             Ok(())

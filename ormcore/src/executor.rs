@@ -247,15 +247,28 @@ impl<'a, B: Backend> Target<'a, B> {
         }
     }
 
+    /// A connection for `statement`: like [`lease`](Self::lease), except
+    /// that outside any scope a session-free statement may run on a
+    /// connection the backend shares among tasks.
+    pub(crate) async fn lease_for(&self, statement: &Statement) -> Result<ConnLease<B>> {
+        self.lease_sharing(statement.session_free).await
+    }
+
     /// A connection for a statement: the bound one (refusing statements in
     /// a block whose transaction the database ended), or one from the pool.
     pub(crate) async fn lease(&self) -> Result<ConnLease<B>> {
-        match self.slot() {
-            Some(slot) => {
-                let mut lease = slot.lease().await?;
-                lease.check_transaction()?;
-                Ok(ConnLease::Slot(lease))
-            }
+        self.lease_sharing(false).await
+    }
+
+    async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
+        if let Some(slot) = self.slot() {
+            let mut lease = slot.lease().await?;
+            lease.check_transaction()?;
+            return Ok(ConnLease::Slot(lease));
+        }
+        let shared = if shareable { self.backend().acquire_shared().await? } else { None };
+        match shared {
+            Some(conn) => Ok(ConnLease::Pooled(conn)),
             None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
         }
     }
@@ -288,7 +301,7 @@ pub trait Executor: Sync {
         async move {
             let target = self.target();
             let statement = query.compile(target.dialect())?;
-            let mut lease = target.lease().await?;
+            let mut lease = target.lease_for(&statement).await?;
             query.run(lease.conn(), &statement).await
         }
     }
@@ -430,7 +443,7 @@ where
     }
     let mut lease = target.lease().await?;
     for sql in statements {
-        lease.conn().execute(&Statement { sql, params: Vec::new() }).await?;
+        lease.conn().execute(&Statement::new(sql, Vec::new())).await?;
     }
     Ok(())
 }

@@ -60,6 +60,19 @@ pub struct Statement {
     pub sql: String,
     /// Values for the placeholders, in order.
     pub params: Vec<Value>,
+    /// Whether the statement can touch no session state: compiled from the
+    /// query builder with no raw SQL and no function beyond the portable
+    /// built-ins (a function such as `set_config` or `pg_advisory_lock` acts
+    /// on the session). Only such statements may run on a connection shared
+    /// with other tasks ([`Backend::acquire_shared`](crate::backend::Backend::acquire_shared)).
+    pub session_free: bool,
+}
+
+impl Statement {
+    /// A statement of raw SQL: never shared.
+    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
+        Statement { sql: sql.into(), params, session_free: false }
+    }
 }
 
 /// Run one walk over a fresh writer and finish the statement.
@@ -117,7 +130,10 @@ pub fn compile_statement(node: &StatementNode, dialect: &dyn Dialect) -> Result<
 /// comment is left alone. A count of placeholders different from the number
 /// of `params` is an [`Error::Interface`](crate::Error::Interface).
 pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| raw::write_raw(w, sql, params))
+    compile(dialect, |w| {
+        w.depends_on_session();
+        raw::write_raw(w, sql, params)
+    })
 }
 
 /// `CREATE TABLE` and its `CREATE INDEX` statements; with `safe`, `IF NOT EXISTS`.

@@ -201,3 +201,20 @@ fn dialect_capabilities() {
         ("SQLite", "PostgreSQL", "MySQL", "MariaDB")
     );
 }
+
+/// Statements of the query builder with only the portable functions are
+/// session-free (they may share a pipelined connection); raw SQL and other
+/// functions are not.
+#[test]
+fn session_free_statements() {
+    use ormcore::query::func;
+    let plain = User::select().where_(User::NAME.eq("a")).columns(func::count_star());
+    assert!(sql(|d| ormcore::sql::compile_select(plain.node(), d), POSTGRES).session_free);
+    let lock = func::call("pg_advisory_lock").arg::<ormcore::types::Integer>(1).build::<ormcore::types::Integer>();
+    let locking = User::select().columns(lock);
+    assert!(!sql(|d| ormcore::sql::compile_select(locking.node(), d), POSTGRES).session_free);
+    let fragment = User::select()
+        .where_(ormcore::query::Expr::<ormcore::types::Bool>::raw("set_config('a', 'b', false) IS NOT NULL", vec![]));
+    assert!(!sql(|d| ormcore::sql::compile_select(fragment.node(), d), POSTGRES).session_free);
+    assert!(!sql(|d| ormcore::sql::compile_raw("SELECT 1", &[], d), POSTGRES).session_free);
+}

@@ -242,6 +242,58 @@ mod pg_only {
         assert!(PgOptions::from_url("postgresql://x/y?isolation_level=sometimes").is_err());
     }
 
+    async fn concurrent_selects(db: &PgDatabase) {
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    for _ in 0..20 {
+                        let found = User::aget_or_none(&db, User::NAME.eq("committed")).await.expect("select");
+                        assert!(found.is_some(), "task {i}");
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task");
+        }
+    }
+
+    /// Statements outside any scope that touch no session state share one
+    /// pipelined connection: 32 concurrent tasks do not grow the pool. With
+    /// sharing off, they do.
+    #[tokio::test]
+    async fn autocommit_statements_share_a_pipelined_connection() {
+        let db = db(4).await;
+        concurrent_selects(&db).await;
+        assert_eq!(db.pool_status().open, 1, "the pool kept its one connection: {:?}", db.pool_status());
+
+        let schema = format!("{}pipeline_off", schema_prefix());
+        let admin = PgSchema::open(Config::default().pool_size(1)).await;
+        admin.aexecute_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""), vec![]).await.expect("schema");
+        let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(4).pipeline(false);
+        let unshared = PgDatabase::connect(options).await.expect("connect");
+        unshared.acreate_tables_safe(&[User::META]).await.expect("create");
+        User::acreate(&unshared, user("committed")).await.expect("insert");
+        concurrent_selects(&unshared).await;
+        assert!(unshared.pool_status().open > 1, "without sharing the pool grows: {:?}", unshared.pool_status());
+    }
+
+    /// A statement calling a function beyond the portable built-ins may act
+    /// on its session, so it runs on a pooled connection, never the shared
+    /// one.
+    #[tokio::test]
+    async fn session_dependent_statements_use_the_pool() {
+        let db = db(1).await;
+        let pooled: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        let pid = ormcore::query::func::call("pg_backend_pid").build::<ormcore::types::Integer>();
+        let typed: Vec<Option<i64>> =
+            db.list(&User::select().columns(pid).decode_as::<Option<i64>>().limit(1)).await.expect("typed pid");
+        assert_eq!(typed, [Some(i64::from(pooled))], "the typed statement ran on the pooled connection");
+    }
+
     /// A stream abandoned half-way inside a transaction: its cursor's
     /// savepoint is rolled back before the transaction's next statement.
     #[tokio::test]

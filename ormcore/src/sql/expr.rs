@@ -98,6 +98,9 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
         }
         ExprNode::Function { name, args, distinct } => {
             check_function_name(name)?;
+            if !is_session_free_function(name) {
+                w.depends_on_session();
+            }
             let dialect = w.dialect();
             w.push(dialect.function_name(name));
             w.push("(");
@@ -155,7 +158,10 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             dialect.write_excluded(w, column);
             Ok(())
         }
-        ExprNode::Raw { sql, params } => write_raw(w, sql, params),
+        ExprNode::Raw { sql, params } => {
+            w.depends_on_session();
+            write_raw(w, sql, params)
+        }
     }
 }
 
@@ -260,4 +266,12 @@ fn check_function_name(name: &str) -> Result<()> {
             "invalid SQL function name {name:?}: only ASCII letters, digits, `_` and `.` are allowed"
         )))
     }
+}
+
+/// The functions of [`crate::query::func`]'s portable helpers: pure
+/// computations over their arguments, which touch no session state.
+fn is_session_free_function(name: &str) -> bool {
+    const PURE: [&str; 11] =
+        ["COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER", "UPPER", "LENGTH", "CHAR_LENGTH", "ABS", "COALESCE"];
+    PURE.iter().any(|pure| pure.eq_ignore_ascii_case(name))
 }

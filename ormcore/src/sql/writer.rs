@@ -31,6 +31,7 @@ pub struct SqlWriter<'a> {
     strip_table: Option<Ident>,
     /// Counter for the aliases the compiler generates (`_u1`, `_u2`, ...).
     generated_aliases: usize,
+    session_free: bool,
 }
 
 impl std::fmt::Debug for SqlWriter<'_> {
@@ -53,6 +54,7 @@ impl<'a> SqlWriter<'a> {
             in_upsert: false,
             strip_table: None,
             generated_aliases: 0,
+            session_free: true,
         }
     }
 
@@ -148,6 +150,13 @@ impl<'a> SqlWriter<'a> {
         self.strip_table.as_deref() == Some(table)
     }
 
+    /// Record that the statement may act on session state (raw SQL, a
+    /// function ormcore does not know), so it must not run on a connection
+    /// shared with other tasks.
+    pub fn depends_on_session(&mut self) {
+        self.session_free = false;
+    }
+
     /// The number of parameters bound so far.
     pub fn param_count(&self) -> usize {
         self.params.len()
@@ -164,7 +173,7 @@ impl<'a> SqlWriter<'a> {
                 self.dialect.name(),
             )));
         }
-        Ok(Statement { sql: self.sql, params: self.params })
+        Ok(Statement { sql: self.sql, params: self.params, session_free: self.session_free })
     }
 }
 
