@@ -70,11 +70,16 @@ start_postgres() {
   if [ -z "$pg_bin" ]; then apt_install postgresql; pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
   ensure_dir
   local port; port=$(free_port)
-  mkdir -p "$servers_dir/pg" "$servers_dir/pgsock"
-  own postgres "$servers_dir/pg" "$servers_dir/pgsock"
+  mkdir -p "$servers_dir/pg" "$servers_dir/pgsock" "$servers_dir/pgssl"
+  # A self-signed certificate, so that the TLS tests have a server to talk to.
+  command -v openssl >/dev/null || apt_install openssl
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -keyout "$servers_dir/pgssl/server.key" -out "$servers_dir/pgssl/server.crt" >/dev/null 2>&1
+  chmod 600 "$servers_dir/pgssl/server.key"
+  own postgres "$servers_dir/pg" "$servers_dir/pgsock" "$servers_dir/pgssl" "$servers_dir/pgssl/server.key" "$servers_dir/pgssl/server.crt"
   as_user postgres "$pg_bin/initdb" -D "$servers_dir/pg" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   as_user postgres "$pg_bin/pg_ctl" -D "$servers_dir/pg" -l "$servers_dir/pg/server.log" -w \
-    -o "-h 127.0.0.1 -p $port -k $servers_dir/pgsock -F -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+    -o "-h 127.0.0.1 -p $port -k $servers_dir/pgsock -F -c synchronous_commit=off -c full_page_writes=off -c ssl=on -c ssl_cert_file=$servers_dir/pgssl/server.crt -c ssl_key_file=$servers_dir/pgssl/server.key" start >/dev/null
   pg_pid=$(head -n 1 "$servers_dir/pg/postmaster.pid")
   as_user postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres test
   ORMCORE_PG_URL="postgresql://postgres@127.0.0.1:$port/test"

@@ -19,6 +19,7 @@ mod pool;
 mod row;
 mod shared;
 mod stream;
+mod tls;
 mod value;
 
 #[cfg(all(test, feature = "chrono", feature = "uuid", feature = "json"))]

@@ -39,6 +39,8 @@ pub struct PgOptions {
     pub(crate) isolation_level: Option<IsolationLevel>,
     pub(crate) search_path: Option<String>,
     pub(crate) pipeline: bool,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<rustls::ClientConfig>,
 }
 
 impl PgOptions {
@@ -54,6 +56,8 @@ impl PgOptions {
             isolation_level: None,
             search_path: None,
             pipeline: true,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -137,6 +141,35 @@ impl PgOptions {
     pub fn pipeline(mut self, enabled: bool) -> Self {
         self.pipeline = enabled;
         self
+    }
+
+    /// The TLS client configuration (certificates to trust, client
+    /// certificates) for servers reached with `sslmode=prefer` or
+    /// `sslmode=require`; by default the Mozilla root certificates.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// How connections reach the server. TLS is opt-in: with a
+    /// [`tls`](Self::tls) configuration (then `sslmode` decides: `prefer`,
+    /// the default, or `require`), or with `sslmode=require` in the URL
+    /// (then the server's certificate must chain to the Mozilla roots).
+    /// Otherwise connections are plain, as without the feature: a
+    /// certificate the client cannot check must not turn the default
+    /// `sslmode=prefer` into failed connections.
+    pub(crate) fn transport(&self) -> crate::tls::Transport {
+        #[cfg(feature = "tls")]
+        {
+            use tokio_postgres::config::SslMode;
+            let mode = self.config.get_ssl_mode();
+            if mode != SslMode::Disable && (self.tls.is_some() || mode == SslMode::Require) {
+                let config = self.tls.clone().unwrap_or_else(crate::tls::default_client_config);
+                return crate::tls::Transport::Rustls(tokio_postgres_rustls::MakeRustlsConnect::new(config));
+            }
+        }
+        crate::tls::Transport::Plain
     }
 
     /// The pool's maximum size.

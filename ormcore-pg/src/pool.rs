@@ -10,7 +10,7 @@
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, QueueMode, RecyclingMethod, Runtime};
+use deadpool_postgres::{ManagerConfig, Pool, PoolError, QueueMode, RecyclingMethod, Runtime};
 use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
 use ormcore::sql::{Dialect, PostgresDialect, Statement};
@@ -21,6 +21,7 @@ use crate::connection::{Handle, PgConnection};
 use crate::options::PgOptions;
 use crate::shared::Shared;
 use crate::stream::PgStream;
+use crate::tls::Transport;
 
 /// The PostgreSQL backend: a deadpool pool of tokio-postgres connections.
 /// Use it through [`PgDatabase`](crate::PgDatabase).
@@ -29,6 +30,8 @@ pub struct Pg {
     pool: Pool,
     /// The connection shared among autocommit statements, if enabled.
     shared: Option<Arc<Shared>>,
+    /// How connections reach the server (also used to cancel queries).
+    transport: Arc<Transport>,
     pool_size: usize,
     acquire_timeout: Duration,
 }
@@ -42,6 +45,7 @@ impl std::fmt::Debug for Pg {
 /// A connection checked out of the pool; returned (clean) when dropped.
 pub struct PooledPg {
     conn: Option<PgConnection>,
+    transport: Arc<Transport>,
 }
 
 impl Deref for PooledPg {
@@ -69,7 +73,7 @@ impl Drop for PooledPg {
         }
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(clean(conn));
+                runtime.spawn(clean(conn, Arc::clone(&self.transport)));
             }
             Err(_) => discard(conn),
         }
@@ -78,11 +82,11 @@ impl Drop for PooledPg {
 
 /// Bring a connection back to a clean state, then let it return to the pool;
 /// discard it if that fails.
-async fn clean(mut conn: PgConnection) {
+async fn clean(mut conn: PgConnection, transport: Arc<Transport>) {
     if conn.in_flight {
         // A statement was abandoned mid-flight: stop it on the server rather
         // than wait for it.
-        let _ = conn.client().cancel_token().cancel_query(tokio_postgres::NoTls).await;
+        let _ = transport.cancel(conn.client().cancel_token()).await;
     }
     conn.in_flight = false;
     let settled = conn.settle().await.is_ok();
@@ -111,11 +115,8 @@ impl Backend for Pg {
 
     async fn connect(options: PgOptions) -> ormcore::Result<Self> {
         let server = options.server_config()?;
-        let manager = Manager::from_config(
-            server.clone(),
-            tokio_postgres::NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
+        let transport = options.transport();
+        let manager = transport.manager(server.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(options.pool_size)
             .wait_timeout(Some(options.acquire_timeout))
@@ -128,8 +129,15 @@ impl Backend for Pg {
             .queue_mode(QueueMode::Lifo)
             .build()
             .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
-        let shared = options.pipeline.then(|| Arc::new(Shared::new(server, options.acquire_timeout)));
-        let backend = Pg { pool, shared, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
+        let shared =
+            options.pipeline.then(|| Arc::new(Shared::new(server, transport.clone(), options.acquire_timeout)));
+        let backend = Pg {
+            pool,
+            shared,
+            transport: Arc::new(transport),
+            pool_size: options.pool_size,
+            acquire_timeout: options.acquire_timeout,
+        };
         // Open `pool_min_size` connections now (at least one, so that a bad
         // URL fails here); they stay in the pool.
         let mut warm = Vec::new();
@@ -146,7 +154,10 @@ impl Backend for Pg {
 
     async fn acquire(&self) -> ormcore::Result<PooledPg> {
         match self.pool.get().await {
-            Ok(client) => Ok(PooledPg { conn: Some(PgConnection::new(Handle::Pooled(client))) }),
+            Ok(client) => Ok(PooledPg {
+                conn: Some(PgConnection::new(Handle::Pooled(client))),
+                transport: Arc::clone(&self.transport),
+            }),
             Err(PoolError::Timeout(_)) => {
                 Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
             }
@@ -160,7 +171,10 @@ impl Backend for Pg {
         match &self.shared {
             Some(shared) => {
                 let client = shared.get().await?;
-                Ok(Some(PooledPg { conn: Some(PgConnection::new(Handle::Shared(client))) }))
+                Ok(Some(PooledPg {
+                    conn: Some(PgConnection::new(Handle::Shared(client))),
+                    transport: Arc::clone(&self.transport),
+                }))
             }
             None => Ok(None),
         }

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use ormcore::Error;
 
+use crate::tls::Transport;
+
 /// Prepared statements kept per shared connection before the cache starts
 /// over (statement shapes are few in practice; `IN` lists of every length
 /// are not).
@@ -49,6 +51,7 @@ impl SharedClient {
 /// Opens the shared connection on first use and again after it is lost.
 pub(crate) struct Shared {
     config: tokio_postgres::Config,
+    transport: Transport,
     connect_timeout: Duration,
     current: Mutex<Option<Arc<SharedClient>>>,
     /// Held while connecting, so that concurrent first uses open one.
@@ -57,9 +60,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: tokio_postgres::Config, connect_timeout: Duration) -> Self {
+    pub(crate) fn new(config: tokio_postgres::Config, transport: Transport, connect_timeout: Duration) -> Self {
         Shared {
             config,
+            transport,
             connect_timeout,
             current: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
@@ -84,15 +88,11 @@ impl Shared {
         if let Some(shared) = self.live() {
             return Ok(shared);
         }
-        let connect = self.config.connect(tokio_postgres::NoTls);
-        let (client, connection) = tokio::time::timeout(self.connect_timeout, connect)
-            .await
-            .map_err(|_| Error::Operational {
-                message: format!("timed out after {:?} opening the shared connection", self.connect_timeout),
-                source: None,
-            })?
-            .map_err(crate::error::map)?;
-        tokio::spawn(connection);
+        let connect = self.transport.connect(&self.config);
+        let client = tokio::time::timeout(self.connect_timeout, connect).await.map_err(|_| Error::Operational {
+            message: format!("timed out after {:?} opening the shared connection", self.connect_timeout),
+            source: None,
+        })??;
         let shared = Arc::new(SharedClient { client, statements: Mutex::new(HashMap::new()) });
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&shared));
         Ok(shared)

@@ -311,3 +311,102 @@ mod pg_only {
         assert!(!leftover_transaction(&db).await);
     }
 }
+
+/// TLS (the `tls` feature): `sslmode=require` in the URL.
+mod tls {
+    use std::sync::Arc;
+
+    use ormcore::prelude::*;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    use super::*;
+
+    /// Accepts any server certificate: the test servers present self-signed
+    /// ones. Checking certificates is rustls's job; this test checks that
+    /// the session is encrypted.
+    #[derive(Debug)]
+    struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AcceptAnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    fn accept_any() -> rustls::ClientConfig {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth()
+    }
+
+    fn with_sslmode(mode: &str) -> String {
+        let url = url();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}sslmode={mode}")
+    }
+
+    async fn encrypted(db: &PgDatabase) -> bool {
+        let sql = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        db.aexecute_sql(sql, vec![]).await.expect("pg_stat_ssl").fetchall()[0].get(0).expect("a bool")
+    }
+
+    #[tokio::test]
+    async fn sslmode_require_encrypts_every_connection() {
+        let options = PgOptions::from_url(&with_sslmode("require")).expect("url").pool_size(1).tls(accept_any());
+        let db = PgDatabase::connect(options).await.expect("connect over TLS");
+        assert!(encrypted(&db).await, "the pooled connection uses TLS");
+        // The shared connection (a session-free statement) goes the same way.
+        let n: i64 = db
+            .scalar(
+                &ormcore::query::Select::from(ormcore::query::TableRef::Table {
+                    name: "pg_stat_ssl".into(),
+                    alias: None,
+                })
+                .columns(func::count_star()),
+            )
+            .await
+            .expect("through the shared connection");
+        assert!(n >= 1);
+
+        let plain = PgDatabase::connect(PgOptions::from_url(&with_sslmode("disable")).expect("url").pool_size(1))
+            .await
+            .expect("connect in plain text");
+        assert!(!encrypted(&plain).await);
+    }
+}

@@ -1,0 +1,69 @@
+//! The transport: plain TCP, or TLS through rustls with the `tls` feature.
+//!
+//! One value serves the pool, the shared connection and query
+//! cancellation, so all three speak to the server the same way. Whether TLS
+//! is used, preferred or required is the URL's `sslmode`.
+
+use ormcore::Error;
+
+/// How connections reach the server.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Plain,
+    #[cfg(feature = "tls")]
+    Rustls(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+impl Transport {
+    /// A deadpool manager connecting this way.
+    pub(crate) fn manager(
+        &self,
+        config: tokio_postgres::Config,
+        manager_config: deadpool_postgres::ManagerConfig,
+    ) -> deadpool_postgres::Manager {
+        match self {
+            Transport::Plain => deadpool_postgres::Manager::from_config(config, tokio_postgres::NoTls, manager_config),
+            #[cfg(feature = "tls")]
+            Transport::Rustls(tls) => deadpool_postgres::Manager::from_config(config, tls.clone(), manager_config),
+        }
+    }
+
+    /// Open a connection and drive it on a task of its own.
+    pub(crate) async fn connect(&self, config: &tokio_postgres::Config) -> ormcore::Result<tokio_postgres::Client> {
+        match self {
+            Transport::Plain => {
+                let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(crate::error::map)?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+            #[cfg(feature = "tls")]
+            Transport::Rustls(tls) => {
+                let (client, connection) = config.connect(tls.clone()).await.map_err(crate::error::map)?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+        }
+    }
+
+    /// Ask the server to cancel the statement running on a connection.
+    pub(crate) async fn cancel(&self, token: tokio_postgres::CancelToken) -> ormcore::Result<()> {
+        let result = match self {
+            Transport::Plain => token.cancel_query(tokio_postgres::NoTls).await,
+            #[cfg(feature = "tls")]
+            Transport::Rustls(tls) => token.cancel_query(tls.clone()).await,
+        };
+        result.map_err(|e| Error::operational(format!("cannot cancel the query: {e}"), e))
+    }
+}
+
+/// A client configuration trusting the Mozilla root certificates (the
+/// `webpki-roots` crate): what hosted servers present.
+#[cfg(feature = "tls")]
+pub(crate) fn default_client_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
