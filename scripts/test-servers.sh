@@ -13,6 +13,7 @@
 servers_dir=""
 pg_pid=""
 mysql_pid=""
+mysql_port=""
 
 log() { printf '[test-servers] %s\n' "$*" >&2; }
 
@@ -58,8 +59,12 @@ stop_servers() {
     as_user postgres "$pg_bin/pg_ctl" -D "$servers_dir/pg" -m fast -w stop >/dev/null 2>&1 || kill "$pg_pid" 2>/dev/null || true
   fi
   if [ -n "$mysql_pid" ]; then
+    # Shut down through the server, then wait for the process to exit (it
+    # takes a couple of seconds after mariadb-admin returns); kill it if it
+    # does not.
+    mariadb-admin --no-defaults -h127.0.0.1 -P"$mysql_port" -uroot shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 1 200); do kill -0 "$mysql_pid" 2>/dev/null || break; sleep 0.05; done
     kill "$mysql_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$mysql_pid" 2>/dev/null || break; sleep 0.05; done
   fi
   [ -n "$servers_dir" ] && rm -rf "$servers_dir"
   return 0
@@ -98,11 +103,13 @@ start_mariadb() {
     --socket="$servers_dir/mysql/mysqld.sock" --pid-file="$servers_dir/mysql/mysqld.pid" \
     --port="$port" --bind-address=127.0.0.1 --innodb-flush-log-at-trx-commit=0 \
     --innodb-doublewrite=0 --skip-log-bin >"$servers_dir/mysql.log" 2>&1 &
-  mysql_pid=$!
   for _ in $(seq 1 200); do
     mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1 && break
     sleep 0.05
   done
+  # The server's own PID (`$!` is the shell that started it as its user).
+  mysql_pid=$(cat "$servers_dir/mysql/mysqld.pid")
+  mysql_port=$port
   mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'CREATE DATABASE IF NOT EXISTS test'
   ORMCORE_MYSQL_URL="mysql://root@127.0.0.1:$port/test"
   log "started a throwaway MariaDB on 127.0.0.1:$port"
