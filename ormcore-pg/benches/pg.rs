@@ -87,6 +87,33 @@ impl Raw {
     }
 }
 
+/// Concurrent tasks and point selects per task of the throughput workload.
+const TASKS: u64 = 32;
+const PER_TASK: u64 = 500;
+
+/// `TASKS` tasks doing `PER_TASK` point selects each, all at once: `point`
+/// runs one for an id, given its own clone of `context`.
+async fn fan_out<C, F, Fut>(context: C, point: F)
+where
+    C: Clone + Send + 'static,
+    F: Fn(C, i64) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                for i in 0..PER_TASK {
+                    point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+}
+
 fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
@@ -229,45 +256,24 @@ async fn bench(filter: Option<String>) {
         row("bulk insert 10k rows (1 tx)", median(r), median(o));
     }
     if wanted("concurrent") {
-        const TASKS: u64 = 32;
-        const PER_TASK: u64 = 500;
         let (mut r, mut o) = (Vec::new(), Vec::new());
         for _ in 0..5 {
             r.push(
-                time(TASKS * PER_TASK, async {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|t| {
-                            let raw = raw.clone();
-                            tokio::spawn(async move {
-                                for i in 0..PER_TASK {
-                                    black_box(raw.point(((t * PER_TASK + i) as i64 % ROWS) + 1).await);
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.expect("task");
-                    }
-                })
+                time(
+                    TASKS * PER_TASK,
+                    fan_out(raw.clone(), |raw, id| async move {
+                        black_box(raw.point(id).await);
+                    }),
+                )
                 .await,
             );
             o.push(
-                time(TASKS * PER_TASK, async {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|t| {
-                            let db = db.clone();
-                            tokio::spawn(async move {
-                                for i in 0..PER_TASK {
-                                    let id = ((t * PER_TASK + i) as i64 % ROWS) + 1;
-                                    black_box(Item::aget_by_id(&db, id).await.expect("get"));
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.expect("task");
-                    }
-                })
+                time(
+                    TASKS * PER_TASK,
+                    fan_out(db.clone(), |db, id| async move {
+                        black_box(Item::aget_by_id(&db, id).await.expect("get"));
+                    }),
+                )
                 .await,
             );
         }
@@ -292,25 +298,13 @@ async fn bench(filter: Option<String>) {
                 let stmt = client.prepare(&sql).await.expect("prepare");
                 shared.push(Arc::new((client, stmt)));
             }
+            let shared = Arc::new(shared);
             let mut samples = Vec::new();
             for _ in 0..5 {
-                let run = async {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|t| {
-                            let shared = shared[t as usize % clients].clone();
-                            tokio::spawn(async move {
-                                let (client, stmt) = &*shared;
-                                for i in 0..PER_TASK {
-                                    let id = ((t * PER_TASK + i) as i64 % ROWS) + 1;
-                                    black_box(item_from_row(&client.query_one(stmt, &[&id]).await.expect("row")));
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.expect("task");
-                    }
-                };
+                let run = fan_out(shared.clone(), |shared, id| async move {
+                    let (client, stmt) = &*shared[id as usize % shared.len()];
+                    black_box(item_from_row(&client.query_one(stmt, &[&id]).await.expect("row")));
+                });
                 samples.push(time(TASKS * PER_TASK, run).await);
             }
             let ops = 1e9 / median(samples);

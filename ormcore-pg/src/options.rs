@@ -3,6 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use ormcore::backend::UrlParam;
 use ormcore::{Error, IsolationLevel};
 
 /// The `default_transaction_isolation` setting for a level (the value
@@ -82,21 +83,13 @@ impl PgOptions {
         let config = tokio_postgres::Config::from_str(&server)
             .map_err(|e| Error::interface(format!("invalid PostgreSQL URL {url:?}: {e}")))?;
         let mut options = PgOptions::from_config(config);
-        for pair in pool {
-            let (key, value) =
-                pair.split_once('=').ok_or_else(|| Error::interface(format!("bad parameter {pair:?}")))?;
-            let number = || value.parse::<usize>().map_err(|_| Error::interface(format!("{key} must be a number")));
-            options = match key {
-                "pool_size" => options.pool_size(number()?),
-                "pool_min_size" => options.pool_min_size(number()?),
-                "acquire_timeout" => options.acquire_timeout(
-                    value
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                        .ok_or_else(|| Error::interface("acquire_timeout must be seconds"))?,
-                ),
-                _ => options.isolation_level(value.replace("%20", " ").parse()?),
+        for param in UrlParam::parse_all(&pool.join("&")) {
+            let param = param?;
+            options = match param.key {
+                "pool_size" => options.pool_size(param.count()?),
+                "pool_min_size" => options.pool_min_size(param.count()?),
+                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
+                _ => options.isolation_level(param.value.replace("%20", " ").parse()?),
             };
         }
         Ok(options)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ormcore::backend::UrlParam;
 use ormcore::{Error, Value, ValueRef};
 
 /// A hook run on every new connection, after ormcore's own setup.
@@ -83,25 +84,13 @@ impl SqliteOptions {
             return Err(Error::interface(format!("no database path in {url:?}")));
         }
         let mut options = SqliteOptions::new(path);
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) =
-                pair.split_once('=').ok_or_else(|| Error::interface(format!("bad parameter {pair:?} in {url:?}")))?;
-            let seconds = || {
-                value
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                    .ok_or_else(|| Error::interface(format!("{key} must be seconds, not {value:?}")))
-            };
-            options = match key {
-                "pool_size" => options.pool_size(
-                    value
-                        .parse()
-                        .map_err(|_| Error::interface(format!("pool_size must be a number, not {value:?}")))?,
-                ),
-                "acquire_timeout" => options.acquire_timeout(seconds()?),
-                "busy_timeout" => options.busy_timeout(seconds()?),
-                pragma => options.pragma(pragma, value),
+        for param in UrlParam::parse_all(query) {
+            let param = param?;
+            options = match param.key {
+                "pool_size" => options.pool_size(param.count()?),
+                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
+                "busy_timeout" => options.busy_timeout(param.seconds()?),
+                pragma => options.pragma(pragma, param.value),
             };
         }
         Ok(options)

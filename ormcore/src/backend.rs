@@ -22,8 +22,12 @@
 //!   point; the connection must stay usable or be marked for discard.
 //! - **No blocking of the async runtime** beyond short, bounded work.
 
+mod url;
+
 use std::future::Future;
 use std::ops::DerefMut;
+
+pub use url::UrlParam;
 
 use crate::error::Result;
 use crate::row::Row;
