@@ -66,8 +66,8 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn acquire(&self) -> impl Future<Output = Result<Self::Pooled>> + Send;
 
     /// A connection shared with other tasks, for one statement that is
-    /// [`session_free`](Statement::session_free) and runs outside any task's
-    /// scope (autocommit: no transaction, no session state). Backends that
+    /// [`shareable`](Statement::shareable) (a session-free read) and runs
+    /// outside any task's scope (autocommit: no transaction). Backends that
     /// pipeline such statements over one connection return it here; `None`,
     /// the default, sends the statement to a pooled connection. ormcore never
     /// opens a transaction on it, and the backend must make dropping it (even
@@ -159,7 +159,8 @@ pub trait RawConnection: Send + 'static {
         on_row: &mut OnRow<'_>,
     ) -> impl Future<Output = Result<ExecResult>> + Send;
 
-    /// Run `sql` once per parameter row (DB-API's `executemany`).
+    /// Run `sql`, a write ormcore compiled (session-free), once per
+    /// parameter row (DB-API's `executemany`).
     /// `next_params` fills the (cleared) buffer with the next row's values
     /// and returns false when there are none left; `on_result` gets each
     /// execution's result, in order. The default runs [`execute`] per row;
@@ -175,7 +176,7 @@ pub trait RawConnection: Send + 'static {
         async move {
             let mut params = Vec::new();
             while next_params(&mut params) {
-                let statement = Statement::new(sql, std::mem::take(&mut params));
+                let statement = Statement::compiled_write(sql, std::mem::take(&mut params));
                 on_result(self.execute(&statement).await?);
             }
             Ok(())
@@ -185,8 +186,22 @@ pub trait RawConnection: Send + 'static {
     /// Run a transaction-control operation.
     fn transaction(&mut self, op: TxOp<'_>) -> impl Future<Output = Result<()>> + Send;
 
-    /// Whether the connection is inside a transaction.
+    /// Whether the connection is inside a transaction, as far as the
+    /// backend knows without I/O. A backend that cannot be sure (a control
+    /// statement abandoned in flight, raw SQL that may have begun or ended
+    /// one) says true: that errs towards a rollback that finds nothing to
+    /// undo, never towards leaving a transaction open.
     fn in_transaction(&self) -> bool;
+
+    /// Whether the connection is inside a transaction, as the database has
+    /// it: a backend that is not sure finds out (and first recovers from a
+    /// statement abandoned in flight). ormcore asks before running a
+    /// statement inside a transaction block, to refuse one whose
+    /// transaction the database ended behind the block's back. The default
+    /// trusts [`in_transaction`](RawConnection::in_transaction).
+    fn transaction_status(&mut self) -> impl Future<Output = Result<bool>> + Send {
+        std::future::ready(Ok(self.in_transaction()))
+    }
 
     /// Run a transaction-control operation synchronously, if the backend can
     /// without waiting on I/O; `None` if it cannot. ormcore uses it to undo

@@ -251,7 +251,7 @@ impl<'a, B: Backend> Target<'a, B> {
     /// that outside any scope a session-free statement may run on a
     /// connection the backend shares among tasks.
     pub(crate) async fn lease_for(&self, statement: &Statement) -> Result<ConnLease<B>> {
-        self.lease_sharing(statement.session_free).await
+        self.lease_sharing(statement.shareable()).await
     }
 
     /// A connection for a statement: the bound one (refusing statements in
@@ -263,7 +263,7 @@ impl<'a, B: Backend> Target<'a, B> {
     async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
         if let Some(slot) = self.slot() {
             let mut lease = slot.lease().await?;
-            lease.check_transaction()?;
+            lease.check_transaction().await?;
             return Ok(ConnLease::Slot(lease));
         }
         let shared = if shareable { self.backend().acquire_shared().await? } else { None };
@@ -443,7 +443,7 @@ where
     }
     let mut lease = target.lease().await?;
     for sql in statements {
-        lease.conn().execute(&Statement::new(sql, Vec::new())).await?;
+        lease.conn().execute(&Statement::compiled_write(sql, Vec::new())).await?;
     }
     Ok(())
 }

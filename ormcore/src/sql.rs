@@ -60,18 +60,42 @@ pub struct Statement {
     pub sql: String,
     /// Values for the placeholders, in order.
     pub params: Vec<Value>,
-    /// Whether the statement can touch no session state: compiled from the
-    /// query builder with no raw SQL and no function beyond the portable
-    /// built-ins (a function such as `set_config` or `pg_advisory_lock` acts
-    /// on the session). Only such statements may run on a connection shared
-    /// with other tasks ([`Backend::acquire_shared`](crate::backend::Backend::acquire_shared)).
+    /// Whether the statement can touch no session state: compiled by
+    /// ormcore with no raw SQL and no function beyond the portable built-ins
+    /// (a function such as `set_config` or `pg_advisory_lock` acts on the
+    /// session). A connection that ran only such statements needs no reset
+    /// before its next user. (The check reads the statement, not the
+    /// database: a view that calls such a function is not seen.)
     pub session_free: bool,
+    /// Whether the statement only reads: a compiled select. Only reads that
+    /// are also session-free may run on a connection shared with other
+    /// tasks ([`Backend::acquire_shared`](crate::backend::Backend::acquire_shared)).
+    pub read_only: bool,
+    /// Whether the statement may begin or end a transaction: raw SQL that
+    /// does not start with a keyword the dialect knows to leave the
+    /// transaction status alone
+    /// ([`Dialect::keeps_transaction_status`]). A backend that tracks the
+    /// status itself counts it as unknown after such a statement.
+    pub controls_transaction: bool,
 }
 
 impl Statement {
-    /// A statement of raw SQL: never shared.
+    /// A statement of raw SQL: it may do anything, so it is neither
+    /// session-free nor read-only.
     pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
-        Statement { sql: sql.into(), params, session_free: false }
+        Statement { sql: sql.into(), params, session_free: false, read_only: false, controls_transaction: true }
+    }
+
+    /// A statement ormcore compiled that writes or defines (DDL) and
+    /// touches no session state.
+    pub(crate) fn compiled_write(sql: impl Into<String>, params: Vec<Value>) -> Self {
+        Statement { sql: sql.into(), params, session_free: true, read_only: false, controls_transaction: false }
+    }
+
+    /// Whether the statement may run on a connection shared with other
+    /// tasks: a session-free read.
+    pub fn shareable(&self) -> bool {
+        self.session_free && self.read_only
     }
 }
 
@@ -82,19 +106,26 @@ fn compile(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> Resul
     writer.finish()
 }
 
+/// Like [`compile`], for a statement that only reads.
+fn compile_read(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>) -> Result<Statement> {
+    let mut statement = compile(dialect, walk)?;
+    statement.read_only = true;
+    Ok(statement)
+}
+
 /// Compile a select or compound select.
 pub fn compile_query(node: &QueryNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| query::write_query(w, node))
+    compile_read(dialect, |w| query::write_query(w, node))
 }
 
 /// Compile a select.
 pub fn compile_select(node: &SelectNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| query::write_select(w, node))
+    compile_read(dialect, |w| query::write_select(w, node))
 }
 
 /// Compile a compound select.
 pub fn compile_compound(node: &CompoundNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| query::write_compound(w, node))
+    compile_read(dialect, |w| query::write_compound(w, node))
 }
 
 /// Compile an insert.
@@ -130,10 +161,12 @@ pub fn compile_statement(node: &StatementNode, dialect: &dyn Dialect) -> Result<
 /// comment is left alone. A count of placeholders different from the number
 /// of `params` is an [`Error::Interface`](crate::Error::Interface).
 pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| {
+    let mut statement = compile(dialect, |w| {
         w.depends_on_session();
         raw::write_raw(w, sql, params)
-    })
+    })?;
+    statement.controls_transaction = !dialect.keeps_transaction_status(&raw::leading_keyword(sql));
+    Ok(statement)
 }
 
 /// `CREATE TABLE` and its `CREATE INDEX` statements; with `safe`, `IF NOT EXISTS`.

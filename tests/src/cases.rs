@@ -2,6 +2,7 @@
 //! lists them all; add a new case there too.
 
 pub mod errors;
+pub mod lifecycle;
 pub mod queries;
 pub mod reference;
 pub mod scope;
@@ -54,6 +55,9 @@ macro_rules! conformance_cases {
             errors::does_not_exist_names_model,
             errors::acquire_timeout,
             errors::decode_error_names_column,
+            lifecycle::streams_on_bound_connections_come_back,
+            lifecycle::guard_dropped_during_stream_rolls_back,
+            lifecycle::close_pool_after_streams,
             stream::iterate_in_batches,
             stream::dropped_stream_releases_connection,
             stream::query_during_stream_is_an_error,

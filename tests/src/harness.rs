@@ -53,3 +53,18 @@ pub trait TestDb: Send + Sync + 'static {
 pub async fn open<T: TestDb>() -> Database<T::Backend> {
     T::open(Config::default()).await
 }
+
+/// The pool's counts once every connection that is coming back has come
+/// back: backends that clean a returned connection asynchronously (a
+/// rollback, a session reset) put it back a moment after its user let go.
+/// Waits up to 5 s for `idle == open`, then returns what it sees.
+pub async fn settled_pool_status<B: Backend>(db: &Database<B>) -> ormcore::backend::PoolStatus {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = db.pool_status();
+        if status.idle == status.open || std::time::Instant::now() >= deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}

@@ -31,6 +31,16 @@ pub(crate) struct Frame {
     /// a newer block.
     pub(crate) id: u64,
     pub(crate) kind: FrameKind,
+    /// The transaction under this block was rolled back because undoing
+    /// another block failed: statements inside it are refused until its
+    /// guard ends it.
+    pub(crate) dead: bool,
+}
+
+impl Frame {
+    pub(crate) fn new(id: u64, kind: FrameKind) -> Self {
+        Frame { id, kind, dead: false }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +66,8 @@ impl Cleanup {
     /// The cleanup owed for abandoning `frames` (a block and everything
     /// nested in it): undo the outermost of them that has SQL of its own.
     pub(crate) fn for_abandoned(frames: &[Frame]) -> Option<Cleanup> {
-        frames.iter().find_map(|frame| match &frame.kind {
+        // Dead frames were rolled back with their whole transaction.
+        frames.iter().filter(|frame| !frame.dead).find_map(|frame| match &frame.kind {
             FrameKind::Transaction(_) => Some(Cleanup::Rollback),
             FrameKind::Savepoint(name) => Some(Cleanup::RollbackTo(name.clone())),
             FrameKind::Joined => None,
@@ -78,7 +89,7 @@ impl Cleanup {
 
     async fn run<C: RawConnection>(&self, conn: &mut C) -> Result<()> {
         match self {
-            Cleanup::Rollback if !conn.in_transaction() => Ok(()),
+            Cleanup::Rollback if !conn.transaction_status().await? => Ok(()),
             Cleanup::Rollback => conn.transaction(TxOp::Rollback).await,
             Cleanup::RollbackTo(name) => {
                 conn.transaction(TxOp::RollbackTo(name)).await?;
@@ -118,22 +129,37 @@ impl<B: Backend> SlotState<B> {
         self.frames.iter().position(|f| f.id == id)
     }
 
-    /// Undo `cleanup` now if the connection is idle here and the backend can
-    /// do it without I/O; otherwise owe it to the next statement. Called by
-    /// guards' `Drop`, which cannot await.
-    pub(crate) fn abandon(&mut self, cleanup: Cleanup) {
-        let outcome = self.conn.as_deref_mut().and_then(|conn| cleanup.run_now(conn));
-        match outcome {
-            Some(Ok(())) => {}
-            Some(Err(_)) => {
-                // The state is unknown: roll back everything.
-                self.frames.clear();
-                let rolled_back = self.conn.as_deref_mut().and_then(|conn| Cleanup::Rollback.run_now(conn));
-                if !matches!(rolled_back, Some(Ok(()))) {
+    /// The whole transaction is being rolled back under the open blocks:
+    /// mark them dead, so that no statement runs in them (it would
+    /// autocommit) and their guards report the rollback.
+    fn kill_frames(&mut self) {
+        for frame in &mut self.frames {
+            frame.dead = true;
+        }
+        self.cleanups.clear();
+    }
+
+    /// Run owed cleanups now, as far as the connection is idle here and
+    /// the backend can without I/O. True if some are left that need I/O.
+    fn settle_now(&mut self) -> bool {
+        loop {
+            let Some(cleanup) = self.cleanups.first().cloned() else { return false };
+            // Out with a statement or a stream: settled when it comes back.
+            let Some(conn) = self.conn.as_deref_mut() else { return false };
+            match cleanup.run_now(conn) {
+                Some(Ok(())) => {
+                    self.cleanups.remove(0);
+                }
+                // A failed rollback is left to the next lease, which
+                // escalates (see `Lease::run_cleanups`).
+                Some(Err(_)) if cleanup == Cleanup::Rollback => return true,
+                Some(Err(_)) => {
+                    // The state is unknown: roll back everything.
+                    self.kill_frames();
                     self.cleanups.push(Cleanup::Rollback);
                 }
+                None => return true,
             }
-            None => self.cleanups.push(cleanup),
         }
     }
 }
@@ -222,18 +248,55 @@ impl<B: Backend> Slot<B> {
         }
     }
 
+    /// Undo an abandoned block (its guard was dropped without finishing).
+    pub(crate) fn abandon(self: &Arc<Self>, cleanup: Cleanup) {
+        self.state().cleanups.push(cleanup);
+        self.settle_owed();
+    }
+
+    /// Run what dropped guards owe as soon as the connection is idle here:
+    /// at once where the backend can undo without I/O (SQLite), otherwise
+    /// on a task of its own that takes the connection's turn. So a dropped
+    /// guard's locks never wait for the task's next statement, which may
+    /// never come. While a statement or a stream has the connection out,
+    /// this runs again when it comes back.
+    fn settle_owed(self: &Arc<Self>) {
+        if !self.state().settle_now() {
+            return;
+        }
+        // Outside a runtime the cleanup waits for the next statement, or
+        // for the backend's clean release when the slot is dropped.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // Only while somebody still holds the slot: once its last handle
+            // is gone, the connection's clean release undoes everything, and
+            // this task must not keep the scope alive for the task it
+            // belonged to.
+            let slot = Arc::downgrade(self);
+            runtime.spawn(async move {
+                if let Some(slot) = slot.upgrade() {
+                    // Taking a lease runs the cleanups; a failure is handled
+                    // there (everything is rolled back).
+                    let _ = slot.lease().await;
+                }
+            });
+        }
+    }
+
     /// The connection a stream took will not come back.
     pub(crate) fn lose_connection(&self) {
         let mut state = self.state();
         state.streaming = false;
         state.lost = true;
         state.frames.clear();
+        // The connection went down with the stream: its backend's clean
+        // release undoes whatever was open.
+        state.cleanups.clear();
         drop(state);
         self.returned.notify_one();
     }
 
     /// Give back a connection a stream held.
-    pub(crate) fn give_back(&self, conn: B::Pooled) {
+    pub(crate) fn give_back(self: &Arc<Self>, conn: B::Pooled) {
         let mut state = self.state();
         state.streaming = false;
         if !state.closed {
@@ -241,6 +304,7 @@ impl<B: Backend> Slot<B> {
         }
         drop(state);
         self.returned.notify_one();
+        self.settle_owed();
     }
 }
 
@@ -268,8 +332,11 @@ impl<B: Backend> Lease<B> {
     }
 
     /// Run what dropped guards owe, removing each only once it has run, so
-    /// that an interrupted cleanup is tried again. A failed cleanup rolls
-    /// back the whole transaction and closes every open block.
+    /// that an interrupted cleanup is tried again. A cleanup that fails
+    /// leaves the transaction state unknown: the whole transaction is rolled
+    /// back and the blocks still open are marked dead (their statements are
+    /// refused, their guards report it), while statements outside any
+    /// block go on.
     async fn run_cleanups(&mut self) -> Result<()> {
         loop {
             let Some(cleanup) = self.slot.state().cleanups.first().cloned() else {
@@ -280,31 +347,33 @@ impl<B: Backend> Lease<B> {
                 let mut state = self.slot.state();
                 state.cleanups.remove(0);
                 if result.is_err() {
-                    state.frames.clear();
-                    state.cleanups.clear();
+                    state.kill_frames();
                 }
             }
-            if let Err(error) = result {
-                if self.conn().in_transaction() {
-                    self.conn().transaction(TxOp::Rollback).await?;
-                }
-                return Err(Error::Operational {
-                    message: format!(
-                        "undoing an abandoned transaction block failed ({error}); the whole transaction was \
-                         rolled back"
-                    ),
-                    source: Some(Box::new(error)),
-                });
+            if result.is_err() && self.conn().transaction_status().await? {
+                self.conn().transaction(TxOp::Rollback).await?;
             }
         }
     }
 
-    /// Refuse statements inside transaction blocks whose transaction the
-    /// database ended behind their back (SQLite's `INSERT OR ROLLBACK`, an
-    /// interrupted `acommit`): they would silently autocommit.
-    pub(crate) fn check_transaction(&mut self) -> Result<()> {
-        let open_blocks = !self.slot.state().frames.is_empty();
-        if open_blocks && !self.conn().in_transaction() {
+    /// Refuse statements inside transaction blocks whose transaction is
+    /// gone: the database ended it behind their back (SQLite's `INSERT OR
+    /// ROLLBACK`, an interrupted `acommit`, raw `COMMIT`), or undoing
+    /// another block rolled it back. They would silently autocommit.
+    pub(crate) async fn check_transaction(&mut self) -> Result<()> {
+        let (open_blocks, dead) = {
+            let state = self.slot.state();
+            (!state.frames.is_empty(), state.frames.iter().any(|f| f.dead))
+        };
+        if dead {
+            return Err(Error::Operational {
+                message: "the transaction of the open transaction block was rolled back when undoing an abandoned \
+                          block failed; end the block (drop or roll back its guard) before running more statements"
+                    .into(),
+                source: None,
+            });
+        }
+        if open_blocks && !self.conn().transaction_status().await? {
             return Err(Error::Operational {
                 message: "the transaction of the open transaction block was ended by the database; \
                           end the block (drop or roll back its guard) before running more statements"
@@ -327,9 +396,16 @@ impl<B: Backend> Lease<B> {
 impl<B: Backend> Drop for Lease<B> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            let mut state = self.slot.state();
-            if !state.closed {
-                state.conn = Some(conn);
+            let owed = {
+                let mut state = self.slot.state();
+                if !state.closed {
+                    state.conn = Some(conn);
+                }
+                !state.cleanups.is_empty()
+            };
+            // A guard joined with this statement was dropped meanwhile.
+            if owed {
+                self.slot.settle_owed();
             }
         }
     }

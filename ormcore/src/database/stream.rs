@@ -156,7 +156,7 @@ async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result
         Home::Pool => None,
     });
     let opened = B::stream(conn, statement).await;
-    std::mem::forget(lost);
+    lost.disarm();
     match opened {
         Ok(stream) => Ok(Open { stream: Some(stream), home }),
         Err((error, conn)) => {
@@ -168,8 +168,15 @@ async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result
     }
 }
 
-/// Marks a slot's connection lost unless forgotten; see [`open`].
+/// Marks a slot's connection lost unless disarmed; see [`open`].
 struct LostOnDrop<B: Backend>(Option<Arc<Slot<B>>>);
+
+impl<B: Backend> LostOnDrop<B> {
+    /// The stream opened (or failed and gave the connection back).
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
 
 impl<B: Backend> Drop for LostOnDrop<B> {
     fn drop(&mut self) {

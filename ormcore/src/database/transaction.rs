@@ -138,7 +138,14 @@ impl<'db, B: Backend> Begin<'db, B> {
                     "transaction options apply to the outermost transaction block only; this block is nested",
                 ));
             }
-            state.frames.push(Frame { id, kind: kind.clone() });
+            if state.frames.iter().any(|frame| frame.dead) {
+                return Err(Error::Operational {
+                    message: "cannot open a block inside one whose transaction was rolled back; end that block first"
+                        .into(),
+                    source: None,
+                });
+            }
+            state.frames.push(Frame::new(id, kind.clone()));
             (Transaction { slot: Arc::clone(&slot), id, finished: false }, kind)
         };
         let begun = match &kind {
@@ -239,7 +246,14 @@ impl<B: Backend> Transaction<B> {
     fn innermost(&self, action: &str) -> Result<FrameKind> {
         let state = self.slot.state();
         match state.frames.last() {
-            Some(top) if top.id == self.id => Ok(top.kind.clone()),
+            Some(top) if top.id == self.id && !top.dead => Ok(top.kind.clone()),
+            Some(top) if top.id == self.id => Err(Error::Operational {
+                message: format!(
+                    "cannot {action} this transaction block: its transaction was rolled back when undoing an \
+                     abandoned block failed"
+                ),
+                source: None,
+            }),
             _ if state.position(self.id).is_some() => Err(Error::interface(format!(
                 "cannot {action} this transaction block: a block nested in it is still open"
             ))),
@@ -293,12 +307,24 @@ impl<B: Backend> Transaction<B> {
         let mut lease = self.slot.lease().await?;
         let kind = self.innermost("commit")?;
         let result = match &kind {
-            FrameKind::Transaction(_) if !lease.conn().in_transaction() => Err(Error::Operational {
+            FrameKind::Transaction(_) if !lease.conn().transaction_status().await? => Err(Error::Operational {
                 message: "cannot commit: the database already ended this transaction".into(),
                 source: None,
             }),
             FrameKind::Transaction(_) => lease.conn().transaction(TxOp::Commit).await,
-            FrameKind::Savepoint(name) => lease.conn().transaction(TxOp::Release(name)).await,
+            FrameKind::Savepoint(name) => {
+                // Once RELEASE is on its way the block may already be merged
+                // into the one around it, and a ROLLBACK TO its savepoint
+                // could fail: if this future is dropped now, the block owes
+                // nothing, like a joined one (its work stands or falls with
+                // the outer block).
+                self.set_kind(FrameKind::Joined);
+                let released = lease.conn().transaction(TxOp::Release(name)).await;
+                if released.is_err() {
+                    self.set_kind(kind.clone());
+                }
+                released
+            }
             FrameKind::Joined => Ok(()),
         };
         drop(lease);
@@ -314,10 +340,16 @@ impl<B: Backend> Transaction<B> {
     /// starts a new one, as in the reference.
     pub async fn rollback(self) -> Result<()> {
         let mut lease = self.slot.lease().await?;
+        if self.is_dead() {
+            // Already rolled back, with its whole transaction.
+            drop(lease);
+            self.forget();
+            return Ok(());
+        }
         let kind = self.innermost("roll back")?;
         let conn = lease.conn();
         let result = match &kind {
-            FrameKind::Transaction(_) if !conn.in_transaction() => Ok(()),
+            FrameKind::Transaction(_) if !conn.transaction_status().await? => Ok(()),
             FrameKind::Transaction(_) => conn.transaction(TxOp::Rollback).await,
             FrameKind::Savepoint(name) => match conn.transaction(TxOp::RollbackTo(name)).await {
                 Ok(()) => conn.transaction(TxOp::Release(name)).await,
@@ -334,6 +366,20 @@ impl<B: Backend> Transaction<B> {
         result?;
         self.forget();
         Ok(())
+    }
+
+    /// Whether this block's transaction was rolled back under it.
+    fn is_dead(&self) -> bool {
+        let state = self.slot.state();
+        state.position(self.id).is_some_and(|i| state.frames[i].dead)
+    }
+
+    /// Change this block's frame kind (while holding the lease).
+    fn set_kind(&self, kind: FrameKind) {
+        let mut state = self.slot.state();
+        if let Some(position) = state.position(self.id) {
+            state.frames[position].kind = kind;
+        }
     }
 
     /// Remove this block's frame (and any left above it by guards that
@@ -357,16 +403,19 @@ impl<B: Backend> Drop for Transaction<B> {
         if self.finished {
             return;
         }
-        let mut state = self.slot.state();
-        let Some(position) = state.position(self.id) else {
-            return;
+        let cleanup = {
+            let mut state = self.slot.state();
+            let Some(position) = state.position(self.id) else {
+                return;
+            };
+            // This block and everything still nested in it.
+            let abandoned = state.frames.split_off(position);
+            // Joined blocks leave the decision to the block they joined,
+            // which is still open below.
+            Cleanup::for_abandoned(&abandoned)
         };
-        // This block and everything still nested in it.
-        let abandoned = state.frames.split_off(position);
-        // Joined blocks leave the decision to the block they joined, which
-        // is still open below.
-        if let Some(cleanup) = Cleanup::for_abandoned(&abandoned) {
-            state.abandon(cleanup);
+        if let Some(cleanup) = cleanup {
+            self.slot.abandon(cleanup);
         }
         // If this was the last handle, the slot drops right after and the
         // backend rolls back whatever is open as the connection returns to

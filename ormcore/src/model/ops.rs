@@ -240,7 +240,7 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
                 .flat_map(|&m| columns.iter().map(move |&c| (m, c)))
                 .map(|(m, c)| models[m].column_value(c))
                 .collect();
-            let statement = crate::sql::Statement { sql, params, session_free: false };
+            let statement = crate::sql::Statement::compiled_write(sql, params);
             if returning.is_some() {
                 let ids: Vec<i64> = crate::executor::fetch_all(lease.conn(), &statement).await?;
                 assigned.extend(chunk.iter().copied().zip(ids));

@@ -191,6 +191,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         Ok(sql)
     }
 
+    /// Whether raw SQL that starts with `keyword` (upper case) leaves the
+    /// transaction status as it was: a query or a write may fail (and so
+    /// abort a transaction) but never begins or ends one. Anything this
+    /// does not list may (`BEGIN`, `COMMIT`, `CALL` and `DO` with
+    /// transaction control, DDL where it commits implicitly). The default
+    /// lists what no dialect lets begin or end a transaction.
+    fn keeps_transaction_status(&self, keyword: &str) -> bool {
+        matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "TABLE" | "SHOW" | "EXPLAIN")
+    }
+
     // ---- DDL ----------------------------------------------------------
 
     /// The column type for `ty`. `indexed` tells whether the column is part

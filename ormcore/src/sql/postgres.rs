@@ -69,4 +69,49 @@ impl Dialect for PostgresDialect {
     fn like_operator(&self, case_insensitive: bool) -> &'static str {
         if case_insensitive { "ILIKE" } else { "LIKE" }
     }
+
+    /// PostgreSQL's DDL and utility statements are transactional and never
+    /// commit implicitly: only transaction control, `CALL`, `DO` and
+    /// `PREPARE TRANSACTION` may begin or end one.
+    fn keeps_transaction_status(&self, keyword: &str) -> bool {
+        matches!(
+            keyword,
+            "SELECT"
+                | "INSERT"
+                | "UPDATE"
+                | "DELETE"
+                | "MERGE"
+                | "WITH"
+                | "VALUES"
+                | "TABLE"
+                | "SHOW"
+                | "EXPLAIN"
+                | "SET"
+                | "RESET"
+                | "CREATE"
+                | "ALTER"
+                | "DROP"
+                | "TRUNCATE"
+                | "GRANT"
+                | "REVOKE"
+                | "COMMENT"
+                | "LOCK"
+                | "LISTEN"
+                | "UNLISTEN"
+                | "NOTIFY"
+                | "ANALYZE"
+                | "COPY"
+                | "DEALLOCATE"
+                | "DISCARD"
+                | "DECLARE"
+                | "FETCH"
+                | "MOVE"
+                | "CLOSE"
+                | "EXECUTE"
+                | "REFRESH"
+                | "CLUSTER"
+                | "REINDEX"
+                | "SECURITY"
+        )
+    }
 }

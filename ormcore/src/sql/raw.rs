@@ -85,3 +85,26 @@ fn skip_quoted(bytes: &[u8], start: usize, quote: u8, backslash: bool) -> usize 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     bytes.get(from..)?.windows(needle.len()).position(|window| window == needle).map(|n| from + n)
 }
+
+/// The first keyword of `sql`, upper-cased, after whitespace, comments and
+/// opening parentheses; empty if it does not start with one.
+pub(crate) fn leading_keyword(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    loop {
+        match bytes.get(i) {
+            Some(b) if b.is_ascii_whitespace() || *b == b'(' => i += 1,
+            Some(b'-') if bytes.get(i + 1) == Some(&b'-') => {
+                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
+            }
+            Some(b'/') if bytes.get(i + 1) == Some(&b'*') => {
+                // PostgreSQL nests block comments; a nested one only makes
+                // this stop early, at a `*/` inside, which yields no keyword.
+                i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
+            }
+            _ => break,
+        }
+    }
+    let len = bytes[i..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    sql[i..i + len].to_ascii_uppercase()
+}

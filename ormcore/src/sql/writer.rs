@@ -173,7 +173,13 @@ impl<'a> SqlWriter<'a> {
                 self.dialect.name(),
             )));
         }
-        Ok(Statement { sql: self.sql, params: self.params, session_free: self.session_free })
+        Ok(Statement {
+            sql: self.sql,
+            params: self.params,
+            session_free: self.session_free,
+            read_only: false,
+            controls_transaction: false,
+        })
     }
 }
 
