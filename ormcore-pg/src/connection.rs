@@ -1,47 +1,107 @@
 //! One PostgreSQL connection and how statements run on it.
 
 use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures_core::Stream;
 use ormcore::Error;
 use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
 use ormcore::sql::{PostgresDialect, Statement};
+use tokio_postgres::error::SqlState;
 
-use std::sync::Arc;
-
+use crate::cancel::{CANCEL_TIMEOUT, Canceller};
 use crate::error::map;
 use crate::row::PgRow;
 use crate::shared::SharedClient;
 use crate::value::params;
 
+/// How long a statement whose future was dropped may go on running on the
+/// server before it is cancelled: most end on their own well within it,
+/// which spares the server a cancel request.
+const CANCEL_GRACE: Duration = Duration::from_millis(20);
+
+/// Resets a connection's session to what a fresh connection has, keeping
+/// the driver's prepared statements: the parts of `DISCARD ALL` other than
+/// `DEALLOCATE ALL`, and a `DEALLOCATE` of each statement prepared with SQL
+/// `PREPARE`. `RESET ALL` goes back to the values the connection started
+/// with (its startup options: time zone, isolation level, search path).
+/// One simple query: a single round trip, run as one implicit transaction.
+const RESET_SESSION: &str = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; \
+     SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
+     DO $ormcore$DECLARE s text; BEGIN \
+     FOR s IN SELECT name FROM pg_prepared_statements WHERE from_sql LOOP \
+     EXECUTE format('DEALLOCATE %I', s); END LOOP; END$ormcore$";
+
+/// Tells whether the session is inside a transaction block: there `now()`
+/// is the block's start, earlier than the statement's own timestamp; in
+/// autocommit the two are the same instant; in a failed block the query is
+/// refused (25P02). A simple query, so that it is one protocol message.
+const TRANSACTION_PROBE: &str = "SELECT now() = statement_timestamp()";
+
+/// What ormcore knows of the server's transaction status.
+///
+/// tokio-postgres does not expose the status byte of the protocol's
+/// `ReadyForQuery`, so the connection keeps its own: `Unknown` from the
+/// moment a statement that may change it (transaction control, raw SQL) is
+/// sent until an answer says otherwise. A statement whose future was
+/// dropped in flight thus never leaves a wrong status, only an unknown one,
+/// which counts as "may be inside a transaction": rolled back at release,
+/// and probed with [`TRANSACTION_PROBE`] where the difference matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxStatus {
+    /// No transaction block is open.
+    Idle,
+    /// A transaction block is open.
+    Open,
+    /// Either.
+    Unknown,
+}
+
+/// What an abandoned stream leaves to undo before the next statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Owed {
+    /// Roll back the transaction the stream began.
+    Rollback,
+    /// Roll back to the savepoint the stream's cursor lived in, and release it.
+    Savepoint(String),
+}
+
 /// One pooled PostgreSQL connection, with what ormcore knows of its state.
 ///
-/// tokio-postgres does not report the server's transaction status, so the
-/// connection keeps its own: whether a transaction is open, whether an error
-/// aborted it (PostgreSQL then answers `COMMIT` with a silent rollback),
-/// whether a statement was interrupted mid-flight, and cleanups owed by an
-/// abandoned stream. The pool uses these to clean a connection before anyone
-/// else gets it.
+/// Besides the transaction status it tracks whether an error may have
+/// aborted the transaction (PostgreSQL then answers `COMMIT` with a silent
+/// rollback), whether a request's answer was never read (its future was
+/// dropped; the server may still be running it), whether a statement the
+/// compiler could not prove session-free ran (session state may have
+/// changed), and what an abandoned stream owes. The pool cleans a
+/// connection by these before anyone else gets it.
 pub struct PgConnection {
     pub(crate) client: Handle,
-    pub(crate) in_transaction: bool,
+    canceller: Arc<Canceller>,
+    pub(crate) tx: TxStatus,
     pub(crate) aborted: bool,
     pub(crate) in_flight: bool,
-    /// SQL owed by an abandoned stream, run before the next statement.
-    pub(crate) pending: Vec<String>,
+    pub(crate) session_dirty: bool,
+    pub(crate) pending: Vec<Owed>,
+    /// Bringing the connection back to a known state failed: it is never
+    /// used again, and the pool discards it.
+    pub(crate) broken: bool,
 }
 
 impl std::fmt::Debug for PgConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgConnection")
-            .field("in_transaction", &self.in_transaction)
+            .field("tx", &self.tx)
             .field("aborted", &self.aborted)
+            .field("in_flight", &self.in_flight)
+            .field("session_dirty", &self.session_dirty)
             .finish_non_exhaustive()
     }
 }
 
 /// The connection behind a [`PgConnection`]: checked out of the pool, or
-/// the connection shared among autocommit statements.
+/// the connection shared among autocommit reads.
 // One per checked-out connection, moved only into and out of the pool
 // wrapper: boxing the larger variant would cost an allocation per query.
 #[allow(clippy::large_enum_variant)]
@@ -67,8 +127,17 @@ impl Handle {
 }
 
 impl PgConnection {
-    pub(crate) fn new(client: Handle) -> Self {
-        PgConnection { client, in_transaction: false, aborted: false, in_flight: false, pending: Vec::new() }
+    pub(crate) fn new(client: Handle, canceller: Arc<Canceller>) -> Self {
+        PgConnection {
+            client,
+            canceller,
+            tx: TxStatus::Idle,
+            aborted: false,
+            in_flight: false,
+            session_dirty: false,
+            pending: Vec::new(),
+            broken: false,
+        }
     }
 
     /// The tokio-postgres client, for what ormcore does not cover. Leave it
@@ -79,51 +148,245 @@ impl PgConnection {
 
     /// Whether the pool must clean this connection before reuse.
     pub(crate) fn needs_cleanup(&self) -> bool {
-        self.in_transaction || self.in_flight || !self.pending.is_empty()
+        self.tx != TxStatus::Idle || self.in_flight || self.session_dirty || !self.pending.is_empty()
     }
 
-    /// Run what an abandoned stream owes.
-    pub(crate) async fn settle(&mut self) -> ormcore::Result<()> {
-        while let Some(sql) = self.pending.first() {
-            self.in_flight = true;
-            self.client.client().batch_execute(sql).await.map_err(map)?;
-            self.in_flight = false;
-            self.pending.remove(0);
+    /// Make the connection ready for a statement: recover from a statement
+    /// abandoned in flight, then run what an abandoned stream owes.
+    pub(crate) async fn ready(&mut self) -> ormcore::Result<()> {
+        if self.broken {
+            return Err(Error::Operational {
+                message: "this connection could not be brought back to a known state and is closed".into(),
+                source: None,
+            });
+        }
+        if self.in_flight {
+            self.recover().await?;
+        }
+        self.settle().await
+    }
+
+    /// The answer to an earlier request was never read: its future was
+    /// dropped, and the server may still be running it. Wait briefly for it
+    /// to end on its own, else cancel it (waiting until the cancel has
+    /// provably landed, so that it cannot hit a later statement), then
+    /// learn the transaction status: the statement may have opened, ended
+    /// or aborted a transaction.
+    async fn recover(&mut self) -> ormcore::Result<()> {
+        let answer = {
+            let client = self.client.client();
+            // Answered only after the abandoned statement, whose answer the
+            // driver reads and drops.
+            let mut probe = pin!(client.simple_query(TRANSACTION_PROBE));
+            match tokio::time::timeout(CANCEL_GRACE, probe.as_mut()).await {
+                Ok(answer) => Some(answer),
+                Err(_) => match self.canceller.cancel(&client.cancel_token()).await {
+                    Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok(),
+                    Err(_) => None,
+                },
+            }
+        };
+        let Some(answer) = answer else {
+            self.broken = true;
+            return Err(Error::Operational {
+                message: "a statement abandoned on this connection could not be cancelled".into(),
+                source: None,
+            });
+        };
+        let cancelled_probe = matches!(&answer, Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED));
+        let learned = self.learn_status(answer);
+        self.in_flight = false;
+        if let Err(error) = learned {
+            self.broken = true;
+            return Err(error);
+        }
+        if cancelled_probe {
+            // The cancel landed on the probe: no cancel is in flight now,
+            // ask again.
+            self.resolve_tx().await?;
+        }
+        Ok(())
+    }
+
+    /// Find out the transaction status when it is unknown.
+    pub(crate) async fn resolve_tx(&mut self) -> ormcore::Result<()> {
+        if self.tx != TxStatus::Unknown {
+            return Ok(());
+        }
+        self.in_flight = true;
+        let answer = self.client.client().simple_query(TRANSACTION_PROBE).await;
+        self.in_flight = false;
+        self.learn_status(answer)
+    }
+
+    /// Set the transaction status from the probe's answer.
+    fn learn_status(
+        &mut self,
+        answer: Result<Vec<tokio_postgres::SimpleQueryMessage>, tokio_postgres::Error>,
+    ) -> ormcore::Result<()> {
+        match answer {
+            Ok(messages) => {
+                let autocommit = messages.iter().any(|message| match message {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+                    _ => false,
+                });
+                if autocommit {
+                    self.tx = TxStatus::Idle;
+                    self.aborted = false;
+                } else {
+                    self.tx = TxStatus::Open;
+                }
+                Ok(())
+            }
+            Err(error) if error.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
+                self.tx = TxStatus::Open;
+                self.aborted = true;
+                Ok(())
+            }
+            // The statement cancelled was the probe: the status is as
+            // unknown as before, and an open transaction is now aborted.
+            Err(error) if error.code() == Some(&SqlState::QUERY_CANCELED) => {
+                self.tx = TxStatus::Unknown;
+                self.aborted = true;
+                Ok(())
+            }
+            Err(error) => Err(map(error)),
+        }
+    }
+
+    /// Run what an abandoned stream owes. One that fails leaves the
+    /// transaction around it aborted, so that it cannot commit half-done.
+    async fn settle(&mut self) -> ormcore::Result<()> {
+        while !self.pending.is_empty() {
+            // Removed as it is sent: a statement on its way runs even if this
+            // future is dropped, and running it twice would fail.
+            let owed = self.pending.remove(0);
+            let result = match &owed {
+                Owed::Rollback => self.end_transaction("ROLLBACK").await,
+                Owed::Savepoint(name) => {
+                    let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
+                    let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
+                    let result = self.control(&format!("{to}; {release}")).await;
+                    if result.is_ok() {
+                        self.aborted = false;
+                    }
+                    result
+                }
+            };
+            if let Err(error) = result {
+                if self.tx != TxStatus::Idle {
+                    self.aborted = true;
+                }
+                return Err(Error::Operational {
+                    message: format!("undoing an abandoned stream failed ({error}); its transaction is aborted"),
+                    source: Some(Box::new(error)),
+                });
+            }
         }
         Ok(())
     }
 
     /// Record the outcome of a statement: an error inside a transaction
     /// aborts it on the server until a rollback.
-    fn track<T>(&mut self, result: Result<T, tokio_postgres::Error>) -> ormcore::Result<T> {
+    pub(crate) fn track<T>(&mut self, result: Result<T, tokio_postgres::Error>) -> ormcore::Result<T> {
         self.in_flight = false;
         result.map_err(|error| {
-            if self.in_transaction {
+            if self.tx != TxStatus::Idle {
                 self.aborted = true;
             }
             map(error)
         })
     }
 
-    /// Run a control statement (BEGIN, SAVEPOINT, DECLARE, ...) with no
-    /// parameters.
+    /// Run a control statement (SAVEPOINT, DECLARE, ...) with no parameters.
     pub(crate) async fn control(&mut self, sql: &str) -> ormcore::Result<()> {
         self.in_flight = true;
         let result = self.client.client().batch_execute(sql).await;
         self.track(result)
     }
 
-    async fn prepare(&mut self, sql: &str) -> ormcore::Result<tokio_postgres::Statement> {
-        self.settle().await?;
+    /// Run a statement that opens a transaction block: the status is
+    /// unknown until its answer is read.
+    pub(crate) async fn begin(&mut self, sql: &str) -> ormcore::Result<()> {
+        self.tx = TxStatus::Unknown;
         self.in_flight = true;
-        let result = self.client.prepare_cached(sql).await;
-        self.track(result)
+        let result = self.client.client().batch_execute(sql).await;
+        self.in_flight = false;
+        result.map_err(map)?;
+        self.tx = TxStatus::Open;
+        self.aborted = false;
+        Ok(())
+    }
+
+    /// Run COMMIT or ROLLBACK: the status is unknown until the answer is
+    /// read, and no transaction is open once the server has answered, even
+    /// with an error (a failed COMMIT rolls back).
+    async fn end_transaction(&mut self, sql: &str) -> ormcore::Result<()> {
+        self.tx = TxStatus::Unknown;
+        self.in_flight = true;
+        let result = self.client.client().batch_execute(sql).await;
+        self.in_flight = false;
+        match &result {
+            Ok(()) => self.tx = TxStatus::Idle,
+            Err(error) if error.as_db_error().is_some() => self.tx = TxStatus::Idle,
+            Err(_) => {}
+        }
+        if self.tx == TxStatus::Idle {
+            self.aborted = false;
+        }
+        result.map_err(map)
+    }
+
+    /// Bring the session back to what a fresh connection has: recover from
+    /// anything abandoned, roll back, and reset the session state. The pool
+    /// runs it before a connection that needs cleaning goes back.
+    pub(crate) async fn reset(&mut self) -> ormcore::Result<()> {
+        self.ready().await?;
+        // A ROLLBACK outside a transaction costs nothing but a warning in
+        // the server's log, on every release: find out instead.
+        self.resolve_tx().await?;
+        if self.tx == TxStatus::Idle {
+            self.control(RESET_SESSION).await?;
+        } else {
+            self.end_transaction(&format!("ROLLBACK; {RESET_SESSION}")).await?;
+        }
+        self.session_dirty = false;
+        Ok(())
+    }
+
+    /// Prepare a statement (from the cache) for running. One the compiler
+    /// could not prove session-free may change the session, and raw SQL
+    /// that may begin or end a transaction the transaction status: they
+    /// count as changed from now on.
+    async fn prepare(&mut self, statement: &Statement) -> ormcore::Result<tokio_postgres::Statement> {
+        self.ready().await?;
+        if !statement.session_free {
+            self.session_dirty = true;
+        }
+        if statement.controls_transaction {
+            self.tx = TxStatus::Unknown;
+        }
+        self.in_flight = true;
+        let result = self.client.prepare_cached(&statement.sql).await;
+        let prepared = self.track(result)?;
+        if prepared.params().len() != statement.params.len() {
+            // tokio-postgres would refuse it too, as an error without a
+            // SQLSTATE: say what the misuse is.
+            return Err(Error::interface(format!(
+                "the statement has {} parameter{} but {} value{} given",
+                prepared.params().len(),
+                if prepared.params().len() == 1 { "" } else { "s" },
+                statement.params.len(),
+                if statement.params.len() == 1 { " was" } else { "s were" },
+            )));
+        }
+        Ok(prepared)
     }
 }
 
 impl RawConnection for PgConnection {
     async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
-        let prepared = self.prepare(&statement.sql).await?;
+        let prepared = self.prepare(statement).await?;
         self.in_flight = true;
         let result = self.client.client().execute_raw(&prepared, params(&statement.params)).await;
         let rows_affected = self.track(result)?;
@@ -131,7 +394,7 @@ impl RawConnection for PgConnection {
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
-        let prepared = self.prepare(&statement.sql).await?;
+        let prepared = self.prepare(statement).await?;
         self.in_flight = true;
         let result = self.client.client().query_raw(&prepared, params(&statement.params)).await;
         let rows = self.track(result)?;
@@ -143,7 +406,7 @@ impl RawConnection for PgConnection {
                 Some(Ok(row)) => {
                     if let Err(error) = on_row(&PgRow(&row)) {
                         // The rest of the result is read and dropped by the
-                        // driver; the connection stays usable.
+                        // driver, ahead of any later statement.
                         self.in_flight = false;
                         return Err(error);
                     }
@@ -157,34 +420,33 @@ impl RawConnection for PgConnection {
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
-        self.settle().await?;
+        self.ready().await?;
         let sql = ormcore::sql::transaction_sql(op, &PostgresDialect)?;
         match op {
-            TxOp::Commit if self.aborted => {
-                // PostgreSQL would answer COMMIT with a rollback and no
-                // error: say so instead.
-                self.control("ROLLBACK").await?;
-                self.in_transaction = false;
-                self.aborted = false;
-                Err(Error::Operational {
-                    message: "the transaction was aborted by an earlier error and has been rolled back".into(),
-                    source: None,
-                })
+            TxOp::Begin(_) => self.begin(&sql).await,
+            TxOp::Commit => {
+                self.resolve_tx().await?;
+                if self.tx == TxStatus::Idle {
+                    return Err(Error::Operational {
+                        message: "cannot commit: the database already ended this transaction".into(),
+                        source: None,
+                    });
+                }
+                if self.aborted {
+                    // PostgreSQL would answer COMMIT with a rollback and no
+                    // error: say so instead.
+                    self.end_transaction("ROLLBACK").await?;
+                    return Err(Error::Operational {
+                        message: "the transaction was aborted by an earlier error and has been rolled back".into(),
+                        source: None,
+                    });
+                }
+                self.end_transaction(&sql).await
             }
-            TxOp::Begin(_) => {
-                self.control(&sql).await?;
-                self.in_transaction = true;
-                self.aborted = false;
-                Ok(())
-            }
-            TxOp::Commit | TxOp::Rollback => {
-                let result = self.control(&sql).await;
-                // Either way the server has left the transaction (a failed
-                // COMMIT rolls back).
-                self.in_transaction = false;
-                self.aborted = false;
-                result
-            }
+            // Nothing to roll back (an abandoned stream's own transaction
+            // was just undone): spare the server's warning.
+            TxOp::Rollback if self.tx == TxStatus::Idle => Ok(()),
+            TxOp::Rollback => self.end_transaction(&sql).await,
             TxOp::RollbackTo(_) => {
                 self.control(&sql).await?;
                 self.aborted = false;
@@ -195,6 +457,12 @@ impl RawConnection for PgConnection {
     }
 
     fn in_transaction(&self) -> bool {
-        self.in_transaction
+        self.tx != TxStatus::Idle
+    }
+
+    async fn transaction_status(&mut self) -> ormcore::Result<bool> {
+        self.ready().await?;
+        self.resolve_tx().await?;
+        Ok(self.tx == TxStatus::Open)
     }
 }

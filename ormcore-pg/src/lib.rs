@@ -12,6 +12,7 @@
 //! connect together with the isolation level and search path, so they cost
 //! no round trip.
 
+mod cancel;
 mod connection;
 mod error;
 mod options;

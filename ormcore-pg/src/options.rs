@@ -56,7 +56,7 @@ impl PgOptions {
             acquire_timeout: Duration::from_secs(10),
             isolation_level: None,
             search_path: None,
-            pipeline: true,
+            pipeline: false,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -127,10 +127,17 @@ impl PgOptions {
         self
     }
 
-    /// Whether statements that run outside any task's scope and touch no
-    /// session state share one pipelined connection (default: yes). That
-    /// connection comes on top of `pool_size`. Task scopes, transactions,
-    /// raw SQL, DDL and streams always use pooled connections.
+    /// Whether reads that run outside any task's scope and touch no session
+    /// state share one pipelined connection (default: no). That connection
+    /// comes on top of `pool_size`. Writes, task scopes, transactions, raw
+    /// SQL, DDL and streams always use pooled connections.
+    ///
+    /// Sharing serves many small concurrent reads with fewer connections,
+    /// at these costs (see the backends chapter of the guide for the
+    /// numbers): reads on it run one after another, so a slow one delays
+    /// the others; and ormcore decides a read is session-free from its SQL
+    /// alone, so a view that calls a function with session effects
+    /// (`set_config`, advisory locks) passes them on to the other readers.
     pub fn pipeline(mut self, enabled: bool) -> Self {
         self.pipeline = enabled;
         self

@@ -1,11 +1,16 @@
 //! [`Pg`]: the backend, on deadpool-postgres.
 //!
 //! deadpool's recycling checks that a connection is alive but does not roll
-//! it back. A connection coming back inside a transaction, with a statement
-//! interrupted mid-flight, or owing a stream's cleanup is handed to a task
-//! that cancels whatever still runs on the server, rolls back and only then
-//! returns it to the pool; if any of that fails, the connection is
-//! discarded. Nobody else can acquire it in between.
+//! it back. A connection coming back that may not be clean (inside a
+//! transaction or unsure of it, with a statement abandoned in flight, owing
+//! a stream's cleanup, or after statements that may have changed the
+//! session) is handed to a task that recovers it (cancelling on the server
+//! what still runs there, with proof that the cancel landed), rolls back,
+//! resets the session and only then returns it to the pool; if any of that
+//! fails, the connection is discarded. Nobody else can acquire it in
+//! between. A connection that ran only statements the compiler proved
+//! session-free, in autocommit, goes straight back: the common path costs
+//! nothing.
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
@@ -17,21 +22,21 @@ use ormcore::sql::{Dialect, PostgresDialect, Statement};
 
 use std::sync::Arc;
 
+use crate::cancel::Canceller;
 use crate::connection::{Handle, PgConnection};
 use crate::options::PgOptions;
 use crate::shared::Shared;
 use crate::stream::PgStream;
-use crate::tls::Transport;
 
 /// The PostgreSQL backend: a deadpool pool of tokio-postgres connections.
 /// Use it through [`PgDatabase`](crate::PgDatabase).
 #[derive(Clone)]
 pub struct Pg {
     pool: Pool,
-    /// The connection shared among autocommit statements, if enabled.
+    /// The connection shared among autocommit reads, if enabled.
     shared: Option<Arc<Shared>>,
-    /// How connections reach the server (also used to cancel queries).
-    transport: Arc<Transport>,
+    /// Cancels statements abandoned on a connection.
+    canceller: Arc<Canceller>,
     pool_size: usize,
     acquire_timeout: Duration,
 }
@@ -45,7 +50,6 @@ impl std::fmt::Debug for Pg {
 /// A connection checked out of the pool; returned (clean) when dropped.
 pub struct PooledPg {
     conn: Option<PgConnection>,
-    transport: Arc<Transport>,
 }
 
 impl Deref for PooledPg {
@@ -65,38 +69,33 @@ impl DerefMut for PooledPg {
 impl Drop for PooledPg {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        // The shared connection never holds a transaction, and a statement
-        // dropped on it mid-flight is drained by the driver: cancelling on
-        // the server could hit another task's statement.
-        if !conn.needs_cleanup() || matches!(conn.client, Handle::Shared(_)) {
+        // The shared connection runs autocommit reads only: nothing to undo,
+        // and a read dropped mid-flight is drained by the driver (cancelling
+        // on the server could hit another task's statement).
+        if matches!(conn.client, Handle::Shared(_)) || !conn.needs_cleanup() {
             return; // dropping the object returns it to the pool
+        }
+        if conn.broken {
+            return discard(conn);
         }
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(clean(conn, Arc::clone(&self.transport)));
+                runtime.spawn(clean(conn));
             }
             Err(_) => discard(conn),
         }
     }
 }
 
+/// How long cleaning a connection may take before it is discarded instead.
+const CLEAN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Bring a connection back to a clean state, then let it return to the pool;
 /// discard it if that fails.
-async fn clean(mut conn: PgConnection, transport: Arc<Transport>) {
-    if conn.in_flight {
-        // A statement was abandoned mid-flight: stop it on the server rather
-        // than wait for it.
-        let _ = transport.cancel(conn.client().cancel_token()).await;
-    }
-    conn.in_flight = false;
-    let settled = conn.settle().await.is_ok();
-    let rolled_back = !conn.in_transaction || conn.client().batch_execute("ROLLBACK").await.is_ok();
-    if settled && rolled_back {
-        conn.in_transaction = false;
-        conn.aborted = false;
-        drop(conn);
-    } else {
-        discard(conn);
+async fn clean(mut conn: PgConnection) {
+    match tokio::time::timeout(CLEAN_TIMEOUT, conn.reset()).await {
+        Ok(Ok(())) => drop(conn),
+        _ => discard(conn),
     }
 }
 
@@ -129,15 +128,10 @@ impl Backend for Pg {
             .queue_mode(QueueMode::Lifo)
             .build()
             .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
-        let shared =
-            options.pipeline.then(|| Arc::new(Shared::new(server, transport.clone(), options.acquire_timeout)));
-        let backend = Pg {
-            pool,
-            shared,
-            transport: Arc::new(transport),
-            pool_size: options.pool_size,
-            acquire_timeout: options.acquire_timeout,
-        };
+        let canceller = Arc::new(Canceller::new(&server, transport.clone()));
+        let shared = options.pipeline.then(|| Arc::new(Shared::new(server, transport, options.acquire_timeout)));
+        let backend =
+            Pg { pool, shared, canceller, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
         // Open `pool_min_size` connections now (at least one, so that a bad
         // URL fails here); they stay in the pool.
         let mut warm = Vec::new();
@@ -154,10 +148,9 @@ impl Backend for Pg {
 
     async fn acquire(&self) -> ormcore::Result<PooledPg> {
         match self.pool.get().await {
-            Ok(client) => Ok(PooledPg {
-                conn: Some(PgConnection::new(Handle::Pooled(client))),
-                transport: Arc::clone(&self.transport),
-            }),
+            Ok(client) => {
+                Ok(PooledPg { conn: Some(PgConnection::new(Handle::Pooled(client), Arc::clone(&self.canceller))) })
+            }
             Err(PoolError::Timeout(_)) => {
                 Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
             }
@@ -172,8 +165,7 @@ impl Backend for Pg {
             Some(shared) => {
                 let client = shared.get().await?;
                 Ok(Some(PooledPg {
-                    conn: Some(PgConnection::new(Handle::Shared(client))),
-                    transport: Arc::clone(&self.transport),
+                    conn: Some(PgConnection::new(Handle::Shared(client), Arc::clone(&self.canceller))),
                 }))
             }
             None => Ok(None),

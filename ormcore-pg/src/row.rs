@@ -122,6 +122,10 @@ fn decode<'a>(ty: &Type, raw: &'a [u8]) -> Result<ValueRef<'a>, DecodeError> {
 #[inline(never)]
 fn decode_other<'a>(ty: &Type, raw: &'a [u8]) -> Result<ValueRef<'a>, DecodeError> {
     match ty.kind() {
+        // What a function returning `void` returns (`SELECT
+        // pg_advisory_lock(1)`): no value, so NULL. Refusing it would fail
+        // the statement after it has run.
+        _ if *ty == Type::VOID => Ok(ValueRef::Null),
         // PostgreSQL describes a domain's column by its base type, but
         // decode one all the same.
         Kind::Domain(base) => decode(base, raw),

@@ -12,9 +12,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ormcore::Error;
-use ormcore::backend::{OnRow, RawStream};
-use ormcore::sql::Statement;
+use ormcore::backend::{OnRow, RawStream, TxOp};
+use ormcore::sql::{PostgresDialect, Statement};
 
+use crate::connection::{Owed, TxStatus};
 use crate::pool::PooledPg;
 use crate::row::PgRow;
 use crate::value::params;
@@ -35,9 +36,18 @@ pub struct PgStream {
 impl PgStream {
     // The connection travels back with the error, as `Backend::stream` asks.
     #[allow(clippy::result_large_err)]
-    pub(crate) async fn open(conn: PooledPg, statement: Statement) -> Result<Self, (Error, PooledPg)> {
+    pub(crate) async fn open(mut conn: PooledPg, statement: Statement) -> Result<Self, (Error, PooledPg)> {
         let cursor = format!("ormcore_cursor_{}", NEXT_CURSOR.fetch_add(1, Ordering::Relaxed));
-        let savepoint = conn.in_transaction;
+        // Whether the cursor goes in a savepoint depends on whether a
+        // transaction is open: find out first if that is unknown.
+        let ready = match conn.ready().await {
+            Ok(()) => conn.resolve_tx().await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = ready {
+            return Err((error, conn));
+        }
+        let savepoint = conn.tx == TxStatus::Open;
         let mut stream = PgStream { conn, cursor, savepoint, finished: false };
         match stream.declare(&statement).await {
             Ok(()) => Ok(stream),
@@ -49,29 +59,28 @@ impl PgStream {
     }
 
     async fn declare(&mut self, statement: &Statement) -> ormcore::Result<()> {
-        let begin = if self.savepoint { format!("SAVEPOINT \"{}\"", self.cursor) } else { "BEGIN".to_owned() };
-        self.conn.settle().await?;
-        self.conn.control(&begin).await?;
-        if !self.savepoint {
-            self.conn.in_transaction = true;
+        if self.savepoint {
+            let savepoint = ormcore::sql::transaction_sql(TxOp::Savepoint(&self.cursor), &PostgresDialect)?;
+            self.conn.control(&savepoint).await?;
+        } else {
+            self.conn.begin("BEGIN").await?;
+        }
+        if !statement.session_free {
+            self.conn.session_dirty = true;
         }
         let declare = format!("DECLARE \"{}\" NO SCROLL CURSOR FOR {}", self.cursor, statement.sql);
         let conn = &mut *self.conn;
         conn.in_flight = true;
         let prepared = conn.client.client().prepare(&declare).await;
-        let prepared = prepared.map_err(crate::error::map)?;
+        let prepared = conn.track(prepared)?;
+        conn.in_flight = true;
         let declared = conn.client.client().execute_raw(&prepared, params(&statement.params)).await;
-        conn.in_flight = false;
-        declared.map(drop).map_err(crate::error::map)
+        conn.track(declared).map(drop)
     }
 
-    /// The SQL that ends the stream's transaction or savepoint.
-    fn rollback_sql(&self) -> String {
-        if self.savepoint {
-            format!("ROLLBACK TO SAVEPOINT \"{0}\"; RELEASE SAVEPOINT \"{0}\"", self.cursor)
-        } else {
-            "ROLLBACK".to_owned()
-        }
+    /// What ends the stream's transaction or savepoint.
+    fn owed(&self) -> Owed {
+        if self.savepoint { Owed::Savepoint(self.cursor.clone()) } else { Owed::Rollback }
     }
 
     /// Roll back the stream's transaction or savepoint, now.
@@ -80,15 +89,10 @@ impl PgStream {
             return Ok(());
         }
         self.finished = true;
-        let sql = self.rollback_sql();
-        self.conn.control(&sql).await?;
-        if self.savepoint {
-            self.conn.aborted = false;
-        } else {
-            self.conn.in_transaction = false;
-            self.conn.aborted = false;
-        }
-        Ok(())
+        // Undone like an abandoned stream's cleanup, at once.
+        let owed = self.owed();
+        self.conn.pending.push(owed);
+        self.conn.ready().await
     }
 }
 
@@ -102,12 +106,11 @@ impl RawStream for PgStream {
         let fetch = format!("FETCH FORWARD {max} FROM \"{}\"", self.cursor);
         self.conn.in_flight = true;
         let rows = self.conn.client.client().query(&fetch, &[]).await;
-        self.conn.in_flight = false;
-        let rows = match rows {
+        let rows = match self.conn.track(rows) {
             Ok(rows) => rows,
             Err(error) => {
                 let _ = self.finish().await;
-                return Err(crate::error::map(error));
+                return Err(error);
             }
         };
         for row in &rows {
@@ -127,12 +130,8 @@ impl RawStream for PgStream {
         if !self.finished {
             // Dropped half-way: the rollback runs before the connection's
             // next statement, or when the pool cleans it.
-            let sql = self.rollback_sql();
-            self.conn.pending.push(sql);
-            if !self.savepoint {
-                // The pending ROLLBACK ends the stream's own transaction.
-                self.conn.in_transaction = false;
-            }
+            let owed = self.owed();
+            self.conn.pending.push(owed);
         }
         self.conn
     }

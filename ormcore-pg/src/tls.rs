@@ -4,8 +4,6 @@
 //! cancellation, so all three speak to the server the same way. Whether TLS
 //! is used, preferred or required is the URL's `sslmode`.
 
-use ormcore::Error;
-
 /// How connections reach the server.
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -45,14 +43,28 @@ impl Transport {
         }
     }
 
-    /// Ask the server to cancel the statement running on a connection.
-    pub(crate) async fn cancel(&self, token: tokio_postgres::CancelToken) -> ormcore::Result<()> {
-        let result = match self {
-            Transport::Plain => token.cancel_query(tokio_postgres::NoTls).await,
+    /// Send a cancel request for `token`'s connection over `stream`, an
+    /// open socket to `host`, negotiating TLS as the connection did.
+    pub(crate) async fn cancel_on<S>(
+        &self,
+        stream: S,
+        host: &str,
+        token: &tokio_postgres::CancelToken,
+    ) -> Result<(), ormcore::BoxError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let _ = host;
+        match self {
+            Transport::Plain => token.cancel_query_raw(stream, tokio_postgres::NoTls).await?,
             #[cfg(feature = "tls")]
-            Transport::Rustls(tls) => token.cancel_query(tls.clone()).await,
-        };
-        result.map_err(|e| Error::operational(format!("cannot cancel the query: {e}"), e))
+            Transport::Rustls(tls) => {
+                use tokio_postgres::tls::MakeTlsConnect;
+                let connect = MakeTlsConnect::<S>::make_tls_connect(&mut tls.clone(), host)?;
+                token.cancel_query_raw(stream, connect).await?
+            }
+        }
+        Ok(())
     }
 }
 

@@ -68,6 +68,9 @@ impl TestDb for PgSchema {
 
 ormcore_tests::conformance!(PgSchema);
 
+#[path = "postgres/faults.rs"]
+mod faults;
+
 /// What only PostgreSQL needs proving: connections come back clean after a
 /// cancelled query, a killed backend and an aborted task; streams are real
 /// cursors whose failures leave nothing open.
@@ -81,6 +84,19 @@ mod pg_only {
 
     async fn db(pool_size: usize) -> PgDatabase {
         let db = PgSchema::open(Config::default().pool_size(pool_size)).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("committed")).await.expect("a committed row");
+        db
+    }
+
+    /// Like [`db`], with the shared pipelined connection on.
+    async fn shared_db(pool_size: usize) -> PgDatabase {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let schema = format!("{}shared{}", schema_prefix(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let admin = PgSchema::open(Config::default().pool_size(1)).await;
+        admin.aexecute_sql(&format!("CREATE SCHEMA \"{schema}\""), vec![]).await.expect("schema");
+        let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(pool_size).pipeline(true);
+        let db = PgDatabase::connect(options).await.expect("connect");
         db.acreate_tables(&[User::META]).await.expect("create");
         User::acreate(&db, user("committed")).await.expect("a committed row");
         db
@@ -259,19 +275,19 @@ mod pg_only {
         }
     }
 
-    /// Statements outside any scope that touch no session state share one
-    /// pipelined connection: 32 concurrent tasks do not grow the pool. With
-    /// sharing off, they do.
+    /// With `pipeline(true)`, reads outside any scope that touch no session
+    /// state share one pipelined connection: 32 concurrent tasks do not grow
+    /// the pool. With sharing off (the default), they do.
     #[tokio::test]
     async fn autocommit_statements_share_a_pipelined_connection() {
-        let db = db(4).await;
+        let db = shared_db(4).await;
         concurrent_selects(&db).await;
         assert_eq!(db.pool_status().open, 1, "the pool kept its one connection: {:?}", db.pool_status());
 
         let schema = format!("{}pipeline_off", schema_prefix());
         let admin = PgSchema::open(Config::default().pool_size(1)).await;
         admin.aexecute_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""), vec![]).await.expect("schema");
-        let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(4).pipeline(false);
+        let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(4);
         let unshared = PgDatabase::connect(options).await.expect("connect");
         unshared.acreate_tables_safe(&[User::META]).await.expect("create");
         User::acreate(&unshared, user("committed")).await.expect("insert");
@@ -284,7 +300,7 @@ mod pg_only {
     /// one.
     #[tokio::test]
     async fn session_dependent_statements_use_the_pool() {
-        let db = db(1).await;
+        let db = shared_db(1).await;
         let pooled: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
             .get(0)
             .expect("an int");
@@ -388,7 +404,8 @@ mod tls {
 
     #[tokio::test]
     async fn sslmode_require_encrypts_every_connection() {
-        let options = PgOptions::from_url(&with_sslmode("require")).expect("url").pool_size(1).tls(accept_any());
+        let options =
+            PgOptions::from_url(&with_sslmode("require")).expect("url").pool_size(1).pipeline(true).tls(accept_any());
         let db = PgDatabase::connect(options).await.expect("connect over TLS");
         assert!(encrypted(&db).await, "the pooled connection uses TLS");
         // The shared connection (a session-free statement) goes the same way.
