@@ -11,6 +11,7 @@ use crate::conn_box::ConnBox;
 use crate::error::{FetchError, is_busy, map};
 use crate::options::{SqlFunction, SqliteOptions};
 use crate::row::SqliteRow;
+use crate::session::Snapshot;
 use crate::value::Bind;
 
 /// The first wait after "database is locked"; doubled up to
@@ -27,6 +28,11 @@ pub struct SqliteConnection {
     pub(crate) conn: ConnBox,
     busy_timeout: Duration,
     begin_immediate: bool,
+    /// The session as set up, to put back before the next user.
+    snapshot: Snapshot,
+    /// A statement ran that may have changed the session (raw SQL beyond
+    /// plain queries and writes): reset it before the next user.
+    pub(crate) session_dirty: bool,
 }
 
 impl std::fmt::Debug for SqliteConnection {
@@ -104,11 +110,30 @@ impl SqliteConnection {
         for hook in &options.on_connect {
             hook(&conn).map_err(map)?;
         }
+        let snapshot = Snapshot::take(&conn).map_err(map)?;
         Ok(SqliteConnection {
             conn: ConnBox::new(conn),
             busy_timeout: options.busy_timeout,
             begin_immediate: options.begin_immediate,
+            snapshot,
+            session_dirty: false,
         })
+    }
+
+    /// Put the session back as the connection was set up (see
+    /// [`crate::session`]); the pool does it before a connection that ran
+    /// session-changing statements goes back.
+    pub(crate) fn reset_session(&mut self) -> ormcore::Result<()> {
+        self.snapshot.restore(&self.conn).map_err(map)?;
+        self.session_dirty = false;
+        Ok(())
+    }
+
+    /// Note that `statement` may change the session.
+    pub(crate) fn note(&mut self, statement: &Statement) {
+        if !statement.session_free {
+            self.session_dirty = true;
+        }
     }
 
     /// The rusqlite connection, for what ormcore does not cover. Leave it as
@@ -173,6 +198,7 @@ pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Resu
 
 impl RawConnection for SqliteConnection {
     async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
+        self.note(statement);
         let result = self
             .retry_busy(|conn| {
                 let mut stmt = prepare(conn, statement)?;
@@ -184,6 +210,7 @@ impl RawConnection for SqliteConnection {
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
+        self.note(statement);
         let mut delivered = false;
         let result = self
             .retry_busy(|conn| {

@@ -24,6 +24,7 @@ mod error;
 mod options;
 mod pool;
 mod row;
+mod session;
 mod stream;
 mod value;
 

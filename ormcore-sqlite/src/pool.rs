@@ -35,13 +35,19 @@ impl PoolInner {
     }
 
     /// Take back a connection: clean, into the idle stack; otherwise closed.
-    fn put_back(&self, conn: SqliteConnection) {
-        let clean = conn.conn.is_autocommit() || {
-            // Left inside a transaction: a guard dropped without commit, or an
-            // aborted task. Undo it; a connection that cannot be cleaned is
-            // closed instead of reused.
-            let _ = conn.conn.execute_batch("ROLLBACK");
-            conn.conn.is_autocommit()
+    fn put_back(&self, mut conn: SqliteConnection) {
+        let clean = if conn.session_dirty {
+            // Statements that may have changed the session ran on it: put
+            // the session back as it was set up (this rolls back too).
+            conn.reset_session().is_ok()
+        } else {
+            conn.conn.is_autocommit() || {
+                // Left inside a transaction: a guard dropped without commit,
+                // or an aborted task. Undo it; a connection that cannot be
+                // cleaned is closed instead of reused.
+                let _ = conn.conn.execute_batch("ROLLBACK");
+                conn.conn.is_autocommit()
+            }
         };
         let rejected = {
             // `closed` is read under the idle lock, which `close` takes

@@ -40,7 +40,8 @@ unsafe impl Send for SqliteStream {}
 impl SqliteStream {
     // The connection travels back with the error, as `Backend::stream` asks.
     #[allow(clippy::result_large_err)]
-    pub(crate) fn open(conn: PooledSqlite, statement: &Statement) -> Result<Self, (Error, PooledSqlite)> {
+    pub(crate) fn open(mut conn: PooledSqlite, statement: &Statement) -> Result<Self, (Error, PooledSqlite)> {
+        conn.note(statement);
         // SAFETY: `conn` is kept alive in the returned stream until the
         // statement borrowing it is dropped (see the type's documentation);
         // on the error paths the statement is dropped before `conn` moves.

@@ -161,11 +161,14 @@ pub fn compile_statement(node: &StatementNode, dialect: &dyn Dialect) -> Result<
 /// comment is left alone. A count of placeholders different from the number
 /// of `params` is an [`Error::Interface`](crate::Error::Interface).
 pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result<Statement> {
+    let keyword = raw::leading_keyword(sql);
     let mut statement = compile(dialect, |w| {
-        w.depends_on_session();
+        if !dialect.raw_keeps_session(&keyword) {
+            w.depends_on_session();
+        }
         raw::write_raw(w, sql, params)
     })?;
-    statement.controls_transaction = !dialect.keeps_transaction_status(&raw::leading_keyword(sql));
+    statement.controls_transaction = !dialect.keeps_transaction_status(&keyword);
     Ok(statement)
 }
 

@@ -314,6 +314,120 @@ mod sqlite_only {
     }
 }
 
+/// Session state (pragmas, temporary objects, attached databases, a raw
+/// `BEGIN`) set through every entry point never reaches the next user of a
+/// connection, on a file (rollback journal and WAL) and on `:memory:`.
+mod session_state {
+    use std::time::Duration;
+
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    /// What a user may leave behind on its connection, and the check that
+    /// the next user does not find it.
+    const SETTERS: &[&str] = &[
+        "PRAGMA query_only = ON",
+        "PRAGMA foreign_keys = OFF",
+        "PRAGMA busy_timeout = 60000",
+        "PRAGMA recursive_triggers = ON",
+        "PRAGMA defer_foreign_keys = ON",
+        "PRAGMA case_sensitive_like = ON",
+        "PRAGMA cache_size = 7",
+        // Shadows the real table: the next user's insert would vanish with
+        // the connection.
+        "CREATE TEMP TABLE \"user\" (id INTEGER PRIMARY KEY, name TEXT, is_active INTEGER, email TEXT)",
+        "CREATE TEMP VIEW leftover AS SELECT 1",
+        "ATTACH DATABASE ':memory:' AS leftover",
+        "BEGIN",
+    ];
+
+    async fn pragma(db: &SqliteDatabase, name: &str) -> i64 {
+        db.aexecute_sql(&format!("PRAGMA {name}"), vec![]).await.expect("pragma").fetchall()[0].get(0).expect("int")
+    }
+
+    /// The next user, in a task of its own: finds the session as a fresh
+    /// connection has it, and its own insert is committed.
+    async fn check_next_user(db: &SqliteDatabase, context: &str) {
+        let db = db.clone();
+        let context = context.to_owned();
+        tokio::spawn(async move {
+            assert_eq!(pragma(&db, "query_only").await, 0, "{context}: query_only");
+            assert_eq!(pragma(&db, "foreign_keys").await, 1, "{context}: foreign_keys");
+            assert_eq!(pragma(&db, "busy_timeout").await, 0, "{context}: busy_timeout");
+            assert_eq!(pragma(&db, "recursive_triggers").await, 0, "{context}: recursive_triggers");
+            assert_eq!(pragma(&db, "defer_foreign_keys").await, 0, "{context}: defer_foreign_keys");
+            assert_ne!(pragma(&db, "cache_size").await, 7, "{context}: cache_size");
+            let like: i64 =
+                db.aexecute_sql("SELECT 'A' LIKE 'a'", vec![]).await.expect("like").fetchall()[0].get(0).expect("int");
+            assert_eq!(like, 1, "{context}: case_sensitive_like");
+            let sql = "SELECT (SELECT count(*) FROM temp.sqlite_master) + \
+                       (SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp'))";
+            let leftovers: i64 =
+                db.aexecute_sql(sql, vec![]).await.expect("leftovers").fetchall()[0].get(0).expect("int");
+            assert_eq!(leftovers, 0, "{context}: temporary objects or attached databases");
+            let name = format!("next after {context}");
+            User::acreate(&db, user(&name)).await.unwrap_or_else(|e| panic!("{context}: insert: {e}"));
+            // Not inside a leftover transaction: a block of our own opens
+            // and commits.
+            let tx = db.atomic().await.unwrap_or_else(|e| panic!("{context}: begin: {e}"));
+            tx.commit().await.unwrap_or_else(|e| panic!("{context}: commit: {e}"));
+            let found = User::aget_or_none(&db, User::NAME.eq(name.as_str())).await.expect("get");
+            assert!(found.is_some(), "{context}: the next user's insert vanished");
+            User::delete().where_(User::NAME.eq(name)).aexecute(&db).await.expect("clean up");
+        })
+        .await
+        .expect("the next user's checks");
+    }
+
+    async fn session_state_never_reaches_the_next_user(db: SqliteDatabase) {
+        db.acreate_tables(&[User::META]).await.expect("create");
+        for &sql in SETTERS {
+            // Outside any scope.
+            let _ = db.aexecute_sql(sql, vec![]).await.expect(sql);
+            check_next_user(&db, &format!("{sql} outside a scope")).await;
+            // In a task's scope.
+            db.run(|conn| async move { conn.aexecute_sql(sql, vec![]).await.map(drop) }).await.expect(sql);
+            check_next_user(&db, &format!("{sql} in run()")).await;
+            // Through a stream of raw SQL.
+            let raw = ormcore::query::Raw::<Value>::new(sql, vec![]);
+            let _ = db.iterate(&raw).try_collect().await;
+            check_next_user(&db, &format!("{sql} through iterate")).await;
+            // In a task aborted afterwards.
+            let other = db.clone();
+            let task = tokio::spawn(async move {
+                let conn = other.aconnect().await?;
+                conn.aexecute_sql(sql, vec![]).await?;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok::<_, Error>(())
+            });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            task.abort();
+            let _ = task.await;
+            check_next_user(&db, &format!("{sql} in an aborted task")).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn on_a_file() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pool_size(1)).await.expect("open");
+        session_state_never_reaches_the_next_user(db).await;
+    }
+
+    #[tokio::test]
+    async fn on_a_wal_file() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pool_size(1).wal()).await.expect("open");
+        session_state_never_reaches_the_next_user(db).await;
+    }
+
+    #[tokio::test]
+    async fn on_memory() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(":memory:")).await.expect("open");
+        session_state_never_reaches_the_next_user(db).await;
+    }
+}
+
 /// Compile-time guarantees: the handle is cheap to share across tasks, and
 /// every future the API returns can be spawned.
 mod auto_traits {

@@ -201,6 +201,15 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "TABLE" | "SHOW" | "EXPLAIN")
     }
 
+    /// Whether raw SQL that starts with `keyword` (upper case) cannot
+    /// change the connection's session state, so that a connection that
+    /// ran it needs no reset before its next user. The default: never
+    /// (PostgreSQL's `SELECT set_config(..)` is a plain query).
+    fn raw_keeps_session(&self, keyword: &str) -> bool {
+        let _ = keyword;
+        false
+    }
+
     // ---- DDL ----------------------------------------------------------
 
     /// The column type for `ty`. `indexed` tells whether the column is part

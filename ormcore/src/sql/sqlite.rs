@@ -35,6 +35,12 @@ impl Dialect for SqliteDialect {
         "SQLite"
     }
 
+    /// SQLite's own functions change nothing on the connection: only its
+    /// other statements (`PRAGMA`, `ATTACH`, `CREATE TEMP ..`) do.
+    fn raw_keeps_session(&self, keyword: &str) -> bool {
+        matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" | "VALUES" | "EXPLAIN")
+    }
+
     /// `SQLITE_MAX_VARIABLE_NUMBER` since SQLite 3.32.
     fn max_params(&self) -> usize {
         32766

@@ -80,10 +80,22 @@ impl Subject {
     async fn check_next_user(&self, context: &str) {
         let name = format!("next {context}");
         User::acreate(&self.db, user(&name)).await.unwrap_or_else(|e| panic!("{context}: the next insert: {e}"));
-        let timeout: String = self.db.aexecute_sql("SHOW statement_timeout", vec![]).await.expect("show").fetchall()[0]
-            .get(0)
-            .expect("text");
-        assert_eq!(timeout, "0", "{context}: a session setting survived");
+        let sql = "SELECT current_setting('statement_timeout'), current_setting('TimeZone'), \
+                   current_setting('default_transaction_read_only'), current_schema(), \
+                   (SELECT count(*) FROM pg_listening_channels()), \
+                   (SELECT count(*) FROM pg_prepared_statements WHERE from_sql), \
+                   (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()), \
+                   (SELECT count(*) FROM pg_class WHERE relpersistence = 't')";
+        let cursor = self.db.aexecute_sql(sql, vec![]).await.expect("session");
+        let row = &cursor.fetchall()[0];
+        let text = |i: usize| row.get::<String>(i).expect("text");
+        let count = |i: usize| row.get::<i64>(i).expect("count");
+        let found = (text(0), text(1), text(2), text(3), count(4), count(5), count(6), count(7));
+        let fresh = ("0".to_owned(), "UTC".to_owned(), "off".to_owned(), self.schema.clone(), 0, 0, 0, 0);
+        assert_eq!(
+            found, fresh,
+            "{context}: session state survived (timeout, zone, read-only, schema, channels, prepared, locks, temp)"
+        );
         let slept = self.db.aexecute_sql("SELECT pg_sleep(0.02)", vec![]).await;
         assert!(slept.is_ok(), "{context}: the next user's statement was cancelled: {slept:?}");
         // The connection is back in the pool (cleaned, if its user's raw
@@ -260,4 +272,67 @@ async fn tasks_aborted_at_random_points() {
         assert!(free, "{context}: an aborted task's advisory lock is still held");
         User::delete().where_(User::NAME.ne("committed")).aexecute(&subject.db).await.expect("reset");
     }
+}
+
+/// Session state set through every entry point (raw SQL outside a scope,
+/// in a task's scope, inside a rolled-back transaction, through a stream, a
+/// builder query calling a function, an aborted task) never reaches the
+/// next user of the pool's one connection.
+#[tokio::test]
+async fn session_state_never_reaches_the_next_user() {
+    let subject = Subject::new().await;
+    let db = &subject.db;
+    let setters = [
+        "SET statement_timeout = '1234'",
+        "SELECT set_config('TimeZone', 'Asia/Tokyo', false)",
+        "SET default_transaction_read_only = on",
+        "SELECT set_config('search_path', 'pg_catalog', false)",
+        "LISTEN ormcore_leftover",
+        "PREPARE ormcore_leftover AS SELECT 1",
+        "SELECT pg_advisory_lock(4242)",
+        // Shadows the real table: the next user's insert would go there and
+        // vanish with the session.
+        "CREATE TEMP TABLE \"user\" (id bigserial, name text, is_active bool, email text)",
+        "BEGIN",
+    ];
+    for sql in setters {
+        let _ = db.aexecute_sql(sql, vec![]).await.expect(sql);
+        subject.check_next_user(&format!("{sql} outside a scope")).await;
+
+        db.run(|conn| async move { conn.aexecute_sql(sql, vec![]).await.map(drop) }).await.expect(sql);
+        subject.check_next_user(&format!("{sql} in run()")).await;
+
+        // Advisory locks and prepared statements outlive a rollback.
+        let tx = db.atomic().await.expect("begin");
+        let _ = db.aexecute_sql(sql, vec![]).await;
+        tx.rollback().await.expect("rollback");
+        subject.check_next_user(&format!("{sql} in a rolled-back transaction")).await;
+
+        if sql.starts_with("SELECT") {
+            let raw = ormcore::query::Raw::<Value>::new(sql, vec![]);
+            db.iterate(&raw).try_collect().await.expect(sql);
+            subject.check_next_user(&format!("{sql} through iterate")).await;
+        }
+
+        let other = db.clone();
+        let task = tokio::spawn(async move {
+            let conn = other.aconnect().await?;
+            conn.aexecute_sql(sql, vec![]).await?;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, Error>(())
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        task.abort();
+        let _ = task.await;
+        subject.check_next_user(&format!("{sql} in an aborted task")).await;
+    }
+    // A builder query that calls a session function.
+    let set = ormcore::query::func::call("set_config")
+        .arg::<ormcore::types::Text>("statement_timeout")
+        .arg::<ormcore::types::Text>("4321")
+        .arg::<ormcore::types::Bool>(false)
+        .build::<ormcore::types::Text>();
+    let _: Vec<Option<String>> =
+        db.list(&User::select().columns(set).decode_as::<Option<String>>().limit(1)).await.expect("builder");
+    subject.check_next_user("set_config through the query builder").await;
 }
