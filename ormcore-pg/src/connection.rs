@@ -10,8 +10,9 @@ use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
 use ormcore::sql::{PostgresDialect, Statement};
 use tokio_postgres::error::SqlState;
 
-use crate::cancel::{CANCEL_TIMEOUT, Canceller};
+use crate::cancel::CANCEL_TIMEOUT;
 use crate::error::map;
+use crate::pool::PgInner;
 use crate::row::PgRow;
 use crate::shared::SharedClient;
 use crate::value::params;
@@ -78,7 +79,7 @@ pub(crate) enum Owed {
 /// connection by these before anyone else gets it.
 pub struct PgConnection {
     pub(crate) client: Handle,
-    canceller: Arc<Canceller>,
+    backend: Arc<PgInner>,
     pub(crate) tx: TxStatus,
     pub(crate) aborted: bool,
     pub(crate) in_flight: bool,
@@ -87,6 +88,23 @@ pub struct PgConnection {
     /// Bringing the connection back to a known state failed: it is never
     /// used again, and the pool discards it.
     pub(crate) broken: bool,
+    /// The last statement on the shared connection gave up rather than
+    /// wait (see [`crate::shared`]): it may run again on a pooled one.
+    gave_up: bool,
+    /// The last statement failed because its cached prepared statement is
+    /// stale (see [`stale_statement`]).
+    stale: bool,
+}
+
+/// Whether the server refused a cached prepared statement that DDL made
+/// stale ("cached plan must not change result type" after `ALTER COLUMN ..
+/// TYPE`) or that raw SQL deallocated: preparing it again cures it.
+fn stale_statement(error: &tokio_postgres::Error) -> bool {
+    match error.as_db_error() {
+        Some(db) if *db.code() == SqlState::FEATURE_NOT_SUPPORTED => db.message().starts_with("cached plan must not"),
+        Some(db) => *db.code() == SqlState::INVALID_SQL_STATEMENT_NAME,
+        None => false,
+    }
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -127,16 +145,18 @@ impl Handle {
 }
 
 impl PgConnection {
-    pub(crate) fn new(client: Handle, canceller: Arc<Canceller>) -> Self {
+    pub(crate) fn new(client: Handle, backend: Arc<PgInner>) -> Self {
         PgConnection {
             client,
-            canceller,
+            backend,
             tx: TxStatus::Idle,
             aborted: false,
             in_flight: false,
             session_dirty: false,
             pending: Vec::new(),
             broken: false,
+            gave_up: false,
+            stale: false,
         }
     }
 
@@ -180,7 +200,7 @@ impl PgConnection {
             let mut probe = pin!(client.simple_query(TRANSACTION_PROBE));
             match tokio::time::timeout(CANCEL_GRACE, probe.as_mut()).await {
                 Ok(answer) => Some(answer),
-                Err(_) => match self.canceller.cancel(&client.cancel_token()).await {
+                Err(_) => match self.backend.canceller.cancel(&client.cancel_token()).await {
                     Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok(),
                     Err(_) => None,
                 },
@@ -294,6 +314,10 @@ impl PgConnection {
             if self.tx != TxStatus::Idle {
                 self.aborted = true;
             }
+            if matches!(self.client, Handle::Shared(_)) {
+                self.gave_up = crate::shared::gave_up(&error);
+            }
+            self.stale = stale_statement(&error);
             map(error)
         })
     }
@@ -384,16 +408,9 @@ impl PgConnection {
     }
 }
 
-impl RawConnection for PgConnection {
-    async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
-        let prepared = self.prepare(statement).await?;
-        self.in_flight = true;
-        let result = self.client.client().execute_raw(&prepared, params(&statement.params)).await;
-        let rows_affected = self.track(result)?;
-        Ok(ExecResult { rows_affected, last_insert_id: None })
-    }
-
-    async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
+impl PgConnection {
+    /// Run a statement and hand each of its rows to `on_row`.
+    async fn fetch_rows(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
         let prepared = self.prepare(statement).await?;
         self.in_flight = true;
         let result = self.client.client().query_raw(&prepared, params(&statement.params)).await;
@@ -417,6 +434,77 @@ impl RawConnection for PgConnection {
         }
         self.in_flight = false;
         Ok(ExecResult { rows_affected: rows.rows_affected().unwrap_or(0), last_insert_id: None })
+    }
+}
+
+impl PgConnection {
+    /// Run a statement that returns no rows.
+    async fn execute_once(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
+        let prepared = self.prepare(statement).await?;
+        self.in_flight = true;
+        let result = self.client.client().execute_raw(&prepared, params(&statement.params)).await;
+        let rows_affected = self.track(result)?;
+        Ok(ExecResult { rows_affected, last_insert_id: None })
+    }
+
+    /// [`fetch_rows`](Self::fetch_rows), once more if the cached statement
+    /// was stale. That failure comes before any row: running the statement
+    /// again delivers nothing twice.
+    async fn fetch_retrying_stale(
+        &mut self,
+        statement: &Statement,
+        on_row: &mut OnRow<'_>,
+    ) -> ormcore::Result<ExecResult> {
+        match self.fetch_rows(statement, on_row).await {
+            Err(_) if self.retry_stale(&statement.sql) => self.fetch_rows(statement, on_row).await,
+            result => result,
+        }
+    }
+
+    /// After a failure: whether the statement failed only because its
+    /// cached prepared statement was stale, and may run again (in
+    /// autocommit; inside a transaction the failure has aborted it). The
+    /// stale statement leaves the cache either way, so the next run
+    /// prepares it afresh.
+    fn retry_stale(&mut self, sql: &str) -> bool {
+        if !std::mem::take(&mut self.stale) {
+            return false;
+        }
+        self.backend.forget_statement(sql);
+        self.tx == TxStatus::Idle
+    }
+}
+
+impl RawConnection for PgConnection {
+    async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
+        match self.execute_once(statement).await {
+            Err(_) if self.retry_stale(&statement.sql) => self.execute_once(statement).await,
+            result => result,
+        }
+    }
+
+    async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
+        if matches!(self.client, Handle::Pooled(_)) {
+            return self.fetch_retrying_stale(statement, on_row).await;
+        }
+        let mut delivered = false;
+        let result = self
+            .fetch_rows(statement, &mut |row| {
+                delivered = true;
+                on_row(row)
+            })
+            .await;
+        match result {
+            // Nothing was read yet: run it on a pooled connection instead,
+            // where it waits on nobody else's behalf.
+            Err(_) if self.gave_up && !delivered => {
+                self.gave_up = false;
+                self.client = Handle::Pooled(self.backend.object().await?);
+                self.fetch_retrying_stale(statement, on_row).await
+            }
+            Err(_) if !delivered && self.retry_stale(&statement.sql) => self.fetch_rows(statement, on_row).await,
+            result => result,
+        }
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {

@@ -18,7 +18,8 @@ use crate::value::BindError;
 fn constraint_kind(sqlstate: &str) -> ConstraintKind {
     match sqlstate {
         "23505" => ConstraintKind::Unique,
-        "23503" => ConstraintKind::ForeignKey,
+        // 23001: a delete or update refused by ON DELETE/UPDATE RESTRICT.
+        "23503" | "23001" => ConstraintKind::ForeignKey,
         "23502" => ConstraintKind::NotNull,
         "23514" => ConstraintKind::Check,
         _ => ConstraintKind::Other,

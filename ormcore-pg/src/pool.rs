@@ -32,18 +32,44 @@ use crate::stream::PgStream;
 /// Use it through [`PgDatabase`](crate::PgDatabase).
 #[derive(Clone)]
 pub struct Pg {
-    pool: Pool,
-    /// The connection shared among autocommit reads, if enabled.
-    shared: Option<Arc<Shared>>,
-    /// Cancels statements abandoned on a connection.
-    canceller: Arc<Canceller>,
-    pool_size: usize,
-    acquire_timeout: Duration,
+    inner: Arc<PgInner>,
 }
 
-impl std::fmt::Debug for Pg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pg").field("status", &self.pool_status()).finish()
+/// What every connection of the backend shares: the pool, the shared
+/// connection, and the way to cancel a statement.
+pub(crate) struct PgInner {
+    pool: Pool,
+    pool_size: usize,
+    acquire_timeout: Duration,
+    /// The connection shared among autocommit reads, if enabled.
+    shared: Option<Shared>,
+    /// Cancels statements abandoned on a connection.
+    pub(crate) canceller: Canceller,
+}
+
+impl PgInner {
+    /// A connection from the pool, waiting at most `acquire_timeout`; also
+    /// what a read on the shared connection falls back to when it would
+    /// wait there.
+    pub(crate) async fn object(&self) -> ormcore::Result<deadpool_postgres::Object> {
+        match self.pool.get().await {
+            Ok(object) => Ok(object),
+            Err(PoolError::Timeout(_)) => {
+                Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
+            }
+            Err(PoolError::Closed) => Err(Error::PoolClosed),
+            Err(PoolError::Backend(error)) => Err(crate::error::map(error)),
+            Err(other) => Err(Error::operational(format!("cannot open a connection: {other}"), other)),
+        }
+    }
+
+    /// Drop the prepared statement for `sql` from every connection's cache:
+    /// DDL made it stale, and every connection that kept it would fail once.
+    pub(crate) fn forget_statement(&self, sql: &str) {
+        self.pool.manager().statement_caches.remove(sql, &[]);
+        if let Some(shared) = &self.shared {
+            shared.forget(sql);
+        }
     }
 }
 
@@ -128,10 +154,11 @@ impl Backend for Pg {
             .queue_mode(QueueMode::Lifo)
             .build()
             .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
-        let canceller = Arc::new(Canceller::new(&server, transport.clone()));
-        let shared = options.pipeline.then(|| Arc::new(Shared::new(server, transport, options.acquire_timeout)));
-        let backend =
-            Pg { pool, shared, canceller, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout };
+        let canceller = Canceller::new(&server, transport.clone());
+        let shared = options.pipeline.then(|| Shared::new(server, transport, options.acquire_timeout));
+        let inner =
+            PgInner { pool, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout, shared, canceller };
+        let backend = Pg { inner: Arc::new(inner) };
         // Open `pool_min_size` connections now (at least one, so that a bad
         // URL fails here); they stay in the pool.
         let mut warm = Vec::new();
@@ -147,26 +174,15 @@ impl Backend for Pg {
     }
 
     async fn acquire(&self) -> ormcore::Result<PooledPg> {
-        match self.pool.get().await {
-            Ok(client) => {
-                Ok(PooledPg { conn: Some(PgConnection::new(Handle::Pooled(client), Arc::clone(&self.canceller))) })
-            }
-            Err(PoolError::Timeout(_)) => {
-                Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
-            }
-            Err(PoolError::Closed) => Err(Error::PoolClosed),
-            Err(PoolError::Backend(error)) => Err(crate::error::map(error)),
-            Err(other) => Err(Error::operational(format!("cannot open a connection: {other}"), other)),
-        }
+        let object = self.inner.object().await?;
+        Ok(PooledPg { conn: Some(PgConnection::new(Handle::Pooled(object), Arc::clone(&self.inner))) })
     }
 
     async fn acquire_shared(&self) -> ormcore::Result<Option<PooledPg>> {
-        match &self.shared {
+        match &self.inner.shared {
             Some(shared) => {
                 let client = shared.get().await?;
-                Ok(Some(PooledPg {
-                    conn: Some(PgConnection::new(Handle::Shared(client), Arc::clone(&self.canceller))),
-                }))
+                Ok(Some(PooledPg { conn: Some(PgConnection::new(Handle::Shared(client), Arc::clone(&self.inner))) }))
             }
             None => Ok(None),
         }
@@ -177,14 +193,14 @@ impl Backend for Pg {
     }
 
     async fn close(&self) {
-        self.pool.close();
-        if let Some(shared) = &self.shared {
+        self.inner.pool.close();
+        if let Some(shared) = &self.inner.shared {
             shared.close();
         }
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let status = self.pool.status();
+        let status = self.inner.pool.status();
         PoolStatus { max_size: status.max_size, open: status.size, idle: status.available }
     }
 }

@@ -1,11 +1,20 @@
-//! The shared, pipelined connection for autocommit statements.
+//! The shared, pipelined connection for autocommit reads (opt-in:
+//! `PgOptions::pipeline(true)`).
 //!
 //! A tokio-postgres client pipelines concurrent requests over one
-//! connection. Statements that run outside any task's scope and touch no
-//! session state (`Statement::session_free`) gain nothing from a connection
-//! of their own, so they share this one: with 32 tasks doing point selects
-//! it served 1.7-2.0x the queries per second of a pool of 8. Everything
-//! else (task scopes, transactions, raw SQL, DDL, streams) uses the pool.
+//! connection. Reads that run outside any task's scope and touch no session
+//! state ([`Statement::shareable`](ormcore::sql::Statement::shareable)) gain
+//! little from a connection of their own, so they may share this one.
+//! Writes never do: a write whose future is dropped there would still be
+//! applied (dropping a pipelined request only drains its answer), and a
+//! cancel would hit whoever's statement runs then.
+//!
+//! The server runs pipelined statements one after another, so one that
+//! waits delays all behind it. No read waits long here: the session has
+//! `lock_timeout` and `statement_timeout` at [`SHARED_LIMIT`], and a read
+//! that hits either before its first row runs again on a pooled
+//! connection, where it waits on nobody else's behalf. The session is
+//! read-only, so a function with side effects fails rather than writes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +24,10 @@ use std::time::Duration;
 use ormcore::Error;
 
 use crate::tls::Transport;
+
+/// How long a read may wait for a lock, or run, on the shared connection
+/// before it gives up there and runs on a pooled connection instead.
+pub(crate) const SHARED_LIMIT: Duration = Duration::from_millis(100);
 
 /// Prepared statements kept per shared connection before the cache starts
 /// over (statement shapes are few in practice; `IN` lists of every length
@@ -42,6 +55,11 @@ impl SharedClient {
         Ok(statement)
     }
 
+    /// Drop the cached statement for `sql` (it went stale).
+    pub(crate) fn forget(&self, sql: &str) {
+        self.cache().remove(sql);
+    }
+
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, tokio_postgres::Statement>> {
         // Critical sections are single map operations.
         self.statements.lock().unwrap_or_else(PoisonError::into_inner)
@@ -60,7 +78,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: tokio_postgres::Config, transport: Transport, connect_timeout: Duration) -> Self {
+    pub(crate) fn new(mut config: tokio_postgres::Config, transport: Transport, connect_timeout: Duration) -> Self {
+        let limit = SHARED_LIMIT.as_millis();
+        let mut options = config.get_options().map(str::to_owned).unwrap_or_default();
+        options.push_str(&format!(
+            " -c lock_timeout={limit} -c statement_timeout={limit} -c default_transaction_read_only=on"
+        ));
+        config.options(options.trim_start());
         Shared {
             config,
             transport,
@@ -98,9 +122,24 @@ impl Shared {
         Ok(shared)
     }
 
+    /// Drop the cached statement for `sql` (it went stale).
+    pub(crate) fn forget(&self, sql: &str) {
+        if let Some(client) = self.live() {
+            client.forget(sql);
+        }
+    }
+
     /// Stop sharing: the connection closes once its last statement is done.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.current.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
+}
+
+/// Whether a statement on the shared connection gave up rather than make
+/// the others wait: it waited longer than [`SHARED_LIMIT`] for a lock, or
+/// ran longer than that.
+pub(crate) fn gave_up(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    matches!(error.code(), Some(code) if *code == SqlState::LOCK_NOT_AVAILABLE || *code == SqlState::QUERY_CANCELED)
 }

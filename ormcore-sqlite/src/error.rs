@@ -13,12 +13,15 @@ pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
-fn constraint_kind(extended_code: i32) -> ConstraintKind {
+fn constraint_kind(extended_code: i32, message: &str) -> ConstraintKind {
     match extended_code {
         ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => ConstraintKind::Unique,
         ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ConstraintKind::ForeignKey,
         ffi::SQLITE_CONSTRAINT_NOTNULL => ConstraintKind::NotNull,
         ffi::SQLITE_CONSTRAINT_CHECK => ConstraintKind::Check,
+        // SQLite enforces ON DELETE/UPDATE RESTRICT as a trigger, with its
+        // own foreign-key message.
+        ffi::SQLITE_CONSTRAINT_TRIGGER if message == "FOREIGN KEY constraint failed" => ConstraintKind::ForeignKey,
         _ => ConstraintKind::Other,
     }
 }
@@ -35,7 +38,7 @@ pub(crate) fn map(error: rusqlite::Error) -> Error {
         rusqlite::Error::SqliteFailure(e, message) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
             let message = message.clone().unwrap_or_else(|| e.to_string());
             Error::Integrity {
-                kind: constraint_kind(e.extended_code),
+                kind: constraint_kind(e.extended_code, &message),
                 constraint: constraint_name(&message),
                 message,
                 source: Some(Box::new(error)),

@@ -37,6 +37,14 @@ pub struct Profile {
     pub bio: String,
 }
 
+/// A user's pinned note: a foreign key that refuses to let its user go.
+#[derive(Model, Debug, Clone)]
+pub struct Pin {
+    pub id: i64,
+    #[orm(on_delete = "restrict")]
+    pub user: ForeignKey<User>,
+}
+
 /// A bank account, for the reference's `transfer_funds` example.
 #[derive(Model, Debug, Clone, Default)]
 pub struct Account {

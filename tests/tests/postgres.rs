@@ -78,13 +78,13 @@ mod pg_only {
     use std::time::{Duration, Instant};
 
     use ormcore::prelude::*;
-    use ormcore_tests::models::{User, user};
+    use ormcore_tests::models::{Counter, User, user};
 
     use super::*;
 
     async fn db(pool_size: usize) -> PgDatabase {
         let db = PgSchema::open(Config::default().pool_size(pool_size)).await;
-        db.acreate_tables(&[User::META]).await.expect("create");
+        db.acreate_tables(&[User::META, Counter::META]).await.expect("create");
         User::acreate(&db, user("committed")).await.expect("a committed row");
         db
     }
@@ -97,7 +97,7 @@ mod pg_only {
         admin.aexecute_sql(&format!("CREATE SCHEMA \"{schema}\""), vec![]).await.expect("schema");
         let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(pool_size).pipeline(true);
         let db = PgDatabase::connect(options).await.expect("connect");
-        db.acreate_tables(&[User::META]).await.expect("create");
+        db.acreate_tables(&[User::META, Counter::META]).await.expect("create");
         User::acreate(&db, user("committed")).await.expect("a committed row");
         db
     }
@@ -293,6 +293,125 @@ mod pg_only {
         User::acreate(&unshared, user("committed")).await.expect("insert");
         concurrent_selects(&unshared).await;
         assert!(unshared.pool_status().open > 1, "without sharing the pool grows: {:?}", unshared.pool_status());
+    }
+
+    /// A read on the shared connection that would wait for a lock gives up
+    /// there at once and waits on a pooled connection instead: the reads
+    /// pipelined behind it are not held up (before, they waited as long as
+    /// the lock was held).
+    #[tokio::test]
+    async fn shared_reads_never_wait_behind_a_lock() {
+        let db = shared_db(4).await;
+        let holder = db.clone();
+        let (locked_tx, locked) = tokio::sync::oneshot::channel();
+        let lock = tokio::spawn(async move {
+            let tx = holder.atomic().await?;
+            holder.aexecute_sql("LOCK TABLE counter IN ACCESS EXCLUSIVE MODE", vec![]).await?;
+            let _ = locked_tx.send(());
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            tx.commit().await
+        });
+        locked.await.expect("the table is locked");
+        let waiter = {
+            let db = db.clone();
+            tokio::spawn(async move { db.count(&Counter::select()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = Instant::now();
+        for _ in 0..5 {
+            assert_eq!(db.count(&User::select()).await.expect("an unrelated read"), 1);
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_millis(700), "unrelated reads waited {elapsed:?} behind a lock wait");
+        assert_eq!(waiter.await.expect("task").expect("the waiting read, on the pool"), 0);
+        lock.await.expect("task").expect("commit");
+    }
+
+    /// A write whose future is dropped while it waits for a row lock is not
+    /// applied behind the caller's back once the lock is free: it is
+    /// cancelled on the server. (Before, on the shared connection, it
+    /// landed.)
+    #[tokio::test]
+    async fn dropped_write_is_not_applied_later() {
+        for shared in [false, true] {
+            let db = if shared { shared_db(4).await } else { db(4).await };
+            let counter =
+                Counter::acreate(&db, Counter { name: "c".into(), ..Counter::default() }).await.expect("insert");
+            let holder = db.clone();
+            let (locked_tx, locked) = tokio::sync::oneshot::channel();
+            let id = counter.id;
+            let lock = tokio::spawn(async move {
+                let tx = holder.atomic().await?;
+                Counter::update().set(Counter::VALUE, 1).where_(Counter::ID.eq(id)).aexecute(&holder).await?;
+                let _ = locked_tx.send(());
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                tx.rollback().await
+            });
+            locked.await.expect("the row is locked");
+            let update = Counter::update().set(Counter::VALUE, 999).where_(Counter::ID.eq(id));
+            let write = update.aexecute(&db);
+            assert!(tokio::time::timeout(Duration::from_millis(100), write).await.is_err(), "the write waits");
+            lock.await.expect("task").expect("rollback");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let value = db.scalar::<i64, _>(&Counter::select().columns(Counter::VALUE)).await.expect("value");
+            assert_eq!(value, 0, "shared: {shared}: the dropped write was applied after all");
+        }
+    }
+
+    /// Run `values` on two pooled connections at once (two tasks).
+    async fn on_both_connections(db: &PgDatabase, values: &Select<i64>) -> [Vec<i64>; 2] {
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<()>();
+        let other = {
+            let (db, values) = (db.clone(), values.clone());
+            tokio::spawn(async move {
+                let conn = db.aconnect().await?;
+                let _ = ready.await;
+                conn.list(&values).await
+            })
+        };
+        let conn = db.aconnect().await.expect("a second connection");
+        let _ = ready_tx.send(());
+        let mine = conn.list(values).await.expect("this connection");
+        [mine, other.await.expect("task").expect("the other connection")]
+    }
+
+    /// After DDL changes a column's type, the same query keeps working: the
+    /// stale cached statement is dropped from every connection's cache and
+    /// the query run again. Inside a transaction the failure aborts it (the
+    /// query cannot run again there), once: the next attempt works.
+    #[tokio::test]
+    async fn cached_statements_survive_a_column_type_change() {
+        for shared in [false, true] {
+            let db = if shared { shared_db(2).await } else { db(2).await };
+            Counter::acreate(&db, Counter { name: "c".into(), value: 7, ..Counter::default() }).await.expect("insert");
+            let values = Counter::select().columns(Counter::VALUE);
+            // Warm the caches of both pooled connections (and the shared one).
+            assert_eq!(on_both_connections(&db, &values).await, [[7], [7]]);
+            assert_eq!(db.list(&values).await.expect("warm"), [7]);
+            db.aexecute_sql("ALTER TABLE counter ALTER COLUMN value TYPE integer", vec![]).await.expect("alter");
+            for round in 0..3 {
+                assert_eq!(db.list(&values).await.expect("after the type change"), [7], "shared: {shared}, {round}");
+            }
+            assert_eq!(on_both_connections(&db, &values).await, [[7], [7]], "shared: {shared}");
+
+            db.aexecute_sql("ALTER TABLE counter ALTER COLUMN value TYPE bigint", vec![]).await.expect("alter back");
+            let mut failures = 0;
+            loop {
+                let tx = db.atomic().await.expect("begin");
+                match db.list(&values).await {
+                    Ok(found) => {
+                        assert_eq!(found, [7]);
+                        tx.commit().await.expect("commit");
+                        break;
+                    }
+                    Err(error) => {
+                        failures += 1;
+                        assert!(error.to_string().contains("0A000"), "{error}");
+                        assert_eq!(failures, 1, "a stale statement fails one transaction at most");
+                    }
+                }
+            }
+        }
     }
 
     /// A statement calling a function beyond the portable built-ins may act

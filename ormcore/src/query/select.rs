@@ -226,9 +226,14 @@ impl<R> Select<R> {
         self
     }
 
-    /// Page `page` (from 1) of `per_page` rows.
+    /// Page `page` (from 1; 0 counts as 1) of `per_page` rows. A page whose
+    /// offset does not fit a signed 64-bit count is an
+    /// [`Error::Interface`](crate::Error::Interface) when the query runs.
     pub fn paginate(self, page: u64, per_page: u64) -> Self {
-        self.limit(per_page).offset(page.saturating_sub(1) * per_page)
+        // An overflow saturates to an offset out of range, which the
+        // compiler refuses: never a wrapped, wrong page.
+        let offset = page.saturating_sub(1).saturating_mul(per_page);
+        self.limit(per_page).offset(offset)
     }
 
     combinators!();

@@ -48,6 +48,7 @@ pub(crate) fn write_select(w: &mut SqlWriter<'_>, node: &SelectNode) -> Result<(
     }
     write_order_by(w, &node.order_by, false)?;
     let dialect = w.dialect();
+    check_row_counts(node.limit, node.offset)?;
     dialect.write_limit_offset(w, node.limit, node.offset);
     Ok(())
 }
@@ -132,6 +133,7 @@ pub(crate) fn write_compound(w: &mut SqlWriter<'_>, node: &CompoundNode) -> Resu
     w.push(" ");
     dialect.write_compound_member(w, &node.right, false)?;
     write_order_by(w, &node.order_by, true)?;
+    check_row_counts(node.limit, node.offset)?;
     dialect.write_limit_offset(w, node.limit, node.offset);
     Ok(())
 }
@@ -162,6 +164,22 @@ pub(crate) fn is_unordered(member: &QueryNode) -> bool {
         QueryNode::Select(s) => s.order_by.is_empty() && s.limit.is_none() && s.offset.is_none(),
         QueryNode::Compound(c) => c.order_by.is_empty() && c.limit.is_none() && c.offset.is_none(),
     }
+}
+
+/// Refuse a limit or offset beyond what every database takes (a signed
+/// 64-bit count): the database would refuse it with a less clear error, or
+/// (MySQL, SQLite) read it as something else.
+fn check_row_counts(limit: Option<u64>, offset: Option<u64>) -> Result<()> {
+    for (clause, count) in [("LIMIT", limit), ("OFFSET", offset)] {
+        if let Some(count) = count.filter(|&count| i64::try_from(count).is_err()) {
+            return Err(Error::interface(format!(
+                "{clause} {count} is out of range: at most {} rows (a page past the end of what `paginate` \
+                 can address also ends here)",
+                i64::MAX
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// ` LIMIT n`, ` OFFSET m` or both; an offset alone is valid standard SQL.

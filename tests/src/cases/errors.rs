@@ -7,7 +7,7 @@ use ormcore::ConstraintKind;
 use ormcore::prelude::*;
 
 use crate::harness::{Config, TestDb, open};
-use crate::models::{Tweet, User, user};
+use crate::models::{Pin, Tweet, User, user};
 
 /// A unique violation names the constraint; the next query works, also
 /// inside a transaction when the failure was inside a savepoint.
@@ -49,6 +49,13 @@ pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
         .await
         .expect_err("name is NOT NULL");
     assert_eq!(error.constraint_kind(), Some(ConstraintKind::NotNull), "{error:?}");
+    // A delete refused by ON DELETE RESTRICT is a foreign-key violation too
+    // (SQLite reports it as a trigger's, PostgreSQL as 23001).
+    db.acreate_tables(&[Pin::META]).await?;
+    let owner = User::acreate(&db, user("owner")).await?;
+    Pin::acreate(&db, Pin { id: 0, user: ForeignKey::new(owner.id) }).await?;
+    let error = User::adelete_by_id(&db, owner.id).await.expect_err("a pin refers to the user");
+    assert_eq!(error.constraint_kind(), Some(ConstraintKind::ForeignKey), "{error:?}");
     Ok(())
 }
 

@@ -143,6 +143,13 @@ pub async fn ordering_and_paging<T: TestDb>() -> Result<()> {
     assert_eq!(db.list(&by_name.clone().paginate(2, 3)).await?, ["100%_real"]);
     let two_keys = User::select().columns(User::NAME).order_by(User::IS_ACTIVE).order_by(User::NAME.desc());
     assert_eq!(db.list(&two_keys).await?, ["bob", "carol", "alice", "100%_real"]);
+    // Numbers no database takes are refused clearly, never wrapped or
+    // overflowed: a page whose offset does not fit, a limit past 2^63 - 1.
+    let far = db.list(&by_name.clone().paginate(1 << 33, 1 << 32)).await;
+    assert!(matches!(&far, Err(Error::Interface(m)) if m.contains("OFFSET")), "{far:?}");
+    let huge = db.list(&by_name.clone().limit(u64::MAX)).await;
+    assert!(matches!(&huge, Err(Error::Interface(m)) if m.contains("LIMIT")), "{huge:?}");
+    assert_eq!(db.list(&by_name.clone().paginate(0, 1)).await?, ["carol"], "page 0 is the first page");
     Ok(())
 }
 
