@@ -92,8 +92,9 @@ const TASKS: u64 = 32;
 const PER_TASK: u64 = 500;
 
 /// `TASKS` tasks doing `PER_TASK` point selects each, all at once: `point`
-/// runs one for an id, given its own clone of `context`.
-async fn fan_out<C, F, Fut>(context: C, point: F)
+/// runs one for an id, given its own clone of `context`. Returns each
+/// select's latency in nanoseconds.
+async fn fan_out<C, F, Fut>(context: C, point: F) -> Vec<u64>
 where
     C: Clone + Send + 'static,
     F: Fn(C, i64) -> Fut + Copy + Send + 'static,
@@ -103,15 +104,41 @@ where
         .map(|t| {
             let context = context.clone();
             tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(PER_TASK as usize);
                 for i in 0..PER_TASK {
+                    let started = Instant::now();
                     point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
+                    latencies.push(started.elapsed().as_nanos() as u64);
                 }
+                latencies
             })
         })
         .collect();
+    let mut latencies = Vec::with_capacity((TASKS * PER_TASK) as usize);
     for task in tasks {
-        task.await.expect("task");
+        latencies.extend(task.await.expect("task"));
     }
+    latencies
+}
+
+/// Throughput of a fan-out (ops per second, median of `runs`) and the
+/// latency percentiles of its median run.
+async fn throughput<F, Fut>(runs: usize, mut run: F) -> (f64, String)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Vec<u64>>,
+{
+    let mut results = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut latencies = run().await;
+        let ops = latencies.len() as f64 / started.elapsed().as_secs_f64();
+        latencies.sort_unstable();
+        let at = |q: f64| human(latencies[((latencies.len() - 1) as f64 * q) as usize] as f64);
+        results.push((ops, format!("p50 {} p99 {} max {}", at(0.5), at(0.99), at(1.0))));
+    }
+    results.sort_by(|a, b| a.0.total_cmp(&b.0));
+    results.swap_remove(results.len() / 2)
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -154,7 +181,8 @@ async fn bench(filter: Option<String>) {
     admin.aexecute_sql(&format!("CREATE SCHEMA \"{schema}\""), vec![]).await.expect("create schema");
 
     let options = PgOptions::from_url(&url()).expect("url").search_path(schema.clone()).pool_size(8).pool_min_size(8);
-    let db = PgDatabase::connect(options).await.expect("connect");
+    let db = PgDatabase::connect(options.clone()).await.expect("connect");
+    let shared_db = PgDatabase::connect(options.pipeline(true)).await.expect("connect");
     db.acreate_tables(&[Item::META]).await.expect("create table");
     let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
     Item::abulk_create(&db, &mut items, None).await.expect("seed");
@@ -195,6 +223,34 @@ async fn bench(filter: Option<String>) {
             }
         }
         row("point select by pk", median(r), median(o));
+    }
+    if wanted("raw-sql") {
+        // Raw SQL may change the session, so the connection is reset (one
+        // round trip, on a task of its own) before its next user: what that
+        // costs a sequence of raw point selects, against the raw driver.
+        const OPS: u64 = 2_000;
+        let sql = format!("SELECT {COLUMNS} FROM \"item\" WHERE \"id\" = ?");
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for round in 0..9 {
+            let id = |i: u64| (i as i64 * 7919 + round) % ROWS + 1;
+            r.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        black_box(raw.point(id(i)).await);
+                    }
+                })
+                .await,
+            );
+            o.push(
+                time(OPS, async {
+                    for i in 0..OPS {
+                        black_box(db.aexecute_sql(&sql, vec![Value::Int(id(i))]).await.expect("raw"));
+                    }
+                })
+                .await,
+            );
+        }
+        row("raw-SQL point select (reset after)", median(r), median(o));
     }
     if wanted("100-row") {
         const OPS: u64 = 500;
@@ -256,34 +312,31 @@ async fn bench(filter: Option<String>) {
         row("bulk insert 10k rows (1 tx)", median(r), median(o));
     }
     if wanted("concurrent") {
-        let (mut r, mut o) = (Vec::new(), Vec::new());
-        for _ in 0..5 {
-            r.push(
-                time(
-                    TASKS * PER_TASK,
-                    fan_out(raw.clone(), |raw, id| async move {
-                        black_box(raw.point(id).await);
-                    }),
-                )
-                .await,
-            );
-            o.push(
-                time(
-                    TASKS * PER_TASK,
-                    fan_out(db.clone(), |db, id| async move {
-                        black_box(Item::aget_by_id(&db, id).await.expect("get"));
-                    }),
-                )
-                .await,
-            );
-        }
-        let (raw_ops, orm_ops) = (1e9 / median(r), 1e9 / median(o));
+        let (raw_ops, raw_latency) = throughput(5, || {
+            fan_out(raw.clone(), |raw, id| async move {
+                black_box(raw.point(id).await);
+            })
+        })
+        .await;
+        let (orm_ops, orm_latency) = throughput(5, || {
+            fan_out(db.clone(), |db, id| async move {
+                black_box(Item::aget_by_id(&db, id).await.expect("get"));
+            })
+        })
+        .await;
+        let (shared_ops, shared_latency) = throughput(5, || {
+            fan_out(shared_db.clone(), |db, id| async move {
+                black_box(Item::aget_by_id(&db, id).await.expect("get"));
+            })
+        })
+        .await;
+        println!("32 tasks, pool of 8, point selects (throughput, higher is better; latency per select)");
+        println!("  {:<32} {raw_ops:>9.0}/s {:>10} {raw_latency}", "raw tokio-postgres on deadpool", "1.000x");
+        println!("  {:<32} {orm_ops:>9.0}/s {:>9.3}x {orm_latency}", "ormcore (pooled, the default)", orm_ops / raw_ops);
         println!(
-            "{:<34} {:>9.0}/s {:>9.0}/s {:>9.3}x (throughput, higher is better)",
-            "32 tasks, pool of 8, point selects",
-            raw_ops,
-            orm_ops,
-            orm_ops / raw_ops
+            "  {:<32} {shared_ops:>9.0}/s {:>9.3}x {shared_latency}",
+            "ormcore, pipeline(true)",
+            shared_ops / raw_ops
         );
         // The ceiling for sharing connections among autocommit statements:
         // the same 32 tasks on one (or two) pipelined tokio-postgres
@@ -299,17 +352,15 @@ async fn bench(filter: Option<String>) {
                 shared.push(Arc::new((client, stmt)));
             }
             let shared = Arc::new(shared);
-            let mut samples = Vec::new();
-            for _ in 0..5 {
-                let run = fan_out(shared.clone(), |shared, id| async move {
+            let (ops, latency) = throughput(5, || {
+                fan_out(shared.clone(), |shared, id| async move {
                     let (client, stmt) = &*shared[id as usize % shared.len()];
                     black_box(item_from_row(&client.query_one(stmt, &[&id]).await.expect("row")));
-                });
-                samples.push(time(TASKS * PER_TASK, run).await);
-            }
-            let ops = 1e9 / median(samples);
-            let label = format!("  raw, {clients} shared pipelined client(s)");
-            println!("{label:<34} {ops:>9.0}/s {:>12} {:>9.3}x (raw pipelined / raw pool)", "", ops / raw_ops);
+                })
+            })
+            .await;
+            let label = format!("raw, {clients} pipelined client(s)");
+            println!("  {label:<32} {ops:>9.0}/s {:>9.3}x {latency}", ops / raw_ops);
         }
     }
     if wanted("stream") {
@@ -341,6 +392,7 @@ async fn bench(filter: Option<String>) {
         }
     }
     db.close_pool().await;
+    shared_db.close_pool().await;
     admin.aexecute_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"), vec![]).await.expect("drop schema");
 }
 

@@ -11,13 +11,18 @@
 //! keep:
 //!
 //! - **Clean release.** Dropping a [`Backend::Pooled`] returns the
-//!   connection to the pool. If it is inside a transaction, or a statement
-//!   on it was interrupted (its future dropped mid-flight), the backend rolls
-//!   it back or discards it before anyone else acquires it. ormcore drops
-//!   connections in exactly these states when a guard is dropped without
-//!   commit or a task is aborted.
+//!   connection to the pool, and nobody else acquires it until it is clean:
+//!   no transaction open (as the database has it, not as a flag set after a
+//!   statement returned: a control statement abandoned in flight may have
+//!   run), no statement still running and no cancel on its way to one, and
+//!   no session state left by a statement that was not
+//!   [`session_free`](Statement::session_free) or by a checkout that ended
+//!   abnormally. A connection that cannot be made so is discarded. ormcore
+//!   drops connections in any of these states when a guard is dropped
+//!   without commit, a future is cancelled or a task is aborted.
 //! - **Transaction control through [`RawConnection::transaction`]**, so the
-//!   backend always knows whether its connection is inside a transaction.
+//!   backend knows whether its connection is inside a transaction, or knows
+//!   that it does not know ([`RawConnection::transaction_status`]).
 //! - **Cancel safety.** Any future it returns may be dropped at an await
 //!   point; the connection must stay usable or be marked for discard.
 //! - **No blocking of the async runtime** beyond short, bounded work.

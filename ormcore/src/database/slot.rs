@@ -9,10 +9,13 @@
 //! rule rolls back whatever transaction was left open.
 //!
 //! A transaction guard dropped without finishing undoes its block at once
-//! where the backend can do that without I/O (SQLite), and otherwise leaves
-//! a cleanup that runs before the connection's next statement. A cleanup
-//! that fails leaves the transaction state unknown, so it escalates to
-//! rolling back the whole transaction: when in doubt, nothing is kept.
+//! where the backend can do that without I/O (SQLite), and otherwise owes a
+//! cleanup that a task of its own runs as soon as the connection is idle
+//! here (and that the next statement runs first if it comes sooner). A
+//! cleanup that fails leaves the transaction state unknown, so it escalates
+//! to rolling back the whole transaction and marks the blocks still open
+//! dead: when in doubt, nothing is kept, and nothing autocommits in their
+//! name.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
