@@ -73,6 +73,7 @@ macro_rules! conformance_cases {
             queries::writes,
             types::every_type_round_trips,
             types::hostile_strings_round_trip,
+            types::json_floats_round_trip,
         );
     };
 }

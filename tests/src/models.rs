@@ -112,6 +112,38 @@ pub struct Everything {
     pub decimal: rust_decimal::Decimal,
 }
 
+/// Times at the edge of what backends keep: sub-microsecond digits and
+/// leap seconds.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Moment {
+    pub id: i64,
+    pub time: Option<chrono::NaiveTime>,
+    pub datetime: Option<chrono::NaiveDateTime>,
+    pub instant: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Floats, special values included.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Measure {
+    pub id: i64,
+    pub value: f64,
+    pub maybe: Option<f64>,
+}
+
+/// A JSON document of any shape.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub id: i64,
+    pub body: serde_json::Value,
+}
+
+/// Decimals at full precision.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Price {
+    pub id: i64,
+    pub amount: rust_decimal::Decimal,
+}
+
 /// A typed JSON document.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
@@ -130,6 +162,10 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
         Setting::META,
         Membership::META,
         Everything::META,
+        Moment::META,
+        Measure::META,
+        Doc::META,
+        Price::META,
     ]
 }
 
