@@ -29,6 +29,7 @@
 //! defaults are standard SQL, overridden by [`SqliteDialect`],
 //! [`PostgresDialect`] and [`MySqlDialect`] where they differ.
 
+mod check;
 mod ddl;
 mod dialect;
 mod expr;
@@ -40,6 +41,7 @@ mod sqlite;
 mod write;
 mod writer;
 
+pub use check::ValueUse;
 pub use dialect::Dialect;
 pub use mysql::{MySqlDialect, MySqlFlavor};
 pub use postgres::PostgresDialect;

@@ -59,6 +59,7 @@ fn insert_default_values() {
     // One empty VALUES row is a row of defaults too.
     let node = InsertNode {
         table: "user".into(),
+        meta: None,
         columns: vec![],
         source: InsertSource::Values(vec![vec![]]),
         on_conflict: None,
@@ -255,6 +256,7 @@ fn update_returning() {
     // Columns of other tables keep their qualifier.
     let node = UpdateNode {
         table: "user".into(),
+        meta: None,
         set: vec![("age".into(), ExprNode::Value(Value::Int(1)))],
         where_: None,
         returning: vec![

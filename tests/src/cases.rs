@@ -73,6 +73,8 @@ macro_rules! conformance_cases {
             queries::writes,
             types::every_type_round_trips,
             types::hostile_strings_round_trip,
+            types::times_keep_every_digit_or_are_refused,
+            types::special_floats_keep_their_bits_or_are_refused,
             types::json_floats_round_trip,
         );
     };

@@ -546,3 +546,82 @@ mod tls {
         assert!(!encrypted(&plain).await);
     }
 }
+
+/// Values PostgreSQL cannot keep exactly are refused before anything is
+/// sent, naming the column and the limit.
+mod pg_values {
+    use chrono::{NaiveDate, NaiveTime};
+    use ormcore::prelude::*;
+    use ormcore_tests::models::Moment;
+
+    use super::*;
+
+    async fn db() -> PgDatabase {
+        let db = PgSchema::open(Config::default()).await;
+        db.acreate_tables(&[Moment::META]).await.expect("create");
+        db
+    }
+
+    fn message(error: Error) -> String {
+        match error {
+            Error::Interface(message) => message,
+            other => panic!("expected an interface error, got {other:?}"),
+        }
+    }
+
+    /// PostgreSQL keeps times and timestamps to the microsecond: a value
+    /// with more digits is refused where it is stored or compared with a
+    /// column, instead of being cut.
+    #[tokio::test]
+    async fn sub_microsecond_times_are_refused() {
+        let db = db().await;
+        let time = NaiveTime::from_hms_nano_opt(12, 0, 0, 123_456_789).expect("a time");
+        let datetime = NaiveDate::from_ymd_opt(2024, 5, 1).expect("a date").and_time(time);
+        let refused = Moment::acreate(&db, Moment { time: Some(time), ..Moment::default() }).await.expect_err("time");
+        assert_eq!(
+            message(refused),
+            "cannot store 12:00:00.123456789 in \"moment\".\"time\": PostgreSQL keeps time to the microsecond"
+        );
+        for moment in [
+            Moment { datetime: Some(datetime), ..Moment::default() },
+            Moment { instant: Some(datetime.and_utc()), ..Moment::default() },
+        ] {
+            let refused = message(Moment::acreate(&db, moment).await.expect_err("a timestamp"));
+            assert!(refused.contains("2024-05-01 12:00:00.123456789"), "{refused}");
+            assert!(refused.ends_with("PostgreSQL keeps time to the microsecond"), "{refused}");
+        }
+        let compared = db.count(&Moment::select().where_(Moment::TIME.lt(time))).await.expect_err("a comparison");
+        assert_eq!(
+            message(compared),
+            "cannot compare \"moment\".\"time\" with 12:00:00.123456789: PostgreSQL keeps time to the microsecond"
+        );
+        let micros = NaiveTime::from_hms_micro_opt(12, 0, 0, 123_456).expect("a time");
+        let kept = Moment::acreate(&db, Moment { time: Some(micros), ..Moment::default() }).await.expect("micros");
+        assert_eq!(Moment::aget_by_id(&db, kept.id).await.expect("read").time, Some(micros));
+        assert_eq!(db.count(&Moment::select()).await.expect("count"), 1, "nothing refused was written");
+    }
+
+    /// PostgreSQL has no leap seconds: chrono's `23:59:60.5` would become
+    /// the next day's `00:00:00.5`; it is refused instead.
+    #[tokio::test]
+    async fn leap_seconds_are_refused() {
+        let db = db().await;
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_500).expect("a leap second");
+        let datetime = NaiveDate::from_ymd_opt(2016, 12, 31).expect("a date").and_time(leap);
+        let refused = Moment::acreate(&db, Moment { time: Some(leap), ..Moment::default() }).await.expect_err("time");
+        assert_eq!(
+            message(refused),
+            "cannot store 23:59:60.500 in \"moment\".\"time\": PostgreSQL has no leap seconds"
+        );
+        for moment in [
+            Moment { datetime: Some(datetime), ..Moment::default() },
+            Moment { instant: Some(datetime.and_utc()), ..Moment::default() },
+        ] {
+            let refused = message(Moment::acreate(&db, moment).await.expect_err("a timestamp"));
+            assert!(refused.ends_with("PostgreSQL has no leap seconds"), "{refused}");
+        }
+        let raw = db.aexecute_sql("SELECT ?::timestamp", vec![Value::DateTime(datetime)]).await.expect_err("raw");
+        assert_eq!(message(raw), "cannot bind 2016-12-31 23:59:60.500: PostgreSQL has no leap seconds");
+        assert_eq!(db.count(&Moment::select()).await.expect("count"), 0, "nothing was written");
+    }
+}

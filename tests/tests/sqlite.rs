@@ -77,6 +77,65 @@ mod memory {
     ormcore_tests::conformance!(SqliteMemory);
 }
 
+/// Values SQLite cannot keep exactly are refused before anything is sent,
+/// naming the column and the limit.
+mod sqlite_values {
+    use ormcore::Value;
+    use ormcore::prelude::*;
+    use ormcore_tests::models::Measure;
+
+    use super::*;
+
+    async fn db() -> SqliteDatabase {
+        let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path())).await.expect("open");
+        db.acreate_tables(&[Measure::META]).await.expect("create");
+        db
+    }
+
+    fn message(error: Error) -> String {
+        match error {
+            Error::Interface(message) => message,
+            other => panic!("expected an interface error, got {other:?}"),
+        }
+    }
+
+    /// SQLite turns NaN into NULL: an `Option<f64>` would read back `None`
+    /// and an `f64` column fail with a NOT NULL error that says nothing of
+    /// NaN. It is refused wherever it would be bound.
+    #[tokio::test]
+    async fn nan_is_refused() {
+        let db = db().await;
+        let refused = Measure::acreate(&db, Measure { value: f64::NAN, ..Measure::default() }).await.expect_err("f64");
+        assert_eq!(message(refused), "cannot store NaN in \"measure\".\"value\": SQLite stores NaN as NULL");
+        let refused =
+            Measure::acreate(&db, Measure { maybe: Some(f64::NAN), ..Measure::default() }).await.expect_err("Option");
+        assert_eq!(message(refused), "cannot store NaN in \"measure\".\"maybe\": SQLite stores NaN as NULL");
+        let compared = db.count(&Measure::select().where_(Measure::VALUE.ne(f64::NAN))).await.expect_err("compared");
+        assert_eq!(message(compared), "cannot compare \"measure\".\"value\" with NaN: SQLite stores NaN as NULL");
+        let raw = db.aexecute_sql("SELECT ?", vec![Value::Float(f64::NAN)]).await.expect_err("raw");
+        assert_eq!(message(raw), "cannot bind NaN: SQLite stores NaN as NULL");
+        assert_eq!(db.count(&Measure::select()).await.expect("count"), 0, "nothing was written");
+    }
+
+    /// SQLite stores `-0.0` as `0`: it is refused where it would be stored.
+    /// Compared with a column it means what it means in Rust (`-0.0 ==
+    /// 0.0`), so it is bound there.
+    #[tokio::test]
+    async fn negative_zero_is_refused_where_stored() {
+        let db = db().await;
+        let refused = Measure::acreate(&db, Measure { value: -0.0, ..Measure::default() }).await.expect_err("f64");
+        assert_eq!(message(refused), "cannot store -0.0 in \"measure\".\"value\": SQLite stores -0.0 as 0");
+        let saved = Measure::acreate(&db, Measure { value: 0.0, maybe: Some(1.0), ..Measure::default() }).await;
+        let mut saved = saved.expect("0.0");
+        saved.maybe = Some(-0.0);
+        let refused = saved.asave(&db).await.expect_err("an update");
+        assert_eq!(message(refused), "cannot store -0.0 in \"measure\".\"maybe\": SQLite stores -0.0 as 0");
+        assert_eq!(db.count(&Measure::select().where_(Measure::VALUE.eq(-0.0))).await.expect("compared"), 1);
+        let stored = Measure::aget_by_id(&db, saved.id).await.expect("read");
+        assert_eq!(stored.maybe, Some(1.0), "the refused update wrote nothing");
+    }
+}
+
 /// What only SQLite has: its lock, its pragmas, its functions.
 mod sqlite_only {
     use std::sync::Arc;

@@ -22,6 +22,16 @@ pub struct TableMeta {
     pub indexes: &'static [IndexMeta],
 }
 
+/// A table is its one static (`#[derive(Model)]` makes a `static`, not a
+/// `const`): two are equal when they are the same one.
+impl PartialEq for TableMeta {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for TableMeta {}
+
 impl TableMeta {
     /// The column at `index`.
     pub fn column(&self, index: usize) -> &'static ColumnMeta {

@@ -155,6 +155,7 @@ fn insert_template(
 ) -> Result<String> {
     let node = crate::query::node::InsertNode {
         table: meta.name.into(),
+        meta: Some(meta),
         columns: columns.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
         source: crate::query::node::InsertSource::Values(vec![vec![ExprNode::Value(Value::Null); columns.len()]; rows]),
         on_conflict: None,

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use crate::model::TableMeta;
 use crate::value::Value;
 
 /// A SQL identifier (table, column, alias): always quoted when compiled.
@@ -354,6 +355,10 @@ pub enum CompoundOp {
 pub struct InsertNode {
     /// Target table.
     pub table: Ident,
+    /// The model the insert was built for, if any: each value is checked
+    /// against its column's declared type (a decimal's precision and
+    /// scale) when compiled.
+    pub meta: Option<&'static TableMeta>,
     /// Target columns; empty with [`InsertSource::DefaultValues`].
     pub columns: Vec<Ident>,
     /// Where the rows come from.
@@ -399,6 +404,9 @@ pub enum ConflictAction {
 pub struct UpdateNode {
     /// Target table.
     pub table: Ident,
+    /// The model the update was built for, if any, as in
+    /// [`InsertNode::meta`].
+    pub meta: Option<&'static TableMeta>,
     /// `SET column = expr` pairs.
     pub set: Vec<(Ident, ExprNode)>,
     /// `WHERE`.

@@ -37,6 +37,7 @@ impl<M: Model> Insert<M> {
     pub fn new() -> Self {
         Insert::from_node(InsertNode {
             table: M::META.name.into(),
+            meta: Some(M::META),
             columns: Vec::new(),
             source: InsertSource::DefaultValues,
             on_conflict: None,
@@ -57,6 +58,7 @@ impl<M: Model> Insert<M> {
             models.iter().map(|m| included.iter().map(|&i| ExprNode::Value(m.column_value(i))).collect()).collect();
         Insert::from_node(InsertNode {
             table: meta.name.into(),
+            meta: Some(meta),
             columns: included.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
             source: InsertSource::Values(rows),
             on_conflict: None,
@@ -68,6 +70,7 @@ impl<M: Model> Insert<M> {
     pub fn from_select(columns: &[&'static str], query: impl Into<QueryNode>) -> Self {
         Insert::from_node(InsertNode {
             table: M::META.name.into(),
+            meta: Some(M::META),
             columns: columns.iter().map(|c| Ident::from(*c)).collect(),
             source: InsertSource::Select(Box::new(query.into())),
             on_conflict: None,
@@ -171,6 +174,7 @@ impl<M: Model> Update<M> {
     pub fn new() -> Self {
         Update::from_node(UpdateNode {
             table: M::META.name.into(),
+            meta: Some(M::META),
             set: Vec::new(),
             where_: None,
             returning: Vec::new(),

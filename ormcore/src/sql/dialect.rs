@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::{SqlWriter, ddl, query, write};
+use super::{SqlWriter, ValueUse, ddl, query, write};
 use crate::error::{Error, Result};
 use crate::model::DefaultValue;
 use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, OnConflict, QueryNode};
@@ -91,6 +91,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     fn write_typed_placeholder(&self, sql: &mut String, index: usize, value: &Value) {
         let _ = value;
         self.write_placeholder(sql, index);
+    }
+
+    /// Why this dialect's database would not keep `value` exactly where it
+    /// is bound for `usage`: the limit to name in the error, such as
+    /// `"PostgreSQL keeps time to the microsecond"`; `None` when it keeps
+    /// it. The compiler asks for every value it binds, raw SQL parameters
+    /// included, and refuses the statement with an [`Error::Interface`]
+    /// naming the value, the column where it knows one, and this limit,
+    /// before anything is sent. The default keeps everything.
+    fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
+        let _ = (value, usage);
+        None
     }
 
     // ---- expressions --------------------------------------------------

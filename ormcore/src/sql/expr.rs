@@ -7,6 +7,7 @@
 //! because both are associative: `(a = ?) AND (b = ?) AND (c = ?)`.
 
 use super::SqlWriter;
+use super::check::Bound;
 use super::raw::write_raw;
 use crate::error::{Error, Result};
 use crate::query::node::{BinaryOp, ExprNode, UnaryOp};
@@ -23,10 +24,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             w.push_ident(name);
             Ok(())
         }
-        ExprNode::Value(value) => {
-            w.push_param(value.clone());
-            Ok(())
-        }
+        ExprNode::Value(value) => w.push_param(value.clone()),
         ExprNode::Star(table) => {
             if let Some(table) = table.as_deref().filter(|t| !w.strips(t)) {
                 w.push_ident(table);
@@ -57,7 +55,13 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             }
             write_operand(w, expr)?;
             w.push(if *negated { " NOT IN (" } else { " IN (" });
-            write_list(w, list)?;
+            let bound = compared_with(expr);
+            for (i, item) in list.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                write_bound(w, item, bound)?;
+            }
             w.push(")");
             Ok(())
         }
@@ -77,9 +81,10 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
         ExprNode::Between { expr, low, high, negated } => {
             write_operand(w, expr)?;
             w.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
-            write_operand(w, low)?;
+            let bound = compared_with(expr);
+            write_bound_operand(w, low, bound)?;
             w.push(" AND ");
-            write_operand(w, high)
+            write_bound_operand(w, high, bound)
         }
         ExprNode::Like { expr, pattern, case_insensitive, negated, escaped } => {
             write_operand(w, expr)?;
@@ -112,26 +117,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             Ok(())
         }
         ExprNode::Case { operand, whens, else_ } => {
-            if whens.is_empty() {
-                return Err(Error::interface("CASE needs at least one WHEN branch"));
-            }
-            w.push("CASE");
-            if let Some(operand) = operand {
-                w.push(" ");
-                write_expr(w, operand)?;
-            }
-            for (when, then) in whens {
-                w.push(" WHEN ");
-                write_expr(w, when)?;
-                w.push(" THEN ");
-                write_expr(w, then)?;
-            }
-            if let Some(else_) = else_ {
-                w.push(" ELSE ");
-                write_expr(w, else_)?;
-            }
-            w.push(" END");
-            Ok(())
+            write_case(w, operand.as_deref(), whens, else_.as_deref(), Bound::OTHER)
         }
         ExprNode::Cast { expr, to } => {
             w.push("CAST(");
@@ -163,6 +149,63 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             write_raw(w, sql, params)
         }
     }
+}
+
+/// Write `node`, the whole of a value that is stored into or compared with
+/// a column as `bound` says: a value is checked for that use, and so are
+/// the results of a `CASE` (`abulk_update` stores `CASE .. THEN value`).
+pub(crate) fn write_bound(w: &mut SqlWriter<'_>, node: &ExprNode, bound: Bound<'_>) -> Result<()> {
+    match node {
+        ExprNode::Value(value) => w.push_bound(value.clone(), bound),
+        ExprNode::Case { operand, whens, else_ } => write_case(w, operand.as_deref(), whens, else_.as_deref(), bound),
+        _ => write_expr(w, node),
+    }
+}
+
+/// [`write_bound`] for the operand of an operator.
+fn write_bound_operand(w: &mut SqlWriter<'_>, node: &ExprNode, bound: Bound<'_>) -> Result<()> {
+    if is_compound(node) { write_operand(w, node) } else { write_bound(w, node, bound) }
+}
+
+/// How a value compared with `other` is bound: compared with a column when
+/// `other` is one.
+fn compared_with(other: &ExprNode) -> Bound<'_> {
+    match other {
+        ExprNode::Column { table, name } => Bound::compared(table.as_deref(), name),
+        _ => Bound::OTHER,
+    }
+}
+
+/// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`, its results bound as
+/// `bound` says and its `WHEN` values compared with the operand.
+fn write_case(
+    w: &mut SqlWriter<'_>,
+    operand: Option<&ExprNode>,
+    whens: &[(ExprNode, ExprNode)],
+    else_: Option<&ExprNode>,
+    bound: Bound<'_>,
+) -> Result<()> {
+    if whens.is_empty() {
+        return Err(Error::interface("CASE needs at least one WHEN branch"));
+    }
+    w.push("CASE");
+    if let Some(operand) = operand {
+        w.push(" ");
+        write_expr(w, operand)?;
+    }
+    let when_bound = operand.map_or(Bound::OTHER, compared_with);
+    for (when, then) in whens {
+        w.push(" WHEN ");
+        write_bound(w, when, when_bound)?;
+        w.push(" THEN ");
+        write_bound(w, then, bound)?;
+    }
+    if let Some(else_) = else_ {
+        w.push(" ELSE ");
+        write_bound(w, else_, bound)?;
+    }
+    w.push(" END");
+    Ok(())
 }
 
 /// Write `node` as the operand of an operator; see the module doc.
@@ -223,6 +266,13 @@ fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &Ex
             return dialect.write_concat(w, left, right);
         }
     };
+    if matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge) {
+        write_bound_operand(w, left, compared_with(right))?;
+        w.push(" ");
+        w.push(symbol);
+        w.push(" ");
+        return write_bound_operand(w, right, compared_with(left));
+    }
     write_chain_operand(w, left, op)?;
     w.push(" ");
     w.push(symbol);

@@ -1,10 +1,12 @@
 //! PostgreSQL: the trait's defaults are standard SQL as PostgreSQL speaks
-//! it, so this dialect only numbers and types its placeholders and spells
-//! case-insensitive matching `ILIKE`.
+//! it, so this dialect only numbers and types its placeholders, spells
+//! case-insensitive matching `ILIKE`, and refuses the values PostgreSQL
+//! would change.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::Dialect;
+use super::{Dialect, ValueUse};
 use crate::value::Value;
 
 /// The PostgreSQL type a value of each kind is bound as; NULL stays
@@ -32,6 +34,20 @@ fn pg_type(value: &Value) -> Option<&'static str> {
         #[cfg(feature = "decimal")]
         Value::Decimal(_) => "numeric",
     })
+}
+
+/// Why PostgreSQL would not keep a time of day with these nanoseconds:
+/// its times and timestamps count microseconds, and have no leap seconds
+/// (chrono's `23:59:60.5` would become the next day's `00:00:00.5`).
+#[cfg(feature = "chrono")]
+fn time_limit(nanoseconds: u32) -> Option<Cow<'static, str>> {
+    if nanoseconds >= 1_000_000_000 {
+        Some("PostgreSQL has no leap seconds".into())
+    } else if !nanoseconds.is_multiple_of(1_000) {
+        Some("PostgreSQL keeps time to the microsecond".into())
+    } else {
+        None
+    }
 }
 
 /// The PostgreSQL dialect: `$1, $2, ...` placeholders, `"quoted"` names,
@@ -64,6 +80,24 @@ impl Dialect for PostgresDialect {
 
     fn insert_id_by_returning(&self) -> bool {
         true
+    }
+
+    /// Times with sub-microsecond digits and leap seconds, wherever they
+    /// are bound: the binary protocol would cut or move them.
+    fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
+        let _ = usage;
+        #[cfg(feature = "chrono")]
+        {
+            use chrono::Timelike;
+            match value {
+                Value::Time(v) => return time_limit(v.nanosecond()),
+                Value::DateTime(v) => return time_limit(v.nanosecond()),
+                Value::DateTimeUtc(v) => return time_limit(v.nanosecond()),
+                _ => {}
+            }
+        }
+        let _ = value;
+        None
     }
 
     fn like_operator(&self, case_insensitive: bool) -> &'static str {

@@ -37,7 +37,7 @@ pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value]) -> R
                     i += 2;
                 } else {
                     if let Some(value) = params.get(placeholders) {
-                        w.push_raw_param(value.clone());
+                        w.push_raw_param(value.clone())?;
                     }
                     placeholders += 1;
                     i += 1;

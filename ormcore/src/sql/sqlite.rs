@@ -5,16 +5,21 @@
 //! `2024-05-01 13:45:00`, which also sorts correctly), UUIDs as their
 //! hyphenated text, JSON as text, and decimals as text so that they stay
 //! exact. `DEFAULT CURRENT_TIMESTAMP` writes `YYYY-MM-DD HH:MM:SS` in UTC.
+//!
+//! SQLite binds NaN as NULL, and stores a REAL that is a whole number as an
+//! integer, which drops the sign of `-0.0`: both are refused where they
+//! would be lost.
 
 use std::borrow::Cow;
 
 use super::dialect::unsupported;
 use super::query::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
 use super::write::write_insert_source_common;
-use super::{Dialect, SqlWriter};
+use super::{Dialect, SqlWriter, ValueUse};
 use crate::error::{Error, Result};
 use crate::query::node::{CastType, InsertSource, OnConflict, QueryNode};
 use crate::types::ColumnType;
+use crate::value::Value;
 
 /// The SQLite dialect: `?` placeholders, `"quoted"` names, `RETURNING`
 /// (SQLite 3.35 or later), unparenthesized compound members.
@@ -39,6 +44,19 @@ impl Dialect for SqliteDialect {
     /// other statements (`PRAGMA`, `ATTACH`, `CREATE TEMP ..`) do.
     fn raw_keeps_session(&self, keyword: &str) -> bool {
         matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" | "VALUES" | "EXPLAIN")
+    }
+
+    /// NaN wherever it is bound (SQLite binds it as NULL); `-0.0` wherever
+    /// it may be stored, that is anywhere but in a comparison, where it
+    /// equals `0.0` as in Rust.
+    fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
+        match value {
+            Value::Float(v) if v.is_nan() => Some("SQLite stores NaN as NULL".into()),
+            Value::Float(v) if *v == 0.0 && v.is_sign_negative() && usage != ValueUse::Compared => {
+                Some("SQLite stores -0.0 as 0".into())
+            }
+            _ => None,
+        }
     }
 
     /// `SQLITE_MAX_VARIABLE_NUMBER` since SQLite 3.32.

@@ -2,8 +2,9 @@
 
 use super::SqlWriter;
 use super::dialect::unsupported;
-use super::expr::{write_expr, write_list};
+use super::expr::{write_bound, write_expr};
 use super::query::{write_items, write_query};
+use super::writer::Written;
 use crate::error::{Error, Result};
 use crate::query::node::{
     ConflictAction, DeleteNode, ExprNode, Ident, InsertNode, InsertSource, OnConflict, SelectItem, UpdateNode,
@@ -22,6 +23,7 @@ pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<(
         return Err(Error::interface("an upsert (on_conflict_update) needs at least one column to update"));
     }
     let source = checked_source(node)?;
+    w.set_written(Written::new(&node.table, node.meta, &node.columns));
     let on_conflict = node.on_conflict.as_ref();
     dialect.write_insert_into(w, on_conflict);
     w.push_ident(&node.table);
@@ -71,15 +73,24 @@ fn checked_source(node: &InsertNode) -> Result<&InsertSource> {
 pub(crate) fn write_insert_source_common(w: &mut SqlWriter<'_>, source: &InsertSource) -> Result<()> {
     match source {
         InsertSource::Values(rows) => {
+            // Taken out of the writer so that each value can name its
+            // column while the writer writes it.
+            let written = w.take_written().unwrap_or_default();
             w.push(" VALUES ");
             for (i, row) in rows.iter().enumerate() {
                 if i > 0 {
                     w.push(", ");
                 }
                 w.push("(");
-                write_list(w, row)?;
+                for (position, value) in row.iter().enumerate() {
+                    if position > 0 {
+                        w.push(", ");
+                    }
+                    write_bound(w, value, written.listed(position))?;
+                }
                 w.push(")");
             }
+            w.set_written(written);
             Ok(())
         }
         InsertSource::Select(query) => {
@@ -125,6 +136,7 @@ pub(crate) fn write_update(w: &mut SqlWriter<'_>, node: &UpdateNode) -> Result<(
     if !node.returning.is_empty() && !dialect.supports_update_returning() {
         return Err(unsupported("UPDATE ... RETURNING", dialect));
     }
+    w.set_written(Written::new(&node.table, node.meta, &[]));
     w.push("UPDATE ");
     w.push_ident(&node.table);
     w.push(" SET ");
@@ -149,14 +161,16 @@ pub(crate) fn write_assignments(w: &mut SqlWriter<'_>, set: &[(Ident, ExprNode)]
     if set.is_empty() {
         return Err(Error::interface("an UPDATE needs at least one column to set"));
     }
+    let written = w.take_written().unwrap_or_default();
     for (i, (column, value)) in set.iter().enumerate() {
         if i > 0 {
             w.push(", ");
         }
         w.push_ident(column);
         w.push(" = ");
-        write_expr(w, value)?;
+        write_bound(w, value, written.assigned(column))?;
     }
+    w.set_written(written);
     Ok(())
 }
 

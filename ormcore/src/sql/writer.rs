@@ -4,9 +4,12 @@
 
 use std::fmt::Write as _;
 
+use super::check::{self, Bound};
 use super::{Dialect, Statement, expr, query};
 use crate::error::{Error, Result};
+use crate::model::TableMeta;
 use crate::query::node::{ExprNode, Ident, QueryNode};
+use crate::types::ColumnType;
 use crate::value::Value;
 
 /// SQL text and its parameters as a statement is compiled for one dialect.
@@ -15,7 +18,8 @@ use crate::value::Value;
 /// [`Dialect`] hooks, which write their part through its methods: text with
 /// [`push`](SqlWriter::push), identifiers with
 /// [`push_ident`](SqlWriter::push_ident) (always quoted), values with
-/// [`push_param`](SqlWriter::push_param) (always bound, never inlined), and
+/// [`push_param`](SqlWriter::push_param) (always bound, never inlined, and
+/// checked: see [`Dialect::value_limit`]), and
 /// sub-expressions or subqueries with [`push_expr`](SqlWriter::push_expr) and
 /// [`push_query`](SqlWriter::push_query). Placeholders are numbered in the
 /// order they are written, across the whole statement.
@@ -32,6 +36,44 @@ pub struct SqlWriter<'a> {
     /// Counter for the aliases the compiler generates (`_u1`, `_u2`, ...).
     generated_aliases: usize,
     session_free: bool,
+    /// The table the insert or update being written stores into.
+    written: Option<Written>,
+}
+
+/// The table of an insert or update and the columns an insert lists, with
+/// their declared types where the statement was built for a model: what a
+/// value bound for one of them is checked against.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    table: Ident,
+    meta: Option<&'static TableMeta>,
+    columns: Vec<(Ident, Option<ColumnType>)>,
+}
+
+impl Written {
+    /// An update of `table`, or an insert into it listing `columns`.
+    pub(crate) fn new(table: &Ident, meta: Option<&'static TableMeta>, columns: &[Ident]) -> Self {
+        let declared = |name: &str| meta.and_then(|m| m.column_named(name)).map(|c| c.ty);
+        Written {
+            table: table.clone(),
+            meta,
+            columns: columns.iter().map(|name| (name.clone(), declared(name))).collect(),
+        }
+    }
+
+    /// The use of the value at `position` in a row of the insert.
+    pub(crate) fn listed(&self, position: usize) -> Bound<'_> {
+        match self.columns.get(position) {
+            Some((name, ty)) => Bound::stored(&self.table, name, *ty),
+            None => Bound::OTHER,
+        }
+    }
+
+    /// The use of a value assigned to `column`.
+    pub(crate) fn assigned<'n>(&'n self, column: &'n str) -> Bound<'n> {
+        let ty = self.meta.and_then(|m| m.column_named(column)).map(|c| c.ty);
+        Bound::stored(&self.table, column, ty)
+    }
 }
 
 impl std::fmt::Debug for SqlWriter<'_> {
@@ -55,6 +97,7 @@ impl<'a> SqlWriter<'a> {
             strip_table: None,
             generated_aliases: 0,
             session_free: true,
+            written: None,
         }
     }
 
@@ -87,17 +130,29 @@ impl<'a> SqlWriter<'a> {
     }
 
     /// Bind a value of the query builder: writes the next placeholder (typed
-    /// where the dialect types them) and records the value.
-    pub fn push_param(&mut self, value: Value) {
+    /// where the dialect types them) and records the value. A value the
+    /// database would not keep exactly ([`Dialect::value_limit`]) is an
+    /// [`Error::Interface`].
+    pub fn push_param(&mut self, value: Value) -> Result<()> {
+        self.push_bound(value, Bound::OTHER)
+    }
+
+    /// [`push_param`](Self::push_param) for a value whose use the compiler
+    /// knows.
+    pub(crate) fn push_bound(&mut self, value: Value, bound: Bound<'_>) -> Result<()> {
+        check::check(self.dialect, &value, bound)?;
         self.dialect.write_typed_placeholder(&mut self.sql, self.params.len() + 1, &value);
         self.params.push(value);
+        Ok(())
     }
 
     /// Bind a parameter of raw SQL: an untyped placeholder, as its author
-    /// wrote it.
-    pub fn push_raw_param(&mut self, value: Value) {
+    /// wrote it. Checked like [`push_param`](Self::push_param).
+    pub fn push_raw_param(&mut self, value: Value) -> Result<()> {
+        check::check(self.dialect, &value, Bound::OTHER)?;
         self.params.push(value);
         self.dialect.write_placeholder(&mut self.sql, self.params.len());
+        Ok(())
     }
 
     /// Write an expression.
@@ -131,6 +186,17 @@ impl<'a> SqlWriter<'a> {
     pub fn generate_alias(&mut self, prefix: &str) -> String {
         self.generated_aliases += 1;
         format!("{prefix}{}", self.generated_aliases)
+    }
+
+    /// Set the table the insert or update being written stores into.
+    pub(crate) fn set_written(&mut self, written: Written) {
+        self.written = Some(written);
+    }
+
+    /// Take the table being written (to look columns up while writing),
+    /// to be put back with [`set_written`](Self::set_written).
+    pub(crate) fn take_written(&mut self) -> Option<Written> {
+        self.written.take()
     }
 
     pub(crate) fn in_upsert(&self) -> bool {

@@ -78,6 +78,75 @@ pub async fn hostile_strings_round_trip<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// Whether `result` is a value refused before it was sent: an interface
+/// error naming `column` (as `"table"."column"`). Any other outcome fails
+/// the test.
+fn refused<T: std::fmt::Debug>(result: Result<T>, column: &str) -> bool {
+    match result {
+        Ok(_) => false,
+        Err(Error::Interface(message)) if message.contains(column) => true,
+        Err(other) => panic!("expected a write refused for {column}, got {other:?}"),
+    }
+}
+
+/// Times with nanoseconds, and leap seconds (which chrono writes as
+/// nanoseconds past 1_000_000_000), are kept to the last digit or refused
+/// at write time naming the column: never cut or moved to another second.
+pub async fn times_keep_every_digit_or_are_refused<T: TestDb>() -> Result<()> {
+    use crate::models::Moment;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Moment::META]).await?;
+    let date = NaiveDate::from_ymd_opt(2016, 12, 31).expect("a date");
+    let times = [
+        NaiveTime::from_hms_nano_opt(12, 0, 0, 123_456_789).expect("nanoseconds"),
+        NaiveTime::from_hms_nano_opt(23, 59, 59, 1_500_000_000).expect("a leap second"),
+        NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("microseconds"),
+    ];
+    for time in times {
+        let moments = [
+            Moment { time: Some(time), ..Moment::default() },
+            Moment { datetime: Some(date.and_time(time)), ..Moment::default() },
+            Moment { instant: Some(date.and_time(time).and_utc()), ..Moment::default() },
+        ];
+        for (moment, column) in moments.into_iter().zip(["time", "datetime", "instant"]) {
+            let column = format!("\"moment\".\"{column}\"");
+            match Moment::acreate(&db, moment.clone()).await {
+                Ok(written) => assert_eq!(Moment::aget_by_id(&db, written.id).await?, written, "{column}"),
+                Err(error) => assert!(refused::<()>(Err(error), &column)),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// NaN, infinities, negative zero and the extreme finite floats are kept
+/// bit for bit (any NaN for NaN) or refused at write time naming the
+/// column: never turned into NULL or `0.0`.
+pub async fn special_floats_keep_their_bits_or_are_refused<T: TestDb>() -> Result<()> {
+    use crate::models::Measure;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Measure::META]).await?;
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    let specials = [f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, 5e-324, f64::MAX, f64::MIN];
+    for x in specials {
+        match Measure::acreate(&db, Measure { value: x, ..Measure::default() }).await {
+            Ok(written) => {
+                let read = Measure::aget_by_id(&db, written.id).await?;
+                assert!(same(read.value, x), "{x:?} read back as {:?}", read.value);
+            }
+            Err(error) => assert!(refused::<()>(Err(error), "\"measure\".\"value\"")),
+        }
+        match Measure::acreate(&db, Measure { maybe: Some(x), ..Measure::default() }).await {
+            Ok(written) => {
+                let read = Measure::aget_by_id(&db, written.id).await?;
+                assert!(read.maybe.is_some_and(|y| same(y, x)), "{x:?} read back as {:?}", read.maybe);
+            }
+            Err(error) => assert!(refused::<()>(Err(error), "\"measure\".\"maybe\"")),
+        }
+    }
+    Ok(())
+}
+
 /// Floats inside JSON come back to the last bit: these are ones that a
 /// parser without correct rounding reads one digit off.
 pub async fn json_floats_round_trip<T: TestDb>() -> Result<()> {

@@ -1,0 +1,103 @@
+//! Values refused before they are bound: every place the compiler writes a
+//! parameter checks it, naming the column it is stored into or compared
+//! with; values the dialect keeps compile as before.
+
+mod golden_common;
+
+use golden_common::*;
+use ormcore::Value;
+use ormcore::query::node::{BinaryOp, ExprNode, InsertNode, InsertSource, UpdateNode};
+use ormcore::sql::{compile_insert, compile_raw, compile_update};
+
+fn column(name: &str) -> ExprNode {
+    ExprNode::Column { table: Some("m".to_owned().into()), name: name.to_owned().into() }
+}
+
+fn value(v: f64) -> ExprNode {
+    ExprNode::Value(Value::Float(v))
+}
+
+fn insert(values: Vec<ExprNode>) -> InsertNode {
+    InsertNode {
+        table: "m".into(),
+        meta: None,
+        columns: vec!["a".into(), "b".into()],
+        source: InsertSource::Values(vec![values]),
+        on_conflict: None,
+        returning: vec![],
+    }
+}
+
+fn update(set: ExprNode, where_: Option<ExprNode>) -> UpdateNode {
+    UpdateNode { table: "m".into(), meta: None, set: vec![("b".into(), set)], where_, returning: vec![] }
+}
+
+fn compare(left: ExprNode, op: BinaryOp, right: ExprNode) -> ExprNode {
+    ExprNode::Binary { left: Box::new(left), op, right: Box::new(right) }
+}
+
+#[test]
+fn stored_values_name_their_column() {
+    let q = insert(vec![value(1.0), value(f64::NAN)]);
+    let e = error(|d| compile_insert(&q, d), SQLITE);
+    assert_interface(e, r#"cannot store NaN in "m"."b": SQLite stores NaN as NULL"#);
+    // PostgreSQL and MySQL keep NaN as it is (or refuse it themselves).
+    sql(|d| compile_insert(&q, d), POSTGRES);
+
+    let q = update(value(-0.0), None);
+    let e = error(|d| compile_update(&q, d), SQLITE);
+    assert_interface(e, r#"cannot store -0.0 in "m"."b": SQLite stores -0.0 as 0"#);
+    sql(|d| compile_update(&q, d), POSTGRES);
+    sql(|d| compile_update(&q, d), &MYSQL);
+}
+
+#[test]
+fn case_results_are_stored_and_when_values_compared() {
+    // `abulk_update`'s shape: SET b = CASE id WHEN key THEN value END.
+    let case = |when: f64, then: f64| ExprNode::Case {
+        operand: Some(Box::new(column("a"))),
+        whens: vec![(value(when), value(then))],
+        else_: None,
+    };
+    let e = error(|d| compile_update(&update(case(1.0, -0.0), None), d), SQLITE);
+    assert_interface(e, r#"cannot store -0.0 in "m"."b""#);
+    let e = error(|d| compile_update(&update(case(f64::NAN, 1.0), None), d), SQLITE);
+    assert_interface(e, r#"cannot compare "m"."a" with NaN"#);
+    // Compared, -0.0 equals 0.0 as in Rust: it is bound.
+    sql(|d| compile_update(&update(case(-0.0, 1.0), None), d), SQLITE);
+}
+
+#[test]
+fn comparisons_name_the_column_on_either_side() {
+    for (left, right) in [(column("a"), value(f64::NAN)), (value(f64::NAN), column("a"))] {
+        let q = update(value(1.0), Some(compare(left, BinaryOp::Lt, right)));
+        let e = error(|d| compile_update(&q, d), SQLITE);
+        assert_interface(e, r#"cannot compare "m"."a" with NaN: SQLite stores NaN as NULL"#);
+    }
+    let in_list =
+        ExprNode::InList { expr: Box::new(column("a")), list: vec![value(1.0), value(f64::NAN)], negated: false };
+    let e = error(|d| compile_update(&update(value(1.0), Some(in_list.clone())), d), SQLITE);
+    assert_interface(e, r#"cannot compare "m"."a" with NaN"#);
+    let between = ExprNode::Between {
+        expr: Box::new(column("a")),
+        low: Box::new(value(f64::NAN)),
+        high: Box::new(value(1.0)),
+        negated: false,
+    };
+    let e = error(|d| compile_update(&update(value(1.0), Some(between.clone())), d), SQLITE);
+    assert_interface(e, r#"cannot compare "m"."a" with NaN"#);
+    let negative_zero = compare(column("a"), BinaryOp::Eq, value(-0.0));
+    sql(|d| compile_update(&update(value(1.0), Some(negative_zero.clone())), d), SQLITE);
+}
+
+#[test]
+fn other_values_and_raw_parameters_are_checked_too() {
+    // Inside arithmetic the value meets no column, and is still bound.
+    let sum = compare(column("a"), BinaryOp::Add, value(f64::NAN));
+    let e = error(|d| compile_update(&update(sum.clone(), None), d), SQLITE);
+    assert_interface(e, "cannot bind NaN: SQLite stores NaN as NULL");
+    let e = error(|d| compile_raw("INSERT INTO m (a) VALUES (?)", &[Value::Float(f64::NAN)], d), SQLITE);
+    assert_interface(e, "cannot bind NaN: SQLite stores NaN as NULL");
+    let e = error(|d| compile_raw("SELECT ?", &[Value::Float(-0.0)], d), SQLITE);
+    assert_interface(e, "cannot bind -0.0: SQLite stores -0.0 as 0");
+}
