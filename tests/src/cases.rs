@@ -76,6 +76,7 @@ macro_rules! conformance_cases {
             types::times_keep_every_digit_or_are_refused,
             types::special_floats_keep_their_bits_or_are_refused,
             types::json_floats_round_trip,
+            types::json_deeper_than_readable_is_refused,
         );
     };
 }

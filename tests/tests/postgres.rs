@@ -624,4 +624,19 @@ mod pg_values {
         assert_eq!(message(raw), "cannot bind 2016-12-31 23:59:60.500: PostgreSQL has no leap seconds");
         assert_eq!(db.count(&Moment::select()).await.expect("count"), 0, "nothing was written");
     }
+
+    /// `jsonb` keeps numbers as NUMERIC, which has no negative zero.
+    #[tokio::test]
+    async fn json_negative_zero_is_refused() {
+        use ormcore_tests::models::Doc;
+        let db = PgSchema::open(Config::default()).await;
+        db.acreate_tables(&[Doc::META]).await.expect("create");
+        let body = serde_json::json!({"x": [1, -0.0]});
+        let refused = Doc::acreate(&db, Doc { id: 0, body }).await.expect_err("-0.0");
+        assert_eq!(
+            message(refused),
+            "cannot store a JSON document in \"doc\".\"body\": PostgreSQL's jsonb stores -0.0 as 0"
+        );
+        Doc::acreate(&db, Doc { id: 0, body: serde_json::json!({"x": [1, 0.0, -1.0]}) }).await.expect("no -0.0");
+    }
 }

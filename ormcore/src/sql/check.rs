@@ -4,8 +4,9 @@
 //!
 //! Where the compiler writes a parameter it knows what the value is for
 //! ([`ValueUse`]) and, inside writes and comparisons, which column it meets.
-//! The rules that hold on every backend live here (a column's declared
-//! type); the others are the dialect's ([`Dialect::value_limit`]).
+//! The rules that hold on every backend live here (JSON deeper than ormcore
+//! reads, a column's declared type); the others are the dialect's
+//! ([`Dialect::value_limit`]).
 
 use std::borrow::Cow;
 
@@ -59,17 +60,49 @@ impl<'n> Bound<'n> {
     }
 }
 
+/// The deepest JSON ormcore reads back: serde_json's parser, which reads
+/// JSON text on SQLite and `jsonb` on PostgreSQL, stops at 128 levels of
+/// arrays and objects.
+#[cfg(feature = "json")]
+pub(crate) const JSON_DEPTH: usize = 127;
+
 /// Refuse `value` if the database would not keep it exactly where it is
-/// bound: first the rules of the column's declared type, then the
-/// dialect's.
+/// bound: first the rules that hold everywhere, then the dialect's.
 pub(crate) fn check(dialect: &dyn Dialect, value: &Value, bound: Bound<'_>) -> Result<()> {
-    let limit = match declared_limit(value, bound) {
+    let limit = match common_limit(value, bound) {
         Some(limit) => Some(limit),
         None => dialect.value_limit(value, bound.usage),
     };
     match limit {
         None => Ok(()),
         Some(limit) => Err(refusal(dialect, value, bound, &limit)),
+    }
+}
+
+/// The rules of every backend.
+fn common_limit(value: &Value, bound: Bound<'_>) -> Option<Cow<'static, str>> {
+    // A document ormcore could not read back is refused wherever it could
+    // be stored or returned; compared with a column, it is never read.
+    #[cfg(feature = "json")]
+    if let Value::Json(document) = value
+        && bound.usage != ValueUse::Compared
+        && json_deeper_than(document, JSON_DEPTH)
+    {
+        return Some(format!("ormcore reads JSON nested at most {JSON_DEPTH} levels deep").into());
+    }
+    declared_limit(value, bound)
+}
+
+/// Whether `document` nests arrays and objects more than `levels` deep.
+/// It looks no deeper than that, so that a document of any depth is
+/// checked on a bounded stack.
+#[cfg(feature = "json")]
+fn json_deeper_than(document: &serde_json::Value, levels: usize) -> bool {
+    use serde_json::Value as Json;
+    match document {
+        Json::Array(items) => levels == 0 || items.iter().any(|item| json_deeper_than(item, levels - 1)),
+        Json::Object(members) => levels == 0 || members.values().any(|member| json_deeper_than(member, levels - 1)),
+        _ => false,
     }
 }
 

@@ -50,6 +50,21 @@ fn time_limit(nanoseconds: u32) -> Option<Cow<'static, str>> {
     }
 }
 
+/// Whether `document` holds a `-0.0`, which `jsonb` (whose numbers are
+/// NUMERIC) keeps as `0.0`. Looks no deeper than the JSON ormcore reads,
+/// which the compiler has checked first.
+#[cfg(feature = "json")]
+fn json_has_negative_zero(document: &serde_json::Value, levels: usize) -> bool {
+    use serde_json::Value as Json;
+    match document {
+        Json::Number(n) => n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()),
+        Json::Array(_) | Json::Object(_) if levels == 0 => false,
+        Json::Array(items) => items.iter().any(|item| json_has_negative_zero(item, levels - 1)),
+        Json::Object(members) => members.values().any(|member| json_has_negative_zero(member, levels - 1)),
+        _ => false,
+    }
+}
+
 /// The PostgreSQL dialect: `$1, $2, ...` placeholders, `"quoted"` names,
 /// `ILIKE`, `RETURNING`, `ON CONFLICT`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,9 +98,16 @@ impl Dialect for PostgresDialect {
     }
 
     /// Times with sub-microsecond digits and leap seconds, wherever they
-    /// are bound: the binary protocol would cut or move them.
+    /// are bound: the binary protocol would cut or move them. A JSON
+    /// `-0.0` where it may be stored (compared, `-0.0 == 0.0`).
     fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
-        let _ = usage;
+        #[cfg(feature = "json")]
+        if let Value::Json(document) = value
+            && usage != ValueUse::Compared
+            && json_has_negative_zero(document, super::check::JSON_DEPTH)
+        {
+            return Some("PostgreSQL's jsonb stores -0.0 as 0".into());
+        }
         #[cfg(feature = "chrono")]
         {
             use chrono::Timelike;
@@ -96,7 +118,7 @@ impl Dialect for PostgresDialect {
                 _ => {}
             }
         }
-        let _ = value;
+        let _ = (value, usage);
         None
     }
 

@@ -163,5 +163,39 @@ pub async fn json_floats_round_trip<T: TestDb>() -> Result<()> {
     for (read, written) in numbers.iter().zip(floats) {
         assert_eq!(read.as_f64().map(f64::to_bits), Some(written.to_bits()), "{written:?} read back as {read}");
     }
+    // PostgreSQL's jsonb keeps numbers as NUMERIC, which has no -0.
+    let negative_zero = Doc::acreate(&db, Doc { id: 0, body: serde_json::json!([-0.0]) }).await;
+    match negative_zero {
+        Ok(written) => {
+            let read = Doc::aget_by_id(&db, written.id).await?;
+            assert_eq!(read.body[0].as_f64().map(f64::to_bits), Some((-0.0f64).to_bits()), "{}", read.body);
+        }
+        Err(error) => assert!(refused::<()>(Err(error), "\"doc\".\"body\"")),
+    }
+    Ok(())
+}
+
+/// JSON nested `n` levels deep: arrays in arrays.
+fn nested(n: usize) -> serde_json::Value {
+    (0..n).fold(serde_json::Value::from(1), |inner, _| serde_json::Value::Array(vec![inner]))
+}
+
+/// JSON nested as deep as ormcore reads round-trips; one level deeper is
+/// refused at write time naming the column and the limit, instead of being
+/// written and then failing every read.
+pub async fn json_deeper_than_readable_is_refused<T: TestDb>() -> Result<()> {
+    use crate::models::Doc;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Doc::META]).await?;
+    let deepest = Doc::acreate(&db, Doc { id: 0, body: nested(127) }).await?;
+    assert_eq!(Doc::aget_by_id(&db, deepest.id).await?, deepest);
+    let too_deep = Doc::acreate(&db, Doc { id: 0, body: nested(128) }).await;
+    match too_deep {
+        Err(Error::Interface(message)) => {
+            assert!(message.contains("\"doc\".\"body\"") && message.contains("127"), "{message}");
+        }
+        other => panic!("a document deeper than ormcore reads must be refused, got {other:?}"),
+    }
+    assert_eq!(db.count(&Doc::select()).await?, 1, "nothing was written");
     Ok(())
 }
