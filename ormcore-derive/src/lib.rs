@@ -89,6 +89,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `default = 0` | SQL `DEFAULT`: an integer, float, bool or string literal |
 /// | `default_now` | SQL `DEFAULT CURRENT_TIMESTAMP` |
 /// | `max_length = 255` | `VARCHAR(255)`; `String` and `Option<String>` fields only |
+/// | `max_digits = 10, decimal_places = 2` | `NUMERIC(10, 2)`: at most 10 digits, 2 of them after the point; a value beyond is refused when written. Together, on `Decimal` and `Option<Decimal>` fields only (without them, as exact as the backend stores decimals: unbounded `NUMERIC` on PostgreSQL) |
 /// | `on_delete = "cascade"` | `"cascade"`, `"set null"` (needs `Option<ForeignKey<M>>`), `"restrict"` or `"no action"` (the default); foreign keys only |
 /// | `backref = "tweets"` | generate `M::tweets(&self) -> Select<Self>` on the referenced model `M`; foreign keys only |
 /// | `state` | the `ModelState` field for dirty tracking; not a column, takes no other attribute |

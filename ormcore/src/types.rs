@@ -132,8 +132,12 @@ pub enum ColumnType {
     Uuid,
     /// JSON document.
     Json,
-    /// Exact decimal with this precision and scale.
-    Decimal(u8, u8),
+    /// Exact decimal: with `Some((precision, scale))` at most `precision`
+    /// digits, `scale` of them after the decimal point, as declared with
+    /// `#[orm(max_digits = P, decimal_places = S)]`; with `None` as exact
+    /// as the backend stores decimals (PostgreSQL's unbounded `NUMERIC`
+    /// holds every `rust_decimal::Decimal`).
+    Decimal(Option<(u8, u8)>),
 }
 
 /// A Rust type usable as a model field: how it binds, decodes, is typed in
@@ -197,7 +201,7 @@ fields! {
 
 #[cfg(feature = "decimal")]
 fields! {
-    rust_decimal::Decimal => Decimal, ColumnType::Decimal(28, 10);
+    rust_decimal::Decimal => Decimal, ColumnType::Decimal(None);
 }
 
 impl<T: SqlField> SqlField for Option<T> {

@@ -190,7 +190,8 @@ static EVERY_TYPE: TableMeta = table(
         column("datetime_utc", ColumnType::DateTimeUtc),
         column("uuid", ColumnType::Uuid),
         column("json", ColumnType::Json),
-        column("decimal", ColumnType::Decimal(28, 10)),
+        column("decimal", ColumnType::Decimal(None)),
+        column("money", ColumnType::Decimal(Some((12, 2)))),
     ],
 );
 
@@ -199,7 +200,7 @@ type Row = (&'static str, &'static str, &'static str, &'static str, &'static str
 
 #[test]
 fn every_column_type() {
-    let types: [Row; 16] = [
+    let types: [Row; 17] = [
         ("small", "INTEGER", "SMALLINT", "SMALLINT", "SMALLINT"),
         ("int", "INTEGER", "INTEGER", "INTEGER", "INTEGER"),
         ("big", "INTEGER", "BIGINT", "BIGINT", "BIGINT"),
@@ -215,7 +216,10 @@ fn every_column_type() {
         ("datetime_utc", "TEXT", "TIMESTAMPTZ", "DATETIME(6)", "DATETIME(6)"),
         ("uuid", "TEXT", "UUID", "CHAR(36)", "CHAR(36)"),
         ("json", "TEXT", "JSONB", "JSON", "LONGTEXT"),
-        ("decimal", "TEXT", "NUMERIC(28, 10)", "DECIMAL(28, 10)", "DECIMAL(28, 10)"),
+        // Undeclared: as exact as the backend stores decimals.
+        ("decimal", "TEXT", "NUMERIC", "DECIMAL(65, 30)", "DECIMAL(65, 30)"),
+        // `#[orm(max_digits = 12, decimal_places = 2)]`.
+        ("money", "TEXT", "NUMERIC(12, 2)", "DECIMAL(12, 2)", "DECIMAL(12, 2)"),
     ];
     let expected = |q: char, pick: fn(&Row) -> &'static str| {
         let columns: Vec<String> = types.iter().map(|t| format!("{q}{}{q} {} NOT NULL", t.0, pick(t))).collect();

@@ -77,6 +77,8 @@ macro_rules! conformance_cases {
             types::special_floats_keep_their_bits_or_are_refused,
             types::json_floats_round_trip,
             types::json_deeper_than_readable_is_refused,
+            types::decimals_keep_every_digit,
+            types::decimals_beyond_their_declaration_are_refused,
         );
     };
 }

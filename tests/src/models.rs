@@ -137,11 +137,13 @@ pub struct Doc {
     pub body: serde_json::Value,
 }
 
-/// Decimals at full precision.
+/// Decimals at full precision, and within a declared one.
 #[derive(Model, Debug, Clone, Default, PartialEq)]
 pub struct Price {
     pub id: i64,
     pub amount: rust_decimal::Decimal,
+    #[orm(max_digits = 6, decimal_places = 2)]
+    pub total: Option<rust_decimal::Decimal>,
 }
 
 /// A typed JSON document.

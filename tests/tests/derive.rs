@@ -225,6 +225,22 @@ fn user_columns() {
     assert!(meta.indexes.is_empty());
 }
 
+/// `max_digits` and `decimal_places` declare a decimal's precision and
+/// scale; without them the column is as exact as the backend allows.
+#[test]
+fn decimal_declarations() {
+    #[derive(Model, Debug, Default)]
+    struct Price {
+        id: i64,
+        amount: rust_decimal::Decimal,
+        #[orm(max_digits = 12, decimal_places = 2)]
+        total: Option<rust_decimal::Decimal>,
+    }
+    assert_eq!(column(Price::META, "amount").ty, ColumnType::Decimal(None));
+    let total = column(Price::META, "total");
+    assert_eq!((total.ty, total.nullable), (ColumnType::Decimal(Some((12, 2))), true));
+}
+
 #[test]
 fn foreign_keys() {
     let meta = Tweet::META;

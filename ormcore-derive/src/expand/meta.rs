@@ -39,9 +39,10 @@ fn column(field: &Field<'_>) -> TokenStream {
     // Spanned at the field's type, so that a type that is not a `SqlField`
     // is reported there.
     let sql_field = quote_spanned!(ty.span()=> <#ty as __orm::__private::SqlField>);
-    let column_type = match field.attrs.max_length {
-        Some(n) => quote!(#p::ColumnType::VarChar(#n)),
-        None => quote!(#sql_field::COLUMN_TYPE),
+    let column_type = match (field.attrs.max_length, field.attrs.decimal()) {
+        (Some(n), _) => quote!(#p::ColumnType::VarChar(#n)),
+        (None, Some((digits, places))) => quote!(#p::ColumnType::Decimal(#p::Some((#digits, #places)))),
+        (None, None) => quote!(#sql_field::COLUMN_TYPE),
     };
     let unique = field.attrs.unique;
     let index = field.attrs.index;

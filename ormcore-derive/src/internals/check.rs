@@ -7,7 +7,9 @@ use super::ast::{Container, Field};
 use super::attr::{Literal, OnDelete};
 use super::case::upper_snake_case;
 use super::ctxt::Ctxt;
-use super::symbol::{AUTO_INCREMENT, BACKREF, COLUMN, DEFAULT_NOW, PRIMARY_KEY, SKIP, STATE, Symbol};
+use super::symbol::{
+    AUTO_INCREMENT, BACKREF, COLUMN, DECIMAL_PLACES, DEFAULT_NOW, MAX_DIGITS, PRIMARY_KEY, SKIP, STATE, Symbol,
+};
 use super::ty::{self, Scalar};
 
 /// Run every check on `cont`.
@@ -17,6 +19,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_primary_key(cx, cont);
     for field in cont.columns() {
         check_field_type(cx, field);
+        check_decimal(cx, field);
         check_default(cx, field);
     }
     check_column_names(cx, cont);
@@ -113,6 +116,39 @@ fn check_field_type(cx: &Ctxt, field: &Field<'_>) {
         cx.error_spanned_by(field.ty, "`on_delete` applies to `ForeignKey<M>` and `Option<ForeignKey<M>>` fields only");
     } else if attrs.on_delete == Some(OnDelete::SetNull) && ty::option_inner(field.ty).is_none() {
         cx.error_spanned_by(field.ty, "`on_delete = \"set null\"` needs a nullable field: `Option<ForeignKey<M>>`");
+    }
+}
+
+/// `max_digits` and `decimal_places` are given together, on a decimal
+/// field, with no more places than digits.
+fn check_decimal(cx: &Ctxt, field: &Field<'_>) {
+    let attrs = &field.attrs;
+    let (digits, places) = (field.attrs.key(MAX_DIGITS), field.attrs.key(DECIMAL_PLACES));
+    if digits.is_none() && places.is_none() {
+        return;
+    }
+    if !ty::is_decimal(field.ty) {
+        cx.error_spanned_by(
+            field.ty,
+            "`max_digits` and `decimal_places` apply to `Decimal` and `Option<Decimal>` fields only",
+        );
+        return;
+    }
+    match (digits, places) {
+        (Some(span), None) | (None, Some(span)) => cx.error_at(
+            span,
+            "`max_digits` and `decimal_places` go together: `#[orm(max_digits = 10, decimal_places = 2)]`",
+        ),
+        _ => {
+            if let Some((digits, places)) = attrs.decimal().filter(|(digits, places)| places > digits) {
+                cx.error_at(
+                    field.attrs.key(DECIMAL_PLACES).unwrap_or_else(|| field.ident.span()),
+                    format!(
+                        "`decimal_places = {places}` exceeds `max_digits = {digits}`: the places count among the digits"
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -51,6 +51,11 @@ pub fn is_string(ty: &Type) -> bool {
     is_named(non_null(ty), "String")
 }
 
+/// `Decimal` (`rust_decimal::Decimal`) or `Option<Decimal>`.
+pub fn is_decimal(ty: &Type) -> bool {
+    is_named(non_null(ty), "Decimal")
+}
+
 /// One of [`AUTO_INTEGERS`], or an `Option` of one.
 pub fn is_auto_integer(ty: &Type) -> bool {
     let inner = non_null(ty);
@@ -121,6 +126,13 @@ mod tests {
         assert!(is_string(&ty("Option<String>")));
         assert!(!is_string(&ty("Vec<String>")));
         assert!(!is_string(&ty("i64")));
+    }
+
+    #[test]
+    fn decimals() {
+        assert!(is_decimal(&ty("rust_decimal::Decimal")));
+        assert!(is_decimal(&ty("Option<Decimal>")));
+        assert!(!is_decimal(&ty("f64")));
     }
 
     #[test]

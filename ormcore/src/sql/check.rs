@@ -106,12 +106,41 @@ fn json_deeper_than(document: &serde_json::Value, levels: usize) -> bool {
     }
 }
 
-/// The rules of a column's declared type, the same on every backend.
+/// The rules of a column's declared type, where the value is stored into
+/// it: a decimal within its declared precision and scale (which PostgreSQL
+/// and MySQL would round to, and SQLite would store beyond).
 fn declared_limit(value: &Value, bound: Bound<'_>) -> Option<Cow<'static, str>> {
     if bound.usage != ValueUse::Stored {
         return None;
     }
-    let _ = (value, bound.ty);
+    match (value, bound.ty) {
+        #[cfg(feature = "decimal")]
+        (Value::Decimal(v), Some(ColumnType::Decimal(Some((digits, places))))) => decimal_limit(*v, digits, places),
+        _ => None,
+    }
+}
+
+/// Why `value` does not fit `digits` digits with `places` after the point.
+/// Trailing zeros do not count: `1.50` fits one decimal place, as `1.5`.
+#[cfg(feature = "decimal")]
+fn decimal_limit(value: rust_decimal::Decimal, digits: u8, places: u8) -> Option<Cow<'static, str>> {
+    let value = value.normalize();
+    if value.scale() > u32::from(places) {
+        return Some(format!("the column keeps at most {places} decimal places (decimal_places = {places})").into());
+    }
+    // After `trunc` and `normalize` the mantissa is the integer part.
+    let integer = value.trunc().normalize().mantissa().unsigned_abs();
+    let integer_digits = integer.checked_ilog10().map_or(0, |log| log + 1);
+    let allowed = digits.saturating_sub(places);
+    if integer_digits > u32::from(allowed) {
+        return Some(
+            format!(
+                "the column keeps at most {allowed} digits before the decimal point \
+                 (max_digits = {digits}, decimal_places = {places})"
+            )
+            .into(),
+        );
+    }
     None
 }
 

@@ -213,7 +213,8 @@ pub(crate) fn column_type_common(ty: ColumnType) -> Cow<'static, str> {
         ColumnType::DateTimeUtc => "TIMESTAMPTZ".into(),
         ColumnType::Uuid => "UUID".into(),
         ColumnType::Json => "JSONB".into(),
-        ColumnType::Decimal(p, s) => format!("NUMERIC({p}, {s})").into(),
+        ColumnType::Decimal(Some((p, s))) => format!("NUMERIC({p}, {s})").into(),
+        ColumnType::Decimal(None) => "NUMERIC".into(),
     }
 }
 

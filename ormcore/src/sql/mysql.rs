@@ -222,7 +222,10 @@ impl Dialect for MySqlDialect {
                 MySqlFlavor::MySql => "JSON".into(),
                 MySqlFlavor::MariaDb => "LONGTEXT".into(),
             },
-            ColumnType::Decimal(p, s) => format!("DECIMAL({p}, {s})").into(),
+            ColumnType::Decimal(Some((p, s))) => format!("DECIMAL({p}, {s})").into(),
+            // MySQL's `DECIMAL` alone is `DECIMAL(10, 0)`; 35 digits before
+            // the point and 30 after hold every `rust_decimal::Decimal`.
+            ColumnType::Decimal(None) => "DECIMAL(65, 30)".into(),
         }
     }
 

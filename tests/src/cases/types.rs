@@ -199,3 +199,63 @@ pub async fn json_deeper_than_readable_is_refused<T: TestDb>() -> Result<()> {
     assert_eq!(db.count(&Doc::select()).await?, 1, "nothing was written");
     Ok(())
 }
+
+/// A `Decimal` field keeps every digit a `rust_decimal::Decimal` holds, its
+/// scale included (`1.50` stays `1.50`).
+pub async fn decimals_keep_every_digit<T: TestDb>() -> Result<()> {
+    use crate::models::Price;
+    use rust_decimal::Decimal;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Price::META]).await?;
+    let amounts = [
+        Decimal::new(1, 28),
+        "0.1234567890123456789012345678".parse().expect("28 places"),
+        Decimal::MAX,
+        Decimal::MIN,
+        "1.50".parse().expect("a scale of 2"),
+        "-12345678901234567.12345678901".parse().expect("29 digits"),
+    ];
+    for amount in amounts {
+        let written = Price::acreate(&db, Price { amount, ..Price::default() }).await?;
+        let read = Price::aget_by_id(&db, written.id).await?;
+        assert_eq!(read.amount.to_string(), amount.to_string(), "{amount}");
+    }
+    Ok(())
+}
+
+/// A decimal declared with `max_digits` and `decimal_places` keeps values
+/// within them; one beyond is refused naming the column and the declared
+/// limit, never rounded (PostgreSQL) or stored beyond it (SQLite).
+pub async fn decimals_beyond_their_declaration_are_refused<T: TestDb>() -> Result<()> {
+    use crate::models::Price;
+    use rust_decimal::Decimal;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Price::META]).await?;
+    let decimal = |text: &str| text.parse::<Decimal>().expect("a decimal");
+    for fits in ["9999.99", "-9999.99", "0.01", "1.50", "12.500", "0"] {
+        let written = Price::acreate(&db, Price { total: Some(decimal(fits)), ..Price::default() }).await?;
+        assert_eq!(Price::aget_by_id(&db, written.id).await?.total, Some(decimal(fits)), "{fits}");
+    }
+    let refusals = [
+        (
+            "1.234",
+            "cannot store 1.234 in \"price\".\"total\": the column keeps at most 2 decimal places (decimal_places = 2)",
+        ),
+        (
+            "10000",
+            "cannot store 10000 in \"price\".\"total\": the column keeps at most 4 digits before the decimal point \
+             (max_digits = 6, decimal_places = 2)",
+        ),
+    ];
+    for (value, expected) in refusals {
+        match Price::acreate(&db, Price { total: Some(decimal(value)), ..Price::default() }).await {
+            Err(Error::Interface(message)) => assert_eq!(message, expected),
+            other => panic!("{value} must be refused, got {other:?}"),
+        }
+    }
+    let mut saved = Price::acreate(&db, Price::default()).await?;
+    saved.total = Some(decimal("-0.001"));
+    assert!(refused(saved.asave(&db).await, "\"price\".\"total\""), "an update is checked too");
+    assert_eq!(db.count(&Price::select()).await?, 7);
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! Attributes on a field: `#[orm(column = "..", primary_key,
 //! auto_increment, unique, index, default = .., default_now, max_length = N,
-//! on_delete = "..", backref = "..", state, skip)]`.
+//! max_digits = P, decimal_places = S, on_delete = "..", backref = "..",
+//! state, skip)]`.
 
 use proc_macro2::Span;
 use syn::Ident;
@@ -9,8 +10,8 @@ use super::value::{self, Literal};
 use super::{Attr, key_span, parse_orm_attrs, skip_rest, unknown_key};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::symbol::{
-    AUTO_INCREMENT, BACKREF, COLUMN, DEFAULT, DEFAULT_NOW, INDEX, MAX_LENGTH, ON_DELETE, PRIMARY_KEY, SKIP, STATE,
-    Symbol, UNIQUE,
+    AUTO_INCREMENT, BACKREF, COLUMN, DECIMAL_PLACES, DEFAULT, DEFAULT_NOW, INDEX, MAX_DIGITS, MAX_LENGTH, ON_DELETE,
+    PRIMARY_KEY, SKIP, STATE, Symbol, UNIQUE,
 };
 
 /// The keys a field accepts, for the unknown-key message.
@@ -23,6 +24,8 @@ pub const KEYS: &[Symbol] = &[
     DEFAULT,
     DEFAULT_NOW,
     MAX_LENGTH,
+    MAX_DIGITS,
+    DECIMAL_PLACES,
     ON_DELETE,
     BACKREF,
     STATE,
@@ -47,6 +50,10 @@ pub struct Field {
     pub default_now: bool,
     /// `max_length = N`.
     pub max_length: Option<u32>,
+    /// `max_digits = P`: a decimal's precision.
+    pub max_digits: Option<u8>,
+    /// `decimal_places = S`: a decimal's scale.
+    pub decimal_places: Option<u8>,
     /// `on_delete = ".."`.
     pub on_delete: Option<OnDelete>,
     /// `backref = ".."`: the method generated on the referenced model.
@@ -94,6 +101,8 @@ impl Field {
         let mut default = Attr::none(cx, DEFAULT);
         let mut default_now = Attr::none(cx, DEFAULT_NOW);
         let mut max_length = Attr::none(cx, MAX_LENGTH);
+        let mut max_digits = Attr::none(cx, MAX_DIGITS);
+        let mut decimal_places = Attr::none(cx, DECIMAL_PLACES);
         let mut on_delete = Attr::none(cx, ON_DELETE);
         let mut backref = Attr::none(cx, BACKREF);
         let mut state = Attr::none(cx, STATE);
@@ -134,6 +143,16 @@ impl Field {
                 if let Some(n) = value::positive_u32(cx, meta, MAX_LENGTH, "255")? {
                     max_length.set(key, n);
                 }
+            } else if meta.path == MAX_DIGITS {
+                keys.push((MAX_DIGITS, key));
+                if let Some(n) = value::u8_from(cx, meta, MAX_DIGITS, 1, "10")? {
+                    max_digits.set(key, n);
+                }
+            } else if meta.path == DECIMAL_PLACES {
+                keys.push((DECIMAL_PLACES, key));
+                if let Some(n) = value::u8_from(cx, meta, DECIMAL_PLACES, 0, "2")? {
+                    decimal_places.set(key, n);
+                }
             } else if meta.path == ON_DELETE {
                 keys.push((ON_DELETE, key));
                 if let Some(lit) = value::string(cx, meta, ON_DELETE, "\"cascade\"")? {
@@ -166,12 +185,20 @@ impl Field {
             default: default.get(),
             default_now: default_now.get().is_some(),
             max_length: max_length.get(),
+            max_digits: max_digits.get(),
+            decimal_places: decimal_places.get(),
             on_delete: on_delete.get(),
             backref: backref.get(),
             state: state.get().is_some(),
             skip: skip.get().is_some(),
             keys,
         }
+    }
+
+    /// `(precision, scale)` when both `max_digits` and `decimal_places`
+    /// are given.
+    pub fn decimal(&self) -> Option<(u8, u8)> {
+        self.max_digits.zip(self.decimal_places)
     }
 
     /// Where key `name` was first given, if it was.

@@ -83,6 +83,21 @@ pub fn positive_u32(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: Symbol, example
     Ok(None)
 }
 
+/// `key = N`, an integer from `min` to 255.
+pub fn u8_from(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: Symbol, min: u8, example: &str) -> syn::Result<Option<u8>> {
+    let Some(expr) = expr(cx, meta, name, example)? else {
+        return Ok(None);
+    };
+    let parsed = match &expr {
+        Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => lit.base10_parse::<u8>().ok().filter(|n| *n >= min),
+        _ => None,
+    };
+    if parsed.is_none() {
+        cx.error_spanned_by(expr, format!("expected an integer from {min} to {}: `{name} = {example}`", u8::MAX));
+    }
+    Ok(parsed)
+}
+
 /// The literal of `default = ...`: an integer, a float (either possibly
 /// negated), a bool or a string.
 #[derive(Debug, Clone, PartialEq)]
