@@ -174,6 +174,15 @@ pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result
     Ok(statement)
 }
 
+/// Check a value bound for column `index` of `meta` without being compiled
+/// into its statement (bulk inserts bind each batch into a statement
+/// compiled once) as the compiler checks a value stored there; see
+/// [`Dialect::value_limit`].
+pub(crate) fn check_stored(dialect: &dyn Dialect, meta: &TableMeta, index: usize, value: &Value) -> Result<()> {
+    let column = meta.column(index);
+    check::check(dialect, value, check::Bound::stored(meta.name, column.name, Some(column.ty)))
+}
+
 /// `CREATE TABLE` and its `CREATE INDEX` statements; with `safe`, `IF NOT EXISTS`.
 ///
 /// On MySQL the indexes and foreign keys are part of the `CREATE TABLE`

@@ -79,6 +79,7 @@ macro_rules! conformance_cases {
             types::json_deeper_than_readable_is_refused,
             types::decimals_keep_every_digit,
             types::decimals_beyond_their_declaration_are_refused,
+            types::bulk_writes_check_every_value,
         );
     };
 }

@@ -206,12 +206,22 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
             let mut rows = indices.iter();
             let mut ids = Vec::with_capacity(indices.len());
             let models_ref = &*models;
+            // A refused value ends the rows before its own is sent; the
+            // transaction then rolls back the ones before it.
+            let mut refused = None;
             crate::backend::RawConnection::execute_many(
                 lease.conn(),
                 &sql,
                 &mut |params| match rows.next() {
                     Some(&m) => {
-                        params.extend(columns.iter().map(|&c| models_ref[m].column_value(c)));
+                        for &c in columns {
+                            let value = models_ref[m].column_value(c);
+                            if let Err(error) = crate::sql::check_stored(dialect, meta, c, &value) {
+                                refused = Some(error);
+                                return false;
+                            }
+                            params.push(value);
+                        }
                         true
                     }
                     None => false,
@@ -219,6 +229,9 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
                 &mut |result| ids.push(result.last_insert_id),
             )
             .await?;
+            if let Some(error) = refused {
+                return Err(error);
+            }
             if assign_keys {
                 for (&m, id) in indices.iter().zip(ids) {
                     let id = id.ok_or_else(|| Error::interface("the backend reported no key for an inserted row"))?;
@@ -239,8 +252,11 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
             let params = chunk
                 .iter()
                 .flat_map(|&m| columns.iter().map(move |&c| (m, c)))
-                .map(|(m, c)| models[m].column_value(c))
-                .collect();
+                .map(|(m, c)| {
+                    let value = models[m].column_value(c);
+                    crate::sql::check_stored(dialect, meta, c, &value).map(|()| value)
+                })
+                .collect::<Result<_>>()?;
             let statement = crate::sql::Statement::compiled_write(sql, params);
             if returning.is_some() {
                 let ids: Vec<i64> = crate::executor::fetch_all(lease.conn(), &statement).await?;

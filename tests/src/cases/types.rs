@@ -259,3 +259,29 @@ pub async fn decimals_beyond_their_declaration_are_refused<T: TestDb>() -> Resul
     assert_eq!(db.count(&Price::select()).await?, 7);
     Ok(())
 }
+
+/// `abulk_create`, which binds each batch's values without compiling its
+/// rows, and `abulk_update` check every value as the single-row writes do:
+/// one value beyond its column refuses the whole call, and nothing of it
+/// is written.
+pub async fn bulk_writes_check_every_value<T: TestDb>() -> Result<()> {
+    use crate::models::Price;
+    use rust_decimal::Decimal;
+    let db = open::<T>().await;
+    db.acreate_tables(&[Price::META]).await?;
+    let price = |total: &str| Price { total: Some(total.parse::<Decimal>().expect("a decimal")), ..Price::default() };
+    let mut prices: Vec<Price> = (0..250).map(|n| price(&format!("{n}.25"))).collect();
+    prices[180] = price("1.001");
+    let refused_create = Price::abulk_create(&db, &mut prices, None).await;
+    assert!(refused(refused_create, "\"price\".\"total\""), "abulk_create checks every row");
+    assert_eq!(db.count(&Price::select()).await?, 0, "nothing was written");
+    assert!(prices.iter().all(|p| p.id == 0), "no model claims a row");
+
+    prices[180] = price("1.00");
+    Price::abulk_create(&db, &mut prices, None).await?;
+    prices[7].total = Some("123456".parse().expect("a decimal"));
+    let refused_update = Price::abulk_update(&db, &prices, &[&Price::TOTAL], Some(50)).await;
+    assert!(refused(refused_update, "\"price\".\"total\""), "abulk_update checks every value");
+    assert_eq!(Price::aget_by_id(&db, prices[7].id).await?.total, Some("7.25".parse().expect("a decimal")));
+    Ok(())
+}
