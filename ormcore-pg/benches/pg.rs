@@ -332,7 +332,11 @@ async fn bench(filter: Option<String>) {
         .await;
         println!("32 tasks, pool of 8, point selects (throughput, higher is better; latency per select)");
         println!("  {:<32} {raw_ops:>9.0}/s {:>10} {raw_latency}", "raw tokio-postgres on deadpool", "1.000x");
-        println!("  {:<32} {orm_ops:>9.0}/s {:>9.3}x {orm_latency}", "ormcore (pooled, the default)", orm_ops / raw_ops);
+        println!(
+            "  {:<32} {orm_ops:>9.0}/s {:>9.3}x {orm_latency}",
+            "ormcore (pooled, the default)",
+            orm_ops / raw_ops
+        );
         println!(
             "  {:<32} {shared_ops:>9.0}/s {:>9.3}x {shared_latency}",
             "ormcore, pipeline(true)",

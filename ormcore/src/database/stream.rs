@@ -17,6 +17,10 @@ use crate::sql::Statement;
 /// The reference's default batch size.
 pub(crate) const DEFAULT_BUFFER_SIZE: usize = 100;
 
+/// The largest batch a stream fetches: more rows per round trip gain
+/// nothing measurable, and every database takes a count this size.
+pub(crate) const MAX_BUFFER_SIZE: usize = 1 << 20;
+
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Where a stream's connection goes back to.
@@ -79,9 +83,9 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
         RowStream { state: State::Start(target, statement), buffer_size: DEFAULT_BUFFER_SIZE, rows: VecDeque::new() }
     }
 
-    /// Fetch `size` rows per round trip (at least 1).
+    /// Fetch `size` rows per round trip (at least 1, at most 2^20).
     pub fn buffer_size(mut self, size: usize) -> Self {
-        self.buffer_size = size.max(1);
+        self.buffer_size = size.clamp(1, MAX_BUFFER_SIZE);
         self
     }
 
@@ -187,7 +191,9 @@ impl<B: Backend> Drop for LostOnDrop<B> {
 }
 
 async fn fetch_batch<B: Backend, R: FromRow + 'static>(mut open: Open<B>, max: usize) -> (Open<B>, Batch<R>) {
-    let mut rows = Vec::with_capacity(max);
+    // A batch may come up short (the last one, a huge buffer size): grow
+    // past the first thousand rows only as they arrive.
+    let mut rows = Vec::with_capacity(max.min(1024));
     let stream = open.stream.as_mut().expect("an open stream holds its backend stream");
     let result = stream
         .next_batch(max, &mut |row| {

@@ -21,7 +21,8 @@ async fn seed<T: TestDb>(config: Config, rows: usize) -> Result<Database<T::Back
 /// connection returns to the pool when the stream ends.
 pub async fn iterate_in_batches<T: TestDb>() -> Result<()> {
     let db = seed::<T>(Config::default(), 1000).await?;
-    for buffer in [1, 7, 100, 5000] {
+    // usize::MAX: a hostile size is capped, not a capacity overflow.
+    for buffer in [1, 7, 100, 5000, usize::MAX] {
         let mut stream = db.iterate(&Counter::select().order_by(Counter::VALUE)).buffer_size(buffer);
         let mut expected = 0;
         while let Some(counter) = stream.next().await {
