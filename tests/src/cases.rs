@@ -52,6 +52,7 @@ macro_rules! conformance_cases {
             errors::unique_violation_then_recovery,
             errors::constraint_kinds,
             errors::invalid_sql_then_recovery,
+            errors::placeholder_mismatch_is_interface,
             errors::does_not_exist_names_model,
             errors::acquire_timeout,
             errors::decode_error_names_column,

@@ -414,6 +414,16 @@ mod pg_only {
         }
     }
 
+    /// A function returning `void` decodes as NULL: the statement ran, and
+    /// so must its result come back (before, `SELECT pg_advisory_lock(1)`
+    /// took the lock and then failed to decode).
+    #[tokio::test]
+    async fn void_decodes_as_null() {
+        let db = db(1).await;
+        let cursor = db.aexecute_sql("SELECT pg_advisory_lock(1), pg_advisory_unlock(1)", vec![]).await.expect("void");
+        assert_eq!(cursor.fetchall()[0].values(), [Value::Null, Value::Bool(true)]);
+    }
+
     /// A statement calling a function beyond the portable built-ins may act
     /// on its session, so it runs on a pooled connection, never the shared
     /// one.

@@ -74,6 +74,20 @@ pub async fn invalid_sql_then_recovery<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// A placeholder count that does not match the values given is a misuse
+/// (an interface error) on every backend, caught before the statement
+/// runs: `?` placeholders, and a raw dialect placeholder (`$1`) that
+/// ormcore does not number.
+pub async fn placeholder_mismatch_is_interface<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    let error = db.aexecute_sql("SELECT ? + 0", vec![]).await.expect_err("a `?` without a value");
+    assert!(matches!(error, Error::Interface(_)), "{error:?}");
+    let error = db.aexecute_sql("SELECT $1 + 0", vec![]).await.expect_err("a `$1` without a value");
+    assert!(matches!(error, Error::Interface(_)), "{error:?}");
+    assert_eq!(db.aexecute_sql("SELECT 1", vec![]).await?.fetchall().len(), 1, "the connection is fine");
+    Ok(())
+}
+
 /// DoesNotExist names the model.
 pub async fn does_not_exist_names_model<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
