@@ -250,12 +250,9 @@ impl PgConnection {
                     tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
                     _ => false,
                 });
-                if autocommit {
-                    self.tx = TxStatus::Idle;
-                    self.aborted = false;
-                } else {
-                    self.tx = TxStatus::Open;
-                }
+                // Answered at all, it was not in a failed transaction.
+                self.tx = if autocommit { TxStatus::Idle } else { TxStatus::Open };
+                self.aborted = false;
                 Ok(())
             }
             Err(error) if error.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {

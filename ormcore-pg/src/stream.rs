@@ -63,7 +63,8 @@ impl PgStream {
             let savepoint = ormcore::sql::transaction_sql(TxOp::Savepoint(&self.cursor), &PostgresDialect)?;
             self.conn.control(&savepoint).await?;
         } else {
-            self.conn.begin("BEGIN").await?;
+            let begin = ormcore::sql::transaction_sql(TxOp::Begin(ormcore::TxOptions::default()), &PostgresDialect)?;
+            self.conn.begin(&begin).await?;
         }
         if !statement.session_free {
             self.conn.session_dirty = true;

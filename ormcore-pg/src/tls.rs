@@ -45,6 +45,7 @@ impl Transport {
 
     /// Send a cancel request for `token`'s connection over `stream`, an
     /// open socket to `host`, negotiating TLS as the connection did.
+    #[cfg_attr(not(feature = "tls"), allow(unused_variables))]
     pub(crate) async fn cancel_on<S>(
         &self,
         stream: S,
@@ -54,7 +55,6 @@ impl Transport {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let _ = host;
         match self {
             Transport::Plain => token.cancel_query_raw(stream, tokio_postgres::NoTls).await?,
             #[cfg(feature = "tls")]

@@ -550,6 +550,16 @@ mod tls {
             .expect("through the shared connection");
         assert!(n >= 1);
 
+        // A statement abandoned on a TLS connection is cancelled over TLS too:
+        // the server stops it at once.
+        let sleep = db.aexecute_sql("SELECT pg_sleep(30) AS ormcore_tls_cancel", vec![]);
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(100), sleep).await.is_err());
+        assert!(encrypted(&db).await, "the next statement runs");
+        let running = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%ormcore_tls_cancel%' \
+                       AND state = 'active' AND pid <> pg_backend_pid()";
+        let still: i64 = db.aexecute_sql(running, vec![]).await.expect("activity").fetchall()[0].get(0).expect("count");
+        assert_eq!(still, 0, "the abandoned statement was cancelled on the server");
+
         let plain = PgDatabase::connect(PgOptions::from_url(&with_sslmode("disable")).expect("url").pool_size(1))
             .await
             .expect("connect in plain text");
