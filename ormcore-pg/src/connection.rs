@@ -28,17 +28,26 @@ const CANCEL_GRACE: Duration = Duration::from_millis(20);
 /// `PREPARE`. `RESET ALL` goes back to the values the connection started
 /// with (its startup options: time zone, isolation level, search path).
 /// One simple query: a single round trip, run as one implicit transaction.
+///
+/// Functions and views are named with their schema: the session being reset
+/// may have put objects of its own with those names first on its
+/// `search_path`. It ends by counting the session's protocol-level prepared
+/// statements, so that a raw `DEALLOCATE ALL` (or `DISCARD ALL`), which
+/// drops the driver's statements behind its cache's back, is noticed.
 const RESET_SESSION: &str = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; \
-     SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
+     SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
      DO $ormcore$DECLARE s text; BEGIN \
-     FOR s IN SELECT name FROM pg_prepared_statements WHERE from_sql LOOP \
-     EXECUTE format('DEALLOCATE %I', s); END LOOP; END$ormcore$";
+     FOR s IN SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql LOOP \
+     EXECUTE pg_catalog.format('DEALLOCATE %I', s); END LOOP; END$ormcore$; \
+     SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements";
 
 /// Tells whether the session is inside a transaction block: there `now()`
 /// is the block's start, earlier than the statement's own timestamp; in
 /// autocommit the two are the same instant; in a failed block the query is
-/// refused (25P02). A simple query, so that it is one protocol message.
-const TRANSACTION_PROBE: &str = "SELECT now() = statement_timestamp()";
+/// refused (25P02). A simple query, so that it is one protocol message;
+/// the functions and the operator named with their schema, so that a
+/// session's own `now()` first on its `search_path` cannot answer instead.
+const TRANSACTION_PROBE: &str = "SELECT pg_catalog.now() OPERATOR(pg_catalog.=) pg_catalog.statement_timestamp()";
 
 /// What ormcore knows of the server's transaction status.
 ///
@@ -168,7 +177,11 @@ impl PgConnection {
 
     /// Whether the pool must clean this connection before reuse.
     pub(crate) fn needs_cleanup(&self) -> bool {
-        self.tx != TxStatus::Idle || self.in_flight || self.session_dirty || !self.pending.is_empty()
+        self.tx != TxStatus::Idle
+            || self.in_flight
+            || self.session_dirty
+            || !self.pending.is_empty()
+            || self.backend.always_reset
     }
 
     /// Make the connection ready for a statement: recover from a statement
@@ -366,12 +379,28 @@ impl PgConnection {
         // A ROLLBACK outside a transaction costs nothing but a warning in
         // the server's log, on every release: find out instead.
         self.resolve_tx().await?;
-        if self.tx == TxStatus::Idle {
-            self.control(RESET_SESSION).await?;
-        } else {
-            self.end_transaction(&format!("ROLLBACK; {RESET_SESSION}")).await?;
-        }
+        let sql =
+            if self.tx == TxStatus::Idle { RESET_SESSION.to_owned() } else { format!("ROLLBACK; {RESET_SESSION}") };
+        self.tx = TxStatus::Unknown;
+        self.in_flight = true;
+        let answer = self.client.client().simple_query(&sql).await;
+        self.in_flight = false;
+        let messages = answer.map_err(map)?;
+        self.tx = TxStatus::Idle;
+        self.aborted = false;
         self.session_dirty = false;
+        // Fewer statements on the server than in the cache: some were
+        // deallocated, and the cache must forget them all (it cannot tell
+        // which), or their next use fails, inside a transaction for good.
+        let prepared = messages.iter().rev().find_map(|message| match message {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|n| n.parse::<usize>().ok()),
+            _ => None,
+        });
+        if let Handle::Pooled(object) = &self.client
+            && prepared.is_none_or(|n| n < object.statement_cache.size())
+        {
+            object.statement_cache.clear();
+        }
         Ok(())
     }
 
@@ -418,12 +447,14 @@ impl PgConnection {
             let next = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await;
             match next {
                 Some(Ok(row)) => {
-                    if let Err(error) = on_row(&PgRow(&row)) {
-                        // The rest of the result is read and dropped by the
-                        // driver, ahead of any later statement.
-                        self.in_flight = false;
-                        return Err(error);
-                    }
+                    // On an error the statement is abandoned: the driver
+                    // reads and drops the rest of its result, unseen, and
+                    // that rest may be long or end in an error that aborts
+                    // the transaction. So it stays in flight, and is
+                    // recovered (waited for or cancelled, the status
+                    // learned) before the connection's next statement or its
+                    // return to the pool.
+                    on_row(&PgRow(&row))?;
                 }
                 Some(Err(error)) => return self.track(Err(error)),
                 None => break,
@@ -442,6 +473,25 @@ impl PgConnection {
         let result = self.client.client().execute_raw(&prepared, params(&statement.params)).await;
         let rows_affected = self.track(result)?;
         Ok(ExecResult { rows_affected, last_insert_id: None })
+    }
+
+    /// Run a statement and collect its rows, with the count of a write.
+    async fn fetch_buffered(&mut self, statement: &Statement) -> ormcore::Result<(Vec<tokio_postgres::Row>, u64)> {
+        let prepared = self.prepare(statement).await?;
+        self.in_flight = true;
+        let result = self.client.client().query_raw(&prepared, params(&statement.params)).await;
+        let rows = self.track(result)?;
+        let mut rows = pin!(rows);
+        let mut collected = Vec::new();
+        self.in_flight = true;
+        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+            match row {
+                Ok(row) => collected.push(row),
+                Err(error) => return self.track(Err(error)),
+            }
+        }
+        self.in_flight = false;
+        Ok((collected, rows.rows_affected().unwrap_or(0)))
     }
 
     /// [`fetch_rows`](Self::fetch_rows), once more if the cached statement
@@ -484,23 +534,27 @@ impl RawConnection for PgConnection {
         if matches!(self.client, Handle::Pooled(_)) {
             return self.fetch_retrying_stale(statement, on_row).await;
         }
-        let mut delivered = false;
-        let result = self
-            .fetch_rows(statement, &mut |row| {
-                delivered = true;
-                on_row(row)
-            })
-            .await;
+        // On the shared connection rows are handed on only once the
+        // statement has ended, so that one that gives up there (a lock
+        // wait, or a long read past its first rows) can run again, from the
+        // start, on a pooled connection, where it waits on nobody else's
+        // behalf.
+        let mut result = self.fetch_buffered(statement).await;
+        if result.is_err() && self.retry_stale(&statement.sql) {
+            result = self.fetch_buffered(statement).await;
+        }
         match result {
-            // Nothing was read yet: run it on a pooled connection instead,
-            // where it waits on nobody else's behalf.
-            Err(_) if self.gave_up && !delivered => {
-                self.gave_up = false;
+            Ok((rows, rows_affected)) => {
+                for row in &rows {
+                    on_row(&PgRow(row))?;
+                }
+                Ok(ExecResult { rows_affected, last_insert_id: None })
+            }
+            Err(_) if std::mem::take(&mut self.gave_up) => {
                 self.client = Handle::Pooled(self.backend.object().await?);
                 self.fetch_retrying_stale(statement, on_row).await
             }
-            Err(_) if !delivered && self.retry_stale(&statement.sql) => self.fetch_rows(statement, on_row).await,
-            result => result,
+            Err(error) => Err(error),
         }
     }
 

@@ -40,6 +40,7 @@ pub struct PgOptions {
     pub(crate) isolation_level: Option<IsolationLevel>,
     pub(crate) search_path: Option<String>,
     pub(crate) pipeline: bool,
+    pub(crate) always_reset: bool,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<rustls::ClientConfig>,
 }
@@ -57,6 +58,7 @@ impl PgOptions {
             isolation_level: None,
             search_path: None,
             pipeline: false,
+            always_reset: false,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -140,6 +142,19 @@ impl PgOptions {
     /// (`set_config`, advisory locks) passes them on to the other readers.
     pub fn pipeline(mut self, enabled: bool) -> Self {
         self.pipeline = enabled;
+        self
+    }
+
+    /// Whether every connection's session is reset when it goes back to the
+    /// pool (default: no). ormcore resets one only after statements that it
+    /// cannot prove session-free (raw SQL, functions beyond the portable
+    /// built-ins), judging by their SQL; it cannot see what runs inside the
+    /// database on their behalf. Turn this on when triggers, views, rules or
+    /// column defaults change session state (`set_config`, advisory locks,
+    /// temporary tables): each release then costs one round trip. It cannot
+    /// be combined with [`pipeline`](Self::pipeline).
+    pub fn always_reset(mut self, enabled: bool) -> Self {
+        self.always_reset = enabled;
         self
     }
 

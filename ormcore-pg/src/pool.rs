@@ -45,6 +45,8 @@ pub(crate) struct PgInner {
     shared: Option<Shared>,
     /// Cancels statements abandoned on a connection.
     pub(crate) canceller: Canceller,
+    /// Reset every connection's session on release (`PgOptions::always_reset`).
+    pub(crate) always_reset: bool,
 }
 
 impl PgInner {
@@ -154,10 +156,21 @@ impl Backend for Pg {
             .queue_mode(QueueMode::Lifo)
             .build()
             .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
+        if options.always_reset && options.pipeline {
+            return Err(Error::interface(
+                "always_reset(true) cannot be combined with pipeline(true): the shared connection is never reset",
+            ));
+        }
         let canceller = Canceller::new(&server, transport.clone());
         let shared = options.pipeline.then(|| Shared::new(server, transport, options.acquire_timeout));
-        let inner =
-            PgInner { pool, pool_size: options.pool_size, acquire_timeout: options.acquire_timeout, shared, canceller };
+        let inner = PgInner {
+            pool,
+            pool_size: options.pool_size,
+            acquire_timeout: options.acquire_timeout,
+            shared,
+            canceller,
+            always_reset: options.always_reset,
+        };
         let backend = Pg { inner: Arc::new(inner) };
         // Open `pool_min_size` connections now (at least one, so that a bad
         // URL fails here); they stay in the pool.

@@ -19,6 +19,34 @@ use crate::value::Bind;
 const FIRST_BUSY_SLEEP: Duration = Duration::from_micros(500);
 const MAX_BUSY_SLEEP: Duration = Duration::from_millis(20);
 
+/// Waiting for another connection's lock: sleeps on the tokio timer, from
+/// 0.5 ms doubling to 20 ms, until `busy_timeout` has passed in all.
+pub(crate) struct BusyWait {
+    deadline: Instant,
+    sleep: Duration,
+}
+
+impl BusyWait {
+    /// Start waiting now, for at most `busy_timeout`.
+    pub(crate) fn new(busy_timeout: Duration) -> Self {
+        let now = Instant::now();
+        // A timeout too long to represent is as good as forever.
+        let deadline = now.checked_add(busy_timeout).unwrap_or(now + Duration::from_secs(86_400 * 365));
+        BusyWait { deadline, sleep: FIRST_BUSY_SLEEP }
+    }
+
+    /// Sleep before the next try; false once the time is up.
+    pub(crate) async fn sleep(&mut self) -> bool {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return false;
+        }
+        tokio::time::sleep(self.sleep.min(self.deadline - now)).await;
+        self.sleep = (self.sleep * 2).min(MAX_BUSY_SLEEP);
+        true
+    }
+}
+
 /// One open SQLite connection.
 ///
 /// The rusqlite connection lives on the heap, behind a raw pointer, so that its
@@ -26,7 +54,7 @@ const MAX_BUSY_SLEEP: Duration = Duration::from_millis(20);
 /// statement that borrows it.
 pub struct SqliteConnection {
     pub(crate) conn: ConnBox,
-    busy_timeout: Duration,
+    pub(crate) busy_timeout: Duration,
     begin_immediate: bool,
     /// The session as set up, to put back before the next user.
     snapshot: Snapshot,
@@ -120,6 +148,23 @@ impl SqliteConnection {
         })
     }
 
+    /// [`open`](Self::open), waiting (asynchronously, up to `busy_timeout`)
+    /// while another connection's lock keeps the setup from reading the
+    /// database, as statements do.
+    pub(crate) async fn open_waiting(options: &SqliteOptions) -> ormcore::Result<Self> {
+        let mut busy = None;
+        loop {
+            match Self::open(options) {
+                Err(error) if is_busy_error(&error) => {
+                    if !busy.get_or_insert_with(|| BusyWait::new(options.busy_timeout)).sleep().await {
+                        return Err(error);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Put the session back as the connection was set up (see
     /// [`crate::session`]); the pool does it before a connection that ran
     /// session-changing statements goes back.
@@ -149,26 +194,27 @@ impl SqliteConnection {
     where
         F: FnMut(&rusqlite::Connection) -> Result<T, FetchError> + Send,
     {
-        let mut deadline = None;
-        let mut sleep = FIRST_BUSY_SLEEP;
+        let mut busy = None;
         loop {
             match attempt(&self.conn) {
                 Err(FetchError::Sqlite(e)) if is_busy(&e) => {
-                    let deadline = *deadline.get_or_insert_with(|| {
-                        let now = Instant::now();
-                        now.checked_add(self.busy_timeout).unwrap_or(now + Duration::from_secs(86_400 * 365))
-                    });
-                    let now = Instant::now();
-                    if now >= deadline {
+                    if !busy.get_or_insert_with(|| BusyWait::new(self.busy_timeout)).sleep().await {
                         return Err(FetchError::Sqlite(e));
                     }
-                    tokio::time::sleep(sleep.min(deadline - now)).await;
-                    sleep = (sleep * 2).min(MAX_BUSY_SLEEP);
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// Whether an ormcore error is SQLite's "database is locked".
+fn is_busy_error(error: &Error) -> bool {
+    let source = match error {
+        Error::Operational { source: Some(source), .. } => source,
+        _ => return false,
+    };
+    source.downcast_ref::<rusqlite::Error>().is_some_and(is_busy)
 }
 
 /// Prepare (from the cache) and bind a statement.

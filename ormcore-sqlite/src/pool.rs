@@ -110,13 +110,13 @@ impl Drop for PooledSqlite {
 }
 
 impl Sqlite {
-    fn checkout(&self, permit: OwnedSemaphorePermit) -> ormcore::Result<PooledSqlite> {
+    async fn checkout(&self, permit: OwnedSemaphorePermit) -> ormcore::Result<PooledSqlite> {
         let inner = &self.inner;
         let idle = inner.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
             None => {
-                let conn = SqliteConnection::open(&inner.options)?;
+                let conn = SqliteConnection::open_waiting(&inner.options).await?;
                 inner.open.fetch_add(1, Ordering::AcqRel);
                 conn
             }
@@ -171,7 +171,7 @@ impl Backend for Sqlite {
                 }
             }
         };
-        self.checkout(permit)
+        self.checkout(permit).await
     }
 
     async fn stream(conn: PooledSqlite, statement: Statement) -> Result<SqliteStream, (Error, PooledSqlite)> {

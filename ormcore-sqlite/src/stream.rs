@@ -8,8 +8,8 @@ use ormcore::Error;
 use ormcore::backend::{OnRow, RawStream};
 use ormcore::sql::Statement;
 
-use crate::connection::bind;
-use crate::error::FetchError;
+use crate::connection::{BusyWait, bind};
+use crate::error::{FetchError, is_busy};
 use crate::pool::PooledSqlite;
 use crate::row::SqliteRow;
 
@@ -28,6 +28,9 @@ pub struct SqliteStream {
     rows: ManuallyDrop<rusqlite::Rows<'static>>,
     statement: NonNull<rusqlite::Statement<'static>>,
     conn: ManuallyDrop<PooledSqlite>,
+    /// A step has succeeded: from then on the statement holds the locks it
+    /// needs, and "database is locked" is an error rather than a wait.
+    started: bool,
 }
 
 // SAFETY: the statement and rows hold raw pointers into a connection opened
@@ -58,7 +61,19 @@ impl SqliteStream {
         // SAFETY: the statement is valid until `take_connection` frees it,
         // after dropping the rows that borrow it.
         let rows = unsafe { (*statement.as_ptr()).raw_query() };
-        Ok(SqliteStream { rows: ManuallyDrop::new(rows), statement, conn: ManuallyDrop::new(conn) })
+        Ok(SqliteStream { rows: ManuallyDrop::new(rows), statement, conn: ManuallyDrop::new(conn), started: false })
+    }
+
+    /// Drop the rows and query the statement afresh (rusqlite resets it
+    /// after an error; it keeps its bound parameters).
+    fn restart(&mut self) {
+        // SAFETY: the rows borrow the statement, which lives until
+        // `take_connection`; they are dropped before the statement is
+        // borrowed again, and replaced before anything reads them.
+        unsafe {
+            ManuallyDrop::drop(&mut self.rows);
+            self.rows = ManuallyDrop::new((*self.statement.as_ptr()).raw_query());
+        }
     }
 
     /// Drop the rows and the statement, in that order, and hand back the
@@ -80,12 +95,32 @@ impl RawStream for SqliteStream {
 
     async fn next_batch(&mut self, max: usize, on_row: &mut OnRow<'_>) -> ormcore::Result<bool> {
         let mut fetched = 0;
+        let mut busy = None;
         while fetched < max {
-            match self.rows.next().map_err(FetchError::from)? {
-                Some(row) => on_row(&SqliteRow(row))?,
-                None => return Ok(false),
+            let step = match self.rows.next() {
+                Ok(Some(row)) => Ok(Some(on_row(&SqliteRow(row)))),
+                Ok(None) => Ok(None),
+                Err(error) => Err(error),
+            };
+            match step {
+                Ok(Some(delivered)) => {
+                    delivered?;
+                    self.started = true;
+                    fetched += 1;
+                }
+                Ok(None) => return Ok(false),
+                // Before its first row the statement has taken no lock and
+                // done nothing: wait for the lock, as statements do, and run
+                // it again.
+                Err(error) if !self.started && is_busy(&error) => {
+                    let busy = busy.get_or_insert_with(|| BusyWait::new(self.conn.busy_timeout));
+                    if !busy.sleep().await {
+                        return Err(FetchError::Sqlite(error).into());
+                    }
+                    self.restart();
+                }
+                Err(error) => return Err(FetchError::Sqlite(error).into()),
             }
-            fetched += 1;
         }
         Ok(true)
     }

@@ -199,8 +199,12 @@ enum TargetKind<'a, B: Backend> {
     /// Through the database: the running task's connection if it has one,
     /// else a connection from the pool for the one statement.
     Database(&'a Database<B>),
-    /// A bound connection (a `Connection` or `Transaction` handle).
+    /// A bound connection (a `Connection` handle): its innermost open
+    /// block, if any.
     Slot(&'a Arc<Slot<B>>),
+    /// A transaction block (a `Transaction` handle): its connection and its
+    /// frame. Statements run only while it is the innermost open block.
+    Block(&'a Arc<Slot<B>>, u64),
 }
 
 /// A connection checked out for one statement.
@@ -222,7 +226,7 @@ impl<'a, B: Backend> Target<'a, B> {
     pub(crate) fn backend(&self) -> &'a B {
         match self.0 {
             TargetKind::Database(db) => db.backend(),
-            TargetKind::Slot(slot) => &slot.shared.backend,
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => &slot.shared.backend,
         }
     }
 
@@ -234,7 +238,7 @@ impl<'a, B: Backend> Target<'a, B> {
     pub(crate) fn slot(&self) -> Option<Arc<Slot<B>>> {
         match self.0 {
             TargetKind::Database(db) => db.task_slot(),
-            TargetKind::Slot(slot) => Some(Arc::clone(slot)),
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Some(Arc::clone(slot)),
         }
     }
 
@@ -243,7 +247,7 @@ impl<'a, B: Backend> Target<'a, B> {
     pub(crate) async fn slot_or_bind(&self) -> Result<Arc<Slot<B>>> {
         match self.0 {
             TargetKind::Database(db) => db.task_slot_or_bind().await,
-            TargetKind::Slot(slot) => Ok(Arc::clone(slot)),
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Ok(Arc::clone(slot)),
         }
     }
 
@@ -260,11 +264,21 @@ impl<'a, B: Backend> Target<'a, B> {
         self.lease_sharing(false).await
     }
 
+    /// The connection of `slot` (this target's), for a statement: refused
+    /// when this target is a transaction block that is not the innermost
+    /// open one, or when the transaction of the open blocks is gone.
+    pub(crate) async fn lease_bound(&self, slot: &Arc<Slot<B>>) -> Result<Lease<B>> {
+        let mut lease = slot.lease().await?;
+        if let TargetKind::Block(_, id) = self.0 {
+            lease.check_block(id)?;
+        }
+        lease.check_transaction().await?;
+        Ok(lease)
+    }
+
     async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
         if let Some(slot) = self.slot() {
-            let mut lease = slot.lease().await?;
-            lease.check_transaction().await?;
-            return Ok(ConnLease::Slot(lease));
+            return Ok(ConnLease::Slot(self.lease_bound(&slot).await?));
         }
         let shared = if shareable { self.backend().acquire_shared().await? } else { None };
         match shared {
@@ -465,7 +479,7 @@ impl<B: Backend> Executor for Connection<B> {
 impl<B: Backend> Executor for Transaction<B> {
     type Backend = B;
     fn target(&self) -> Target<'_, B> {
-        Target(TargetKind::Slot(&self.slot))
+        Target(TargetKind::Block(&self.slot, self.id()))
     }
 }
 

@@ -70,6 +70,8 @@ ormcore_tests::conformance!(PgSchema);
 
 #[path = "postgres/faults.rs"]
 mod faults;
+#[path = "postgres/regressions.rs"]
+mod regressions;
 
 /// What only PostgreSQL needs proving: connections come back clean after a
 /// cancelled query, a killed backend and an aborted task; streams are real

@@ -487,6 +487,286 @@ mod session_state {
     }
 }
 
+/// Holes found by attacking the lifecycle from outside, kept as
+/// regressions: guards outliving their block, joined futures, pragmas the
+/// session reset missed, streams in ended blocks, and lock waits when a
+/// stream starts or a connection opens.
+mod regressions {
+    use std::time::Duration;
+
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{Counter, User, user};
+
+    use super::*;
+
+    async fn sqlite(options: SqliteOptions) -> SqliteDatabase {
+        let db = SqliteDatabase::connect(options).await.expect("open");
+        db.acreate_tables(&[User::META, Counter::META]).await.expect("create");
+        User::acreate(&db, user("committed")).await.expect("seed");
+        db
+    }
+
+    async fn sqlite_names(path: &std::path::Path) -> Vec<String> {
+        // A separate pool: what is durable in the file.
+        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let names = other.list(&User::select().columns(User::NAME).order_by(User::NAME)).await.expect("names");
+        other.close_pool().await;
+        names
+    }
+
+    async fn sqlite_pragma(db: &SqliteDatabase, name: &str) -> i64 {
+        db.aexecute_sql(&format!("PRAGMA {name}"), vec![]).await.expect("pragma").fetchall()[0].get(0).expect("int")
+    }
+
+    /// Open `n` connections of the pool at once, so that later checkouts find
+    /// them idle instead of opening new ones.
+    async fn warm_sqlite(db: &SqliteDatabase, n: usize) {
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (db, barrier) = (db.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    let conn = db.aconnect().await.expect("connection");
+                    conn.count(&User::select()).await.expect("count");
+                    barrier.wait().await;
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task");
+        }
+        assert_eq!(db.pool_status().open, n);
+    }
+
+    /// Hold an exclusive lock on the database for `hold` from a task of its own.
+    async fn hold_exclusive(db: &SqliteDatabase, hold: Duration) -> tokio::task::JoinHandle<Result<()>> {
+        let (locked_tx, locked) = tokio::sync::oneshot::channel();
+        let db = db.clone();
+        let holder = tokio::spawn(async move {
+            let conn = db.aconnect().await?;
+            conn.aexecute_sql("BEGIN EXCLUSIVE", vec![]).await?;
+            let _ = locked_tx.send(());
+            tokio::time::sleep(hold).await;
+            conn.aexecute_sql("COMMIT", vec![]).await.map(drop)
+        });
+        locked.await.expect("locked");
+        holder
+    }
+
+    /// A savepoint's guard that outlives the block around it cannot write:
+    /// its transaction was rolled back, and the write would autocommit.
+    #[tokio::test]
+    async fn inner_guard_is_refused_after_outer_dropped() {
+        let path = fresh_path();
+        let db = sqlite(SqliteOptions::new(&path).pool_size(2)).await;
+        let outer = db.atomic().await.expect("begin");
+        let inner = outer.atomic().await.expect("savepoint");
+        drop(outer);
+        let written = User::acreate(&inner, user("ghost")).await;
+        let undone = inner.rollback().await;
+        eprintln!(
+            "write through the orphaned savepoint: {:?}; its rollback: {undone:?}",
+            written.as_ref().map(|u| u.id)
+        );
+        let names = sqlite_names(&path).await;
+        assert!(
+            !names.contains(&"ghost".to_owned()),
+            "a write issued inside a savepoint whose transaction was rolled back was committed: {names:?}"
+        );
+    }
+
+    /// Two futures joined in one task: a write through the outer block's
+    /// handle while the other has a savepoint open is refused, or committed.
+    #[tokio::test]
+    async fn joined_savepoint_never_undoes_an_acknowledged_write() {
+        let path = fresh_path();
+        let db = sqlite(SqliteOptions::new(&path).pool_size(2)).await;
+        let tx = db.atomic().await.expect("begin");
+        let (written, rolled) = tokio::join!(
+            async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                User::acreate(&tx, user("acknowledged")).await.map(drop)
+            },
+            async {
+                let sp = db.atomic().await?;
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                sp.rollback().await
+            }
+        );
+        rolled.expect("the other future's savepoint rolled back");
+        tx.commit().await.expect("commit");
+        let names = sqlite_names(&path).await;
+        match written {
+            Err(Error::Interface(message)) => assert!(message.contains("nested"), "{message}"),
+            Err(other) => panic!("unexpected error: {other:?}"),
+            Ok(()) => assert!(names.contains(&"acknowledged".to_owned()), "an acknowledged write vanished: {names:?}"),
+        }
+    }
+
+    /// SQLite applies some pragmas while compiling `EXPLAIN PRAGMA ..`: such a
+    /// statement resets the session like the pragma itself (here: foreign keys
+    /// stay on for the next user, which cannot write an orphan).
+    #[tokio::test]
+    async fn explain_pragma_is_reset() {
+        let db = sqlite(SqliteOptions::new(fresh_path()).pool_size(1)).await;
+        db.aexecute_sql(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES \"user\" (id))",
+            vec![],
+        )
+        .await
+        .expect("child table");
+        assert_eq!(sqlite_pragma(&db, "foreign_keys").await, 1);
+        db.aexecute_sql("EXPLAIN PRAGMA foreign_keys = OFF", vec![]).await.expect("explain");
+        db.aexecute_sql("EXPLAIN PRAGMA busy_timeout = 60000", vec![]).await.expect("explain");
+        // The next user, in a task of its own: a write that breaks a foreign
+        // key is accepted and stays in the file.
+        let next = db.clone();
+        let (enabled, orphan) = tokio::spawn(async move {
+            // (Reading the pragma first would reset the connection: a raw PRAGMA
+            // marks it for a reset when it goes back.)
+            let orphan = next.aexecute_sql("INSERT INTO child (user_id) VALUES (999)", vec![]).await;
+            // Table-valued pragmas are plain queries: read both without a reset.
+            let row = next
+                .aexecute_sql("SELECT (SELECT * FROM pragma_foreign_keys), (SELECT * FROM pragma_busy_timeout)", vec![])
+                .await
+                .expect("pragmas")
+                .into_rows()
+                .remove(0);
+            let enabled = (row.get::<i64>(0).expect("fk"), row.get::<i64>(1).expect("busy"));
+            (enabled, orphan.map(drop))
+        })
+        .await
+        .expect("task");
+        assert!(
+            orphan.is_err(),
+            "a row breaking a foreign key was written ((foreign_keys, busy_timeout) = {enabled:?})"
+        );
+    }
+
+    /// `PRAGMA max_page_count` belongs to the connection: the next user's
+    /// writes do not fail on a leftover limit.
+    #[tokio::test]
+    async fn max_page_count_is_reset() {
+        let db = sqlite(SqliteOptions::new(fresh_path()).pool_size(1)).await;
+        let pages = sqlite_pragma(&db, "page_count").await;
+        db.aexecute_sql(&format!("PRAGMA max_page_count = {pages}"), vec![]).await.expect("pragma");
+        let next = db.clone();
+        let written = tokio::spawn(async move {
+            let big = "x".repeat(200_000);
+            User::acreate(&next, User { name: big, ..User::default() }).await.map(drop)
+        })
+        .await
+        .expect("task");
+        assert!(written.is_ok(), "the next user's write failed on a leftover max_page_count: {written:?}");
+    }
+
+    /// `PRAGMA count_changes` (deprecated, still obeyed) would make INSERTs
+    /// return a row of counts, read as the new key: it is reset.
+    #[tokio::test]
+    async fn count_changes_is_reset() {
+        let db = sqlite(SqliteOptions::new(fresh_path()).pool_size(1)).await;
+        for name in ["b", "c"] {
+            User::acreate(&db, user(name)).await.expect("seed");
+        }
+        let enabled = db.aexecute_sql("PRAGMA count_changes = 1", vec![]).await;
+        eprintln!("count_changes: {enabled:?}");
+        let next = db.clone();
+        let created = tokio::spawn(async move { User::acreate(&next, user("fresh")).await }).await.expect("task");
+        let created = created.expect("the next user's insert");
+        let stored: i64 =
+            db.scalar(&User::select().columns(User::ID).where_(User::NAME.eq("fresh"))).await.expect("stored id");
+        assert_eq!(created.id, stored, "acreate reported key {} for a row stored under key {stored}", created.id);
+    }
+
+    /// `PRAGMA locking_mode = EXCLUSIVE` is reset with the file lock released:
+    /// readers on the pool's other connection are not locked out.
+    #[tokio::test]
+    async fn exclusive_locking_mode_is_reset() {
+        let path = fresh_path();
+        let db = sqlite(SqliteOptions::new(&path).pool_size(2).busy_timeout(Duration::from_millis(300))).await;
+        db.run(|conn| async move {
+            conn.aexecute_sql("PRAGMA locking_mode = EXCLUSIVE", vec![]).await?;
+            User::acreate(&conn, user("exclusive")).await.map(drop)
+        })
+        .await
+        .expect("write in exclusive mode");
+        // The connection is back in the pool, reset. Hold it in one task and
+        // read on the pool's other connection in another.
+        let (held_tx, held) = tokio::sync::oneshot::channel();
+        let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
+        let holder = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let conn = db.aconnect().await.expect("the reset connection");
+                let _ = held_tx.send(());
+                let _ = done.await;
+                drop(conn);
+            })
+        };
+        held.await.expect("held");
+        let reader = {
+            let db = db.clone();
+            tokio::spawn(async move { db.count(&User::select()).await })
+        };
+        let read = reader.await.expect("task");
+        let _ = done_tx.send(());
+        holder.await.expect("task");
+        assert!(read.is_ok(), "a reader on another pooled connection is locked out: {read:?}");
+    }
+
+    /// After `INSERT OR ROLLBACK` ended the transaction behind the block's
+    /// back, a stream through the block is refused like any statement, never
+    /// run in autocommit.
+    #[tokio::test]
+    async fn stream_in_an_ended_block_is_refused() {
+        let path = fresh_path();
+        let db = sqlite(SqliteOptions::new(&path).pool_size(1)).await;
+        let tx = db.atomic().await.expect("begin");
+        let failed =
+            tx.aexecute_sql("INSERT OR ROLLBACK INTO \"user\" (name, is_active) VALUES ('committed', 1)", vec![]).await;
+        assert!(failed.is_err(), "the conflict rolls the transaction back");
+        let refused = User::acreate(&tx, user("refused")).await;
+        assert!(refused.is_err(), "a statement in the ended block is refused");
+        let streamed = tx.iterate(&User::insert().set(User::NAME, "streamed").returning(User::ID)).try_collect().await;
+        eprintln!("stream in the ended block: {streamed:?}");
+        let _ = tx.rollback().await;
+        let names = sqlite_names(&path).await;
+        assert_eq!(names, ["committed"], "a write inside a block that was rolled back was committed");
+    }
+
+    /// A stream whose first step meets another connection's lock waits for
+    /// it, asynchronously, as other statements do.
+    #[tokio::test]
+    async fn streams_wait_for_the_lock() {
+        let db = sqlite(SqliteOptions::new(fresh_path()).pool_size(3).busy_timeout(Duration::from_secs(5))).await;
+        warm_sqlite(&db, 3).await;
+        let holder = hold_exclusive(&db, Duration::from_millis(300)).await;
+        let listed = {
+            let db = db.clone();
+            tokio::spawn(async move { db.list(&User::select()).await.map(|rows| rows.len()) })
+        };
+        let streamed = db.iterate(&User::select()).try_collect().await.map(|rows| rows.len());
+        holder.await.expect("task").expect("holder");
+        let listed = listed.await.expect("task");
+        assert_eq!(
+            (listed.as_ref().ok().copied(), streamed.as_ref().ok().copied()),
+            (Some(1), Some(1)),
+            "list: {listed:?}, iterate: {streamed:?}"
+        );
+    }
+
+    /// Opening a pooled connection (pragmas, the session snapshot) waits for
+    /// another connection's lock too.
+    #[tokio::test]
+    async fn opening_a_connection_waits_for_the_lock() {
+        let db = sqlite(SqliteOptions::new(fresh_path()).pool_size(2).busy_timeout(Duration::from_secs(5))).await;
+        let holder = hold_exclusive(&db, Duration::from_millis(300)).await;
+        let listed = db.list(&User::select()).await.map(|rows| rows.len());
+        holder.await.expect("task").expect("holder");
+        assert_eq!(listed.as_ref().ok(), Some(&1), "a read while another connection holds the lock: {listed:?}");
+    }
+}
+
 /// Compile-time guarantees: the handle is cheap to share across tasks, and
 /// every future the API returns can be spawned.
 mod auto_traits {

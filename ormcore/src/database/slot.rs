@@ -359,6 +359,27 @@ impl<B: Backend> Lease<B> {
         }
     }
 
+    /// Refuse a statement through the handle of transaction block `id`
+    /// unless that block is the innermost open one. A block nested in it
+    /// would hold the statement (and could roll it back after it was
+    /// acknowledged), and a block whose enclosing block ended has no
+    /// transaction left (the statement would autocommit).
+    pub(crate) fn check_block(&self, id: u64) -> Result<()> {
+        let state = self.slot.state();
+        match state.position(id) {
+            None => Err(Error::Operational {
+                message: "this transaction block has ended: the block around it was rolled back while it was open"
+                    .into(),
+                source: None,
+            }),
+            Some(position) if position + 1 < state.frames.len() => Err(Error::interface(
+                "a block nested in this transaction block is still open: run statements through the innermost \
+                 block (or the database) until it ends",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Refuse statements inside transaction blocks whose transaction is
     /// gone: the database ended it behind their back (SQLite's `INSERT OR
     /// ROLLBACK`, an interrupted `acommit`, raw `COMMIT`), or undoing

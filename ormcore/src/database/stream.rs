@@ -148,7 +148,7 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
 
 async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result<Open<B>> {
     let (conn, home) = match target.slot() {
-        Some(slot) => (slot.lease().await?.detach(), Home::Slot(slot)),
+        Some(slot) => (target.lease_bound(&slot).await?.detach(), Home::Slot(slot)),
         None => (target.backend().acquire().await?, Home::Pool),
     };
     // If this future is dropped while the backend opens the stream, the

@@ -121,7 +121,7 @@ impl<'db, B: Backend> Begin<'db, B> {
 
     async fn open(self) -> Result<Transaction<B>> {
         let slot = self.target.slot_or_bind().await?;
-        let mut lease = slot.lease().await?;
+        let mut lease = self.target.lease_bound(&slot).await?;
         // The frame and its guard exist before the BEGIN is sent: if this
         // future is dropped while the BEGIN is in flight, the guard's drop
         // undoes whatever reached the database.
@@ -390,6 +390,11 @@ impl<B: Backend> Transaction<B> {
         if let Some(position) = state.position(self.id) {
             state.frames.truncate(position);
         }
+    }
+
+    /// This block's frame id on its slot.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// A handle to this block's connection.

@@ -87,24 +87,58 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// The first keyword of `sql`, upper-cased, after whitespace, comments and
-/// opening parentheses; empty if it does not start with one.
+/// opening parentheses; empty where it does not start with one, or where
+/// this scanner could read it differently from the database: it errs
+/// towards "unknown", which every caller treats as "may do anything".
+///
+/// Line comments end at `\n` or `\r` (PostgreSQL ends them at either). A
+/// block comment that contains `/*` yields nothing: PostgreSQL nests block
+/// comments and SQLite does not, so the keyword after it is not certain.
 pub(crate) fn leading_keyword(sql: &str) -> String {
     let bytes = sql.as_bytes();
     let mut i = 0;
     loop {
         match bytes.get(i) {
-            Some(b) if b.is_ascii_whitespace() || *b == b'(' => i += 1,
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'(') => i += 1,
             Some(b'-') if bytes.get(i + 1) == Some(&b'-') => {
-                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
+                i = bytes[i..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |n| i + n + 1);
             }
             Some(b'/') if bytes.get(i + 1) == Some(&b'*') => {
-                // PostgreSQL nests block comments; a nested one only makes
-                // this stop early, at a `*/` inside, which yields no keyword.
-                i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
+                let Some(end) = find(bytes, i + 2, b"*/") else { return String::new() };
+                if find(&bytes[..end], i + 2, b"/*").is_some() {
+                    return String::new();
+                }
+                i = end + 2;
             }
             _ => break,
         }
     }
     let len = bytes[i..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    // A keyword is a whole word: `SELECTX` or `SELECT1` is not `SELECT`.
+    if bytes.get(i + len).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80) {
+        return String::new();
+    }
     sql[i..i + len].to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_keyword;
+
+    #[test]
+    fn leading_keywords() {
+        assert_eq!(leading_keyword("  (select 1)"), "SELECT");
+        assert_eq!(leading_keyword("-- note\nBEGIN"), "BEGIN");
+        assert_eq!(leading_keyword("/* a */ WITH x AS (SELECT 1) SELECT * FROM x"), "WITH");
+        // PostgreSQL ends a line comment at a carriage return too.
+        assert_eq!(leading_keyword("--\rBEGIN /*\nSELECT */"), "BEGIN");
+        // Nested or unterminated block comments: not certain.
+        assert_eq!(leading_keyword("/* /* */ SELECT */ BEGIN"), "");
+        assert_eq!(leading_keyword("/* never ends SELECT"), "");
+        // Not a whole keyword, or not a keyword at all.
+        assert_eq!(leading_keyword("SELECTé 1"), "");
+        assert_eq!(leading_keyword("select_x()"), "");
+        assert_eq!(leading_keyword("\u{0b}BEGIN"), "");
+        assert_eq!(leading_keyword(""), "");
+    }
 }

@@ -41,9 +41,10 @@ impl Dialect for SqliteDialect {
     }
 
     /// SQLite's own functions change nothing on the connection: only its
-    /// other statements (`PRAGMA`, `ATTACH`, `CREATE TEMP ..`) do.
+    /// other statements (`PRAGMA`, `ATTACH`, `CREATE TEMP ..`) do, and
+    /// `EXPLAIN` of them (SQLite applies some pragmas while compiling).
     fn raw_keeps_session(&self, keyword: &str) -> bool {
-        matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" | "VALUES" | "EXPLAIN")
+        matches!(keyword, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" | "VALUES")
     }
 
     /// NaN wherever it is bound (SQLite binds it as NULL); `-0.0` wherever

@@ -20,11 +20,11 @@ use ormcore_tests::{Config, TestDb};
 /// A database under test: a fresh schema, a pool of one connection tagged
 /// with its own `application_name`, and an admin connection to watch it
 /// from outside.
-struct Subject {
-    db: PgDatabase,
-    admin: PgDatabase,
-    tag: String,
-    schema: String,
+pub(super) struct Subject {
+    pub(super) db: PgDatabase,
+    pub(super) admin: PgDatabase,
+    pub(super) tag: String,
+    pub(super) schema: String,
 }
 
 fn with_param(url: &str, param: &str) -> String {
@@ -34,6 +34,16 @@ fn with_param(url: &str, param: &str) -> String {
 
 impl Subject {
     async fn new() -> Subject {
+        Subject::with(1, false).await
+    }
+
+    /// A subject with a pool of `pool_size`, the shared connection on or off.
+    pub(super) async fn with(pool_size: usize, pipeline: bool) -> Subject {
+        Subject::build(pool_size, |options| options.pipeline(pipeline)).await
+    }
+
+    /// A subject with a pool of `pool_size` and options of its own.
+    pub(super) async fn build(pool_size: usize, configure: impl FnOnce(PgOptions) -> PgOptions) -> Subject {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tag = format!("ormcore_fault_{}_{n}", std::process::id());
@@ -51,23 +61,23 @@ impl Subject {
         let options = PgOptions::from_url(&with_param(&url(), &format!("application_name={tag}")))
             .expect("url")
             .search_path(schema.clone())
-            .pool_size(1)
-            .pipeline(false)
+            .pool_size(pool_size)
             .acquire_timeout(Duration::from_secs(10));
+        let options = configure(options);
         let db = PgDatabase::connect(options).await.expect("connect");
         let admin = PgSchema::open(Config::default().pool_size(1)).await;
         Subject { db, admin, tag, schema }
     }
 
     /// The server's view of the pool's connections: `state` of each.
-    async fn server_states(&self) -> Vec<String> {
+    pub(super) async fn server_states(&self) -> Vec<String> {
         let sql = "SELECT state FROM pg_stat_activity WHERE application_name = ? AND backend_type = 'client backend'";
         let cursor = self.admin.aexecute_sql(sql, vec![self.tag.clone().into()]).await.expect("pg_stat_activity");
         cursor.fetchall().iter().map(|row| row.get::<Option<String>>(0).expect("text").unwrap_or_default()).collect()
     }
 
     /// The committed user names, read from another session.
-    async fn committed(&self) -> Vec<String> {
+    pub(super) async fn committed(&self) -> Vec<String> {
         let sql = format!("SELECT name FROM \"{}\".\"user\" ORDER BY name", self.schema);
         let cursor = self.admin.aexecute_sql(&sql, vec![]).await.expect("names");
         cursor.fetchall().iter().map(|row| row.get::<String>(0).expect("text")).collect()
@@ -77,7 +87,7 @@ impl Subject {
     /// in autocommit and are kept, no session setting survives, no cancel
     /// lands on its statements, and the connection is idle outside any
     /// transaction afterwards.
-    async fn check_next_user(&self, context: &str) {
+    pub(super) async fn check_next_user(&self, context: &str) {
         let name = format!("next {context}");
         User::acreate(&self.db, user(&name)).await.unwrap_or_else(|e| panic!("{context}: the next insert: {e}"));
         let sql = "SELECT current_setting('statement_timeout'), current_setting('TimeZone'), \
@@ -115,7 +125,7 @@ impl Subject {
 
 /// Poll `future` until it has returned `Pending` `pendings` times, then
 /// drop it there. True if it finished first.
-async fn cut_after<F: Future>(future: F, pendings: usize) -> bool {
+pub(super) async fn cut_after<F: Future>(future: F, pendings: usize) -> bool {
     let mut future = pin!(future);
     let mut seen = 0;
     std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
