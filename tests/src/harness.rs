@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use ormcore::Database;
+use ormcore::Executor;
 use ormcore::backend::Backend;
 
 /// Pool settings a case asks for.
@@ -67,4 +68,22 @@ pub async fn settled_pool_status<B: Backend>(db: &Database<B>) -> ormcore::backe
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Run raw `sql` on a task's own connection, then abort the task while it
+/// still holds the connection: what an aborted request handler leaves.
+pub async fn run_in_aborted_task<B: Backend>(db: &Database<B>, sql: &'static str) {
+    let db = db.clone();
+    let (ran_tx, ran) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        let conn = db.aconnect().await?;
+        conn.aexecute_sql(sql, Vec::new()).await?;
+        let _ = ran_tx.send(());
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok::<_, ormcore::Error>(())
+    });
+    // Whether the statement ran or failed, the task is aborted afterwards.
+    let _ = ran.await;
+    task.abort();
+    let _ = task.await;
 }

@@ -377,8 +377,6 @@ mod sqlite_only {
 /// `BEGIN`) set through every entry point never reaches the next user of a
 /// connection, on a file (rollback journal and WAL) and on `:memory:`.
 mod session_state {
-    use std::time::Duration;
-
     use ormcore::prelude::*;
     use ormcore_tests::models::{User, user};
 
@@ -454,16 +452,7 @@ mod session_state {
             let _ = db.iterate(&raw).try_collect().await;
             check_next_user(&db, &format!("{sql} through iterate")).await;
             // In a task aborted afterwards.
-            let other = db.clone();
-            let task = tokio::spawn(async move {
-                let conn = other.aconnect().await?;
-                conn.aexecute_sql(sql, vec![]).await?;
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                Ok::<_, Error>(())
-            });
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            task.abort();
-            let _ = task.await;
+            ormcore_tests::harness::run_in_aborted_task(&db, sql).await;
             check_next_user(&db, &format!("{sql} in an aborted task")).await;
         }
     }

@@ -324,16 +324,7 @@ async fn session_state_never_reaches_the_next_user() {
             subject.check_next_user(&format!("{sql} through iterate")).await;
         }
 
-        let other = db.clone();
-        let task = tokio::spawn(async move {
-            let conn = other.aconnect().await?;
-            conn.aexecute_sql(sql, vec![]).await?;
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            Ok::<_, Error>(())
-        });
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        task.abort();
-        let _ = task.await;
+        ormcore_tests::harness::run_in_aborted_task(db, sql).await;
         subject.check_next_user(&format!("{sql} in an aborted task")).await;
     }
     // A builder query that calls a session function.

@@ -13,6 +13,20 @@ use ormcore_tests::models::{Counter, User, user};
 
 use super::faults::{Subject, cut_after};
 
+/// After its connection went back to the pool, the next user's autocommit
+/// insert is acknowledged and committed (seen from another session).
+async fn next_users_insert_is_committed(pg: &Subject) {
+    tokio::time::sleep(Duration::from_millis(200)).await; // the pool's cleanup
+    User::acreate(&pg.db, user("acknowledged")).await.expect("the next user's insert");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let states = pg.server_states().await;
+    let names = pg.committed().await;
+    assert!(
+        names.contains(&"acknowledged".to_owned()),
+        "an acknowledged autocommit write is not committed: {names:?}; server states {states:?}"
+    );
+}
+
 /// A savepoint's guard that outlives the block around it (dropped first,
 /// by an early return in the code that owned it) cannot write: its
 /// transaction was rolled back, and the write would autocommit.
@@ -90,15 +104,7 @@ async fn joined_savepoint_never_undoes_an_acknowledged_write() {
 async fn nested_comment_cannot_hide_a_begin() {
     let pg = Subject::with(1, false).await;
     pg.db.aexecute_sql("/* /* */ SELECT */ BEGIN", vec![]).await.expect("raw");
-    tokio::time::sleep(Duration::from_millis(200)).await; // the pool's cleanup
-    User::acreate(&pg.db, user("acknowledged")).await.expect("the next user's insert");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let states = pg.server_states().await;
-    let names = pg.committed().await;
-    assert!(
-        names.contains(&"acknowledged".to_owned()),
-        "an acknowledged autocommit write is not committed: {names:?}; server states {states:?}"
-    );
+    next_users_insert_is_committed(&pg).await;
 }
 
 /// The same with a line comment that PostgreSQL ends at `\r`.
@@ -106,15 +112,7 @@ async fn nested_comment_cannot_hide_a_begin() {
 async fn carriage_return_comment_cannot_hide_a_begin() {
     let pg = Subject::with(1, false).await;
     pg.db.aexecute_sql("--\rBEGIN /*\nSELECT */", vec![]).await.expect("raw");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    User::acreate(&pg.db, user("acknowledged")).await.expect("the next user's insert");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let states = pg.server_states().await;
-    let names = pg.committed().await;
-    assert!(
-        names.contains(&"acknowledged".to_owned()),
-        "an acknowledged autocommit write is not committed: {names:?}; server states {states:?}"
-    );
+    next_users_insert_is_committed(&pg).await;
 }
 
 /// A hidden `COMMIT` inside a block: the block's later statements are
@@ -470,15 +468,7 @@ async fn spoofed_probe_cannot_hide_an_open_transaction() {
         })
         .await
         .expect("raw");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    User::acreate(&pg.db, user("acknowledged")).await.expect("the next user's insert");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let states = pg.server_states().await;
-    let names = pg.committed().await;
-    assert!(
-        names.contains(&"acknowledged".to_owned()),
-        "an acknowledged autocommit write is not committed: {names:?}; server states {states:?}"
-    );
+    next_users_insert_is_committed(&pg).await;
 }
 
 /// The server kills the pooled connection while it is being recovered (an
