@@ -59,6 +59,8 @@ macro_rules! conformance_cases {
             lifecycle::streams_on_bound_connections_come_back,
             lifecycle::guard_dropped_during_stream_rolls_back,
             lifecycle::close_pool_after_streams,
+            lifecycle::inner_guard_is_refused_after_outer_ends,
+            lifecycle::joined_savepoint_never_undoes_an_acknowledged_write,
             stream::iterate_in_batches,
             stream::dropped_stream_releases_connection,
             stream::query_during_stream_is_an_error,

@@ -87,3 +87,12 @@ pub async fn run_in_aborted_task<B: Backend>(db: &Database<B>, sql: &'static str
     task.abort();
     let _ = task.await;
 }
+
+/// The message of an [`Error::Interface`](ormcore::Error::Interface);
+/// panics on any other error, naming it.
+pub fn interface_message(error: ormcore::Error) -> String {
+    match error {
+        ormcore::Error::Interface(message) => message,
+        other => panic!("expected an interface error, got {other:?}"),
+    }
+}

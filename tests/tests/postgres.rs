@@ -572,8 +572,9 @@ mod tls {
 /// Values PostgreSQL cannot keep exactly are refused before anything is
 /// sent, naming the column and the limit.
 mod pg_values {
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     use ormcore::prelude::*;
+    use ormcore_tests::harness::interface_message;
     use ormcore_tests::models::Moment;
 
     use super::*;
@@ -584,10 +585,16 @@ mod pg_values {
         db
     }
 
-    fn message(error: Error) -> String {
-        match error {
-            Error::Interface(message) => message,
-            other => panic!("expected an interface error, got {other:?}"),
+    /// `datetime`, as a `timestamp` and as a `timestamptz`, is refused with
+    /// a message that names it and ends with `limit`.
+    async fn timestamps_are_refused(db: &PgDatabase, datetime: NaiveDateTime, limit: &str) {
+        for moment in [
+            Moment { datetime: Some(datetime), ..Moment::default() },
+            Moment { instant: Some(datetime.and_utc()), ..Moment::default() },
+        ] {
+            let refused = interface_message(Moment::acreate(db, moment).await.expect_err("a timestamp"));
+            assert!(refused.contains(&datetime.format("%Y-%m-%d %H:%M:%S").to_string()), "{refused}");
+            assert!(refused.ends_with(limit), "{refused}");
         }
     }
 
@@ -601,20 +608,13 @@ mod pg_values {
         let datetime = NaiveDate::from_ymd_opt(2024, 5, 1).expect("a date").and_time(time);
         let refused = Moment::acreate(&db, Moment { time: Some(time), ..Moment::default() }).await.expect_err("time");
         assert_eq!(
-            message(refused),
+            interface_message(refused),
             "cannot store 12:00:00.123456789 in \"moment\".\"time\": PostgreSQL keeps time to the microsecond"
         );
-        for moment in [
-            Moment { datetime: Some(datetime), ..Moment::default() },
-            Moment { instant: Some(datetime.and_utc()), ..Moment::default() },
-        ] {
-            let refused = message(Moment::acreate(&db, moment).await.expect_err("a timestamp"));
-            assert!(refused.contains("2024-05-01 12:00:00.123456789"), "{refused}");
-            assert!(refused.ends_with("PostgreSQL keeps time to the microsecond"), "{refused}");
-        }
+        timestamps_are_refused(&db, datetime, "PostgreSQL keeps time to the microsecond").await;
         let compared = db.count(&Moment::select().where_(Moment::TIME.lt(time))).await.expect_err("a comparison");
         assert_eq!(
-            message(compared),
+            interface_message(compared),
             "cannot compare \"moment\".\"time\" with 12:00:00.123456789: PostgreSQL keeps time to the microsecond"
         );
         let micros = NaiveTime::from_hms_micro_opt(12, 0, 0, 123_456).expect("a time");
@@ -632,18 +632,12 @@ mod pg_values {
         let datetime = NaiveDate::from_ymd_opt(2016, 12, 31).expect("a date").and_time(leap);
         let refused = Moment::acreate(&db, Moment { time: Some(leap), ..Moment::default() }).await.expect_err("time");
         assert_eq!(
-            message(refused),
+            interface_message(refused),
             "cannot store 23:59:60.500 in \"moment\".\"time\": PostgreSQL has no leap seconds"
         );
-        for moment in [
-            Moment { datetime: Some(datetime), ..Moment::default() },
-            Moment { instant: Some(datetime.and_utc()), ..Moment::default() },
-        ] {
-            let refused = message(Moment::acreate(&db, moment).await.expect_err("a timestamp"));
-            assert!(refused.ends_with("PostgreSQL has no leap seconds"), "{refused}");
-        }
+        timestamps_are_refused(&db, datetime, "PostgreSQL has no leap seconds").await;
         let raw = db.aexecute_sql("SELECT ?::timestamp", vec![Value::DateTime(datetime)]).await.expect_err("raw");
-        assert_eq!(message(raw), "cannot bind 2016-12-31 23:59:60.500: PostgreSQL has no leap seconds");
+        assert_eq!(interface_message(raw), "cannot bind 2016-12-31 23:59:60.500: PostgreSQL has no leap seconds");
         assert_eq!(db.count(&Moment::select()).await.expect("count"), 0, "nothing was written");
     }
 
@@ -656,7 +650,7 @@ mod pg_values {
         let body = serde_json::json!({"x": [1, -0.0]});
         let refused = Doc::acreate(&db, Doc { id: 0, body }).await.expect_err("-0.0");
         assert_eq!(
-            message(refused),
+            interface_message(refused),
             "cannot store a JSON document in \"doc\".\"body\": PostgreSQL's jsonb stores -0.0 as 0"
         );
         Doc::acreate(&db, Doc { id: 0, body: serde_json::json!({"x": [1, 0.0, -1.0]}) }).await.expect("no -0.0");

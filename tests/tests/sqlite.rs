@@ -82,6 +82,7 @@ mod memory {
 mod sqlite_values {
     use ormcore::Value;
     use ormcore::prelude::*;
+    use ormcore_tests::harness::interface_message;
     use ormcore_tests::models::Measure;
 
     use super::*;
@@ -92,13 +93,6 @@ mod sqlite_values {
         db
     }
 
-    fn message(error: Error) -> String {
-        match error {
-            Error::Interface(message) => message,
-            other => panic!("expected an interface error, got {other:?}"),
-        }
-    }
-
     /// SQLite turns NaN into NULL: an `Option<f64>` would read back `None`
     /// and an `f64` column fail with a NOT NULL error that says nothing of
     /// NaN. It is refused wherever it would be bound.
@@ -106,14 +100,17 @@ mod sqlite_values {
     async fn nan_is_refused() {
         let db = db().await;
         let refused = Measure::acreate(&db, Measure { value: f64::NAN, ..Measure::default() }).await.expect_err("f64");
-        assert_eq!(message(refused), "cannot store NaN in \"measure\".\"value\": SQLite stores NaN as NULL");
+        assert_eq!(interface_message(refused), "cannot store NaN in \"measure\".\"value\": SQLite stores NaN as NULL");
         let refused =
             Measure::acreate(&db, Measure { maybe: Some(f64::NAN), ..Measure::default() }).await.expect_err("Option");
-        assert_eq!(message(refused), "cannot store NaN in \"measure\".\"maybe\": SQLite stores NaN as NULL");
+        assert_eq!(interface_message(refused), "cannot store NaN in \"measure\".\"maybe\": SQLite stores NaN as NULL");
         let compared = db.count(&Measure::select().where_(Measure::VALUE.ne(f64::NAN))).await.expect_err("compared");
-        assert_eq!(message(compared), "cannot compare \"measure\".\"value\" with NaN: SQLite stores NaN as NULL");
+        assert_eq!(
+            interface_message(compared),
+            "cannot compare \"measure\".\"value\" with NaN: SQLite stores NaN as NULL"
+        );
         let raw = db.aexecute_sql("SELECT ?", vec![Value::Float(f64::NAN)]).await.expect_err("raw");
-        assert_eq!(message(raw), "cannot bind NaN: SQLite stores NaN as NULL");
+        assert_eq!(interface_message(raw), "cannot bind NaN: SQLite stores NaN as NULL");
         assert_eq!(db.count(&Measure::select()).await.expect("count"), 0, "nothing was written");
     }
 
@@ -124,12 +121,12 @@ mod sqlite_values {
     async fn negative_zero_is_refused_where_stored() {
         let db = db().await;
         let refused = Measure::acreate(&db, Measure { value: -0.0, ..Measure::default() }).await.expect_err("f64");
-        assert_eq!(message(refused), "cannot store -0.0 in \"measure\".\"value\": SQLite stores -0.0 as 0");
+        assert_eq!(interface_message(refused), "cannot store -0.0 in \"measure\".\"value\": SQLite stores -0.0 as 0");
         let saved = Measure::acreate(&db, Measure { value: 0.0, maybe: Some(1.0), ..Measure::default() }).await;
         let mut saved = saved.expect("0.0");
         saved.maybe = Some(-0.0);
         let refused = saved.asave(&db).await.expect_err("an update");
-        assert_eq!(message(refused), "cannot store -0.0 in \"measure\".\"maybe\": SQLite stores -0.0 as 0");
+        assert_eq!(interface_message(refused), "cannot store -0.0 in \"measure\".\"maybe\": SQLite stores -0.0 as 0");
         assert_eq!(db.count(&Measure::select().where_(Measure::VALUE.eq(-0.0))).await.expect("compared"), 1);
         let stored = Measure::aget_by_id(&db, saved.id).await.expect("read");
         assert_eq!(stored.maybe, Some(1.0), "the refused update wrote nothing");
@@ -477,9 +474,9 @@ mod session_state {
 }
 
 /// Holes found by attacking the lifecycle from outside, kept as
-/// regressions: guards outliving their block, joined futures, pragmas the
-/// session reset missed, streams in ended blocks, and lock waits when a
-/// stream starts or a connection opens.
+/// regressions (those that hold on every backend are conformance cases in
+/// `cases::lifecycle`): pragmas the session reset missed, streams in ended
+/// blocks, and lock waits when a stream starts or a connection opens.
 mod regressions {
     use std::time::Duration;
 
@@ -540,56 +537,6 @@ mod regressions {
         });
         locked.await.expect("locked");
         holder
-    }
-
-    /// A savepoint's guard that outlives the block around it cannot write:
-    /// its transaction was rolled back, and the write would autocommit.
-    #[tokio::test]
-    async fn inner_guard_is_refused_after_outer_dropped() {
-        let path = fresh_path();
-        let db = sqlite(SqliteOptions::new(&path).pool_size(2)).await;
-        let outer = db.atomic().await.expect("begin");
-        let inner = outer.atomic().await.expect("savepoint");
-        drop(outer);
-        let written = User::acreate(&inner, user("ghost")).await;
-        let undone = inner.rollback().await;
-        eprintln!(
-            "write through the orphaned savepoint: {:?}; its rollback: {undone:?}",
-            written.as_ref().map(|u| u.id)
-        );
-        let names = sqlite_names(&path).await;
-        assert!(
-            !names.contains(&"ghost".to_owned()),
-            "a write issued inside a savepoint whose transaction was rolled back was committed: {names:?}"
-        );
-    }
-
-    /// Two futures joined in one task: a write through the outer block's
-    /// handle while the other has a savepoint open is refused, or committed.
-    #[tokio::test]
-    async fn joined_savepoint_never_undoes_an_acknowledged_write() {
-        let path = fresh_path();
-        let db = sqlite(SqliteOptions::new(&path).pool_size(2)).await;
-        let tx = db.atomic().await.expect("begin");
-        let (written, rolled) = tokio::join!(
-            async {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                User::acreate(&tx, user("acknowledged")).await.map(drop)
-            },
-            async {
-                let sp = db.atomic().await?;
-                tokio::time::sleep(Duration::from_millis(30)).await;
-                sp.rollback().await
-            }
-        );
-        rolled.expect("the other future's savepoint rolled back");
-        tx.commit().await.expect("commit");
-        let names = sqlite_names(&path).await;
-        match written {
-            Err(Error::Interface(message)) => assert!(message.contains("nested"), "{message}"),
-            Err(other) => panic!("unexpected error: {other:?}"),
-            Ok(()) => assert!(names.contains(&"acknowledged".to_owned()), "an acknowledged write vanished: {names:?}"),
-        }
     }
 
     /// SQLite applies some pragmas while compiling `EXPLAIN PRAGMA ..`: such a

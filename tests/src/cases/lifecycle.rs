@@ -114,3 +114,60 @@ pub async fn close_pool_after_streams<T: TestDb>() -> Result<()> {
     assert_eq!(db.pool_status().open, 0, "every connection was closed");
     Ok(())
 }
+
+/// A savepoint's guard that outlives the block around it cannot write: that
+/// block's transaction was rolled back (its guard dropped, or its commit
+/// refused because the savepoint was still open), and the write would
+/// autocommit. Nothing of either block is committed.
+pub async fn inner_guard_is_refused_after_outer_ends<T: TestDb>() -> Result<()> {
+    let db = seed::<T>(Config::default()).await?;
+    let outer = db.atomic().await?;
+    let inner = outer.atomic().await?;
+    drop(outer);
+    let written = User::acreate(&inner, user("after a dropped outer block")).await;
+    assert!(matches!(written, Err(Error::Operational { .. })), "{written:?}");
+    drop(inner);
+
+    let outer = db.atomic().await?;
+    let inner = db.atomic().await?;
+    User::acreate(&inner, user("inside")).await?;
+    assert!(outer.commit().await.is_err(), "committing under an open nested block is refused");
+    let written = User::acreate(&inner, user("after a refused commit")).await;
+    assert!(written.is_err(), "{written:?}");
+    let _ = inner.rollback().await;
+    // Every guard is gone: what a fresh statement sees is committed.
+    assert!(names(&db).await?.is_empty());
+    Ok(())
+}
+
+/// Two futures joined in one task: one writes through the outer block's
+/// handle while the other has a savepoint open. The write is refused (it
+/// would land in the other's savepoint and vanish with its rollback), or,
+/// if it was acknowledged, it is committed.
+pub async fn joined_savepoint_never_undoes_an_acknowledged_write<T: TestDb>() -> Result<()> {
+    let db = seed::<T>(Config::default()).await?;
+    let tx = db.atomic().await?;
+    let (written, rolled) = tokio::join!(
+        async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            User::acreate(&tx, user("acknowledged")).await.map(drop)
+        },
+        async {
+            let savepoint = db.atomic().await?;
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            savepoint.rollback().await
+        }
+    );
+    rolled?;
+    tx.commit().await?;
+    let names = names(&db).await?;
+    match written {
+        // A statement through a block's handle runs only while that block
+        // is the innermost one: here it would have gone into the other
+        // future's savepoint.
+        Err(Error::Interface(message)) => assert!(message.contains("nested"), "{message}"),
+        Err(other) => panic!("unexpected error: {other:?}"),
+        Ok(()) => assert!(names.contains(&"acknowledged".to_owned()), "an acknowledged write vanished: {names:?}"),
+    }
+    Ok(())
+}

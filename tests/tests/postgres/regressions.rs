@@ -1,9 +1,9 @@
 //! Holes found by attacking the lifecycle from outside, kept as
-//! regressions: blocks ended under a live guard, joined futures, raw SQL
-//! the classifier could misread, a spoofed transaction probe, results
-//! abandoned by a decode error, session state from triggers, statements
-//! deallocated behind the driver's cache, and cuts and aborts across every
-//! transaction operation on a pool of two.
+//! regressions (those that hold on every backend are conformance cases in
+//! `cases::lifecycle`): raw SQL the classifier could misread, a spoofed
+//! transaction probe, results abandoned by a decode error, session state
+//! from triggers, statements deallocated behind the driver's cache, and
+//! cuts and aborts across every transaction operation on a pool of two.
 
 use std::time::Duration;
 
@@ -25,76 +25,6 @@ async fn next_users_insert_is_committed(pg: &Subject) {
         names.contains(&"acknowledged".to_owned()),
         "an acknowledged autocommit write is not committed: {names:?}; server states {states:?}"
     );
-}
-
-/// A savepoint's guard that outlives the block around it (dropped first,
-/// by an early return in the code that owned it) cannot write: its
-/// transaction was rolled back, and the write would autocommit.
-#[tokio::test]
-async fn inner_guard_is_refused_after_outer_dropped() {
-    let pg = Subject::with(2, false).await;
-    let outer = pg.db.atomic().await.expect("begin");
-    let inner = outer.atomic().await.expect("savepoint");
-    // The outer block ends first (dropped, e.g. by an early return in the
-    // code that owned it); its nested block's guard lives on.
-    drop(outer);
-    let written = User::acreate(&inner, user("ghost")).await;
-    let undone = inner.rollback().await;
-    eprintln!("write through the orphaned savepoint: {:?}; its rollback: {undone:?}", written.as_ref().map(|u| u.id));
-    let names = pg.committed().await;
-    assert!(
-        !names.contains(&"ghost".to_owned()),
-        "a write issued inside a savepoint whose transaction was rolled back was committed: {names:?}"
-    );
-}
-
-/// The same after the outer block's `commit()` was refused because a
-/// block nested in it was open: nothing of either block is committed.
-#[tokio::test]
-async fn inner_guard_is_refused_after_refused_outer_commit() {
-    let pg = Subject::with(2, false).await;
-    let outer = pg.db.atomic().await.expect("begin");
-    let inner = pg.db.atomic().await.expect("savepoint");
-    User::acreate(&inner, user("before")).await.expect("insert");
-    let refused = outer.commit().await;
-    assert!(refused.is_err(), "committing under an open nested block is refused");
-    let _ = User::acreate(&inner, user("ghost")).await;
-    let _ = inner.rollback().await;
-    let names = pg.committed().await;
-    assert_eq!(names, ["committed"], "only rolled-back blocks ran, yet rows were committed");
-}
-
-/// Two futures joined in one task: one writes through the outer block's
-/// handle while the other has a savepoint open. The write is refused (it
-/// would land in the other's savepoint and vanish with its rollback), or,
-/// if it was acknowledged, it is committed.
-#[tokio::test]
-async fn joined_savepoint_never_undoes_an_acknowledged_write() {
-    let pg = Subject::with(2, false).await;
-    let db = &pg.db;
-    let tx = db.atomic().await.expect("begin");
-    let (written, rolled) = tokio::join!(
-        async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            User::acreate(&tx, user("acknowledged")).await.map(drop)
-        },
-        async {
-            let sp = db.atomic().await?;
-            tokio::time::sleep(Duration::from_millis(80)).await;
-            sp.rollback().await
-        }
-    );
-    rolled.expect("the other future's savepoint rolled back");
-    tx.commit().await.expect("commit");
-    let names = pg.committed().await;
-    match written {
-        // A statement through a block's handle runs only while that block
-        // is the innermost one: here it would have gone into the other
-        // future's savepoint.
-        Err(Error::Interface(message)) => assert!(message.contains("nested"), "{message}"),
-        Err(other) => panic!("unexpected error: {other:?}"),
-        Ok(()) => assert!(names.contains(&"acknowledged".to_owned()), "an acknowledged write vanished: {names:?}"),
-    }
 }
 
 /// PostgreSQL nests block comments: raw SQL whose first keyword depends on
