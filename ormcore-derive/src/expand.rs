@@ -9,6 +9,7 @@
 
 mod backref;
 mod columns;
+mod default;
 mod meta;
 mod model;
 mod row;
@@ -45,6 +46,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let primary_key = model::expand_primary_key(cont);
     let columns = columns::expand(cont);
     let backrefs = backref::expand(cont);
+    let default = default::expand(cont);
     quote! {
         const _: () = {
             use #krate as __orm;
@@ -54,6 +56,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             #primary_key
             #columns
             #backrefs
+            #default
         };
     }
 }

@@ -436,6 +436,18 @@ impl PgConnection {
 
 impl PgConnection {
     /// Run a statement and hand each of its rows to `on_row`.
+    /// The columns of a statement that has just run: its prepared
+    /// statement is in the cache, so this costs no round trip unless the
+    /// cache was cleared meanwhile. Unlike [`prepare`](Self::prepare), it
+    /// marks nothing: the statement does not run again.
+    async fn describe(&mut self, statement: &Statement) -> ormcore::Result<Vec<String>> {
+        self.ready().await?;
+        self.in_flight = true;
+        let result = self.client.prepare_cached(&statement.sql).await;
+        let prepared = self.track(result)?;
+        Ok(prepared.columns().iter().map(|column| column.name().to_owned()).collect())
+    }
+
     async fn fetch_rows(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
         let prepared = self.prepare(statement).await?;
         self.in_flight = true;
@@ -523,6 +535,10 @@ impl PgConnection {
 }
 
 impl RawConnection for PgConnection {
+    async fn columns(&mut self, statement: &Statement) -> ormcore::Result<Vec<String>> {
+        self.describe(statement).await
+    }
+
     async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
         match self.execute_once(statement).await {
             Err(_) if self.retry_stale(&statement.sql) => self.execute_once(statement).await,

@@ -282,6 +282,16 @@ impl RawConnection for SqliteConnection {
         Ok(result)
     }
 
+    async fn columns(&mut self, statement: &Statement) -> ormcore::Result<Vec<String>> {
+        let columns = self
+            .retry_busy(|conn| {
+                let stmt = conn.prepare_cached(&statement.sql)?;
+                Ok(stmt.column_names().map(str::to_owned).collect())
+            })
+            .await?;
+        Ok(columns)
+    }
+
     async fn execute_many(
         &mut self,
         sql: &str,

@@ -164,6 +164,15 @@ pub trait RawConnection: Send + 'static {
         on_row: &mut OnRow<'_>,
     ) -> impl Future<Output = Result<ExecResult>> + Send;
 
+    /// The names of the columns `statement` returns, without running it
+    /// again: what a raw-SQL [`Cursor`](crate::Cursor) reports as its
+    /// description when the result had no row to name them. The statement
+    /// has just run on this connection. The default knows none.
+    fn columns(&mut self, statement: &Statement) -> impl Future<Output = Result<Vec<String>>> + Send {
+        let _ = statement;
+        std::future::ready(Ok(Vec::new()))
+    }
+
     /// Run `sql`, a write ormcore compiled (session-free), once per
     /// parameter row (DB-API's `executemany`).
     /// `next_params` fills the (cleared) buffer with the next row's values

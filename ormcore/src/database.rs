@@ -173,13 +173,30 @@ impl<B: Backend> Database<B> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn run<F, Fut, T>(&self, work: F) -> Result<T>
+    ///
+    /// The binding lasts until the closure's future completes, whatever the
+    /// closure does with its handle. The closure may fail with any error
+    /// type that an [`Error`] converts into (`?` on ormcore calls inside
+    /// works), and its error comes back unchanged.
+    pub async fn run<F, Fut, T, E>(&self, work: F) -> std::result::Result<T, E>
     where
         F: FnOnce(Connection<B>) -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: Future<Output = std::result::Result<T, E>>,
+        E: From<Error>,
     {
         let slot = self.task_slot_or_bind().await?;
-        work(Connection { slot }).await
+        let bound = Connection { slot: Arc::clone(&slot) };
+        let result = work(bound).await;
+        drop(slot);
+        result
+    }
+
+    /// Whether the running task holds no connection (the reference's
+    /// `is_closed()`): true before [`aconnect`](Database::aconnect) and
+    /// after [`aclose`](Database::aclose), false inside a
+    /// [`run`](Database::run) or a transaction block.
+    pub fn is_closed(&self) -> bool {
+        self.task_slot().is_none_or(|slot| slot.state().closed)
     }
 
     /// Whether the running task has a transaction open.

@@ -90,17 +90,23 @@ fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d));
 fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 
-impl<M: Model> Query for Insert<M> {
-    /// The new row's auto-increment key (the rowid on SQLite); 0 where the
-    /// table has none.
-    type Output = i64;
+impl<M: Model, R> Query for Insert<M, R> {
+    /// The auto-increment key of the row inserted (of the last one, for
+    /// several rows; of the row updated, for an upsert that updated one).
+    /// `None` when no row was inserted (a conflict ignored) or the table has
+    /// no auto-increment key: never a key left from an earlier insert.
+    type Output = Option<i64>;
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
         let node = self.node();
-        let key = M::META.primary_key_column().filter(|_| M::META.auto_increment);
-        match key {
-            // The dialect learns new keys only through RETURNING: ask for it.
-            Some(key) if dialect.insert_id_by_returning() && node.returning.is_empty() => {
+        // Where the driver's report of the new key does not say which row
+        // this statement touched (SQLite's `last_insert_rowid()` is the
+        // connection's, and unchanged by an upsert that updated), ask for
+        // the key with RETURNING.
+        let returning =
+            dialect.insert_id_by_returning() || (node.on_conflict.is_some() && dialect.supports_insert_returning());
+        match Self::auto_key() {
+            Some(key) if returning && node.returning.is_empty() => {
                 let mut node = node.clone();
                 node.returning.push(SelectItem {
                     expr: ExprNode::Column { table: Some(M::META.name.into()), name: key.name.into() },
@@ -112,19 +118,26 @@ impl<M: Model> Query for Insert<M> {
         }
     }
 
-    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<i64> {
-        // A returned key comes as the first column of the first row;
-        // otherwise the driver reports it.
+    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<Option<i64>> {
+        // A returned key comes as the first column of each row; otherwise
+        // the driver reports the last one.
         let mut returned = None;
         let result = conn
             .fetch(statement, &mut |row| {
-                if returned.is_none() {
-                    returned = Some(crate::row::decode_column::<i64>(row, 0, M::META.model)?);
-                }
+                returned = Some(crate::row::decode_column::<i64>(row, 0, M::META.model)?);
                 Ok(())
             })
             .await?;
-        Ok(returned.or(result.last_insert_id).unwrap_or(0))
+        if Self::auto_key().is_none() || result.rows_affected == 0 && returned.is_none() {
+            return Ok(None);
+        }
+        Ok(returned.or(result.last_insert_id))
+    }
+}
+
+impl<M: Model, R> Insert<M, R> {
+    fn auto_key() -> Option<&'static crate::model::ColumnMeta> {
+        M::META.primary_key_column().filter(|_| M::META.auto_increment)
     }
 }
 
@@ -156,23 +169,45 @@ impl<M: Sync> Query for Delete<M> {
 
 /// The rows and counts of raw SQL run with
 /// [`aexecute_sql`](Executor::aexecute_sql): already fetched, so reading
-/// them does no I/O (the reference's `CursorAdapter`).
+/// them does no I/O (the reference's `CursorAdapter`). Like a DB-API
+/// cursor, [`fetchone`](Cursor::fetchone) and
+/// [`fetchmany`](Cursor::fetchmany) read on from where the last call
+/// stopped; [`fetchall`](Cursor::fetchall) is every row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
+    columns: Vec<String>,
     rows: Vec<SqlRow>,
+    /// How many rows `fetchone`/`fetchmany` have handed out.
+    read: usize,
     rows_affected: u64,
     last_insert_id: Option<i64>,
 }
 
 impl Cursor {
+    /// The names of the result's columns (the reference's `description`),
+    /// also for a result with no rows; empty for a statement that returns
+    /// none.
+    pub fn description(&self) -> &[String] {
+        &self.columns
+    }
+
     /// All rows.
     pub fn fetchall(&self) -> &[SqlRow] {
         &self.rows
     }
 
-    /// The first row, if any.
-    pub fn fetchone(&self) -> Option<&SqlRow> {
-        self.rows.first()
+    /// The next row, or `None` once every row was read.
+    pub fn fetchone(&mut self) -> Option<&SqlRow> {
+        let row = self.rows.get(self.read)?;
+        self.read += 1;
+        Some(row)
+    }
+
+    /// The next `n` rows (fewer at the end).
+    pub fn fetchmany(&mut self, n: usize) -> &[SqlRow] {
+        let start = self.read;
+        self.read = start.saturating_add(n).min(self.rows.len());
+        &self.rows[start..self.read]
     }
 
     /// Unwrap into the rows.
@@ -408,7 +443,7 @@ pub trait Executor: Sync {
             let target = self.target();
             let statement = sql::compile_raw(sql, &params, target.dialect())?;
             let mut lease = target.lease().await?;
-            let mut rows = Vec::new();
+            let mut rows: Vec<SqlRow> = Vec::new();
             let result = lease
                 .conn()
                 .fetch(&statement, &mut |row| {
@@ -416,7 +451,17 @@ pub trait Executor: Sync {
                     Ok(())
                 })
                 .await?;
-            Ok(Cursor { rows, rows_affected: result.rows_affected, last_insert_id: result.last_insert_id })
+            let columns = match rows.first() {
+                Some(row) => row.columns().to_vec(),
+                None => lease.conn().columns(&statement).await?,
+            };
+            Ok(Cursor {
+                columns,
+                rows,
+                read: 0,
+                rows_affected: result.rows_affected,
+                last_insert_id: result.last_insert_id,
+            })
         }
     }
 

@@ -51,9 +51,9 @@ pub mod prelude {
 /// capture it.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::error::Result;
+    pub use crate::error::{DecodeError, Result};
     pub use crate::model::{
-        Column, ColumnMeta, DefaultValue, IndexMeta, Model, ModelState, OnDelete, PrimaryKey, TableMeta,
+        Column, ColumnMeta, DefaultNow, DefaultValue, IndexMeta, Model, ModelState, OnDelete, PrimaryKey, TableMeta,
     };
     pub use crate::query::{Expr, ExprNode, ExprOps, Select};
     pub use crate::row::{FromRow, Row, decode_column};

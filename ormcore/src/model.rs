@@ -3,12 +3,14 @@
 //! [`ModelState`] that tracks dirty fields.
 
 mod column;
+mod default_now;
 mod foreign_key;
 mod meta;
 mod ops;
 mod state;
 
 pub use column::Column;
+pub use default_now::DefaultNow;
 pub use foreign_key::ForeignKey;
 pub use meta::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, TableMeta};
 pub use ops::{ColumnOf, SaveOptions, Saved};
@@ -18,7 +20,7 @@ use std::future::Future;
 
 use crate::error::Result;
 use crate::executor::{Executor, Query};
-use crate::query::{Delete, Expr, Insert, Select, Update};
+use crate::query::{Delete, Expr, Insert, MultiRow, Select, Update};
 use crate::row::FromRow;
 use crate::types::Bool;
 use crate::value::Value;
@@ -58,8 +60,13 @@ pub trait Model: FromRow + Sync + Sized + 'static {
     fn primary_key_values(&self) -> Option<Vec<Value>>;
 
     /// Store the key the database assigned on insert. Does nothing for
-    /// models without an auto-increment key.
-    fn set_auto_id(&mut self, id: i64);
+    /// models without an auto-increment key. Fails with [`Error::Decode`]
+    /// (naming the model and the key field) when the key does not fit the
+    /// field's type, such as a SQLite rowid past `i32::MAX` for an `i32`
+    /// key.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    fn set_auto_id(&mut self, id: i64) -> Result<()>;
 
     /// The dirty-tracking state, for models that have a [`ModelState`] field.
     fn state(&self) -> Option<&ModelState> {
@@ -82,7 +89,7 @@ pub trait Model: FromRow + Sync + Sized + 'static {
     }
 
     /// An `INSERT` of these instances, one row each.
-    fn insert_many<'a>(models: impl IntoIterator<Item = &'a Self>) -> Insert<Self> {
+    fn insert_many<'a>(models: impl IntoIterator<Item = &'a Self>) -> Insert<Self, MultiRow> {
         Insert::models(models)
     }
 

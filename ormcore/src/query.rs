@@ -19,4 +19,4 @@ pub use node::{
 };
 pub use projection::{All, Projection};
 pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};
-pub use write::{Delete, Insert, Raw, Returning, Update, assign};
+pub use write::{Delete, Insert, MultiRow, Raw, Returning, SingleRow, Update, assign};

@@ -42,7 +42,7 @@ mod write;
 mod writer;
 
 pub use check::ValueUse;
-pub use dialect::Dialect;
+pub use dialect::{Dialect, NativePlaceholders};
 pub use mysql::{MySqlDialect, MySqlFlavor};
 pub use postgres::PostgresDialect;
 pub use sqlite::SqliteDialect;
@@ -156,9 +156,10 @@ pub fn compile_statement(node: &StatementNode, dialect: &dyn Dialect) -> Result<
     }
 }
 
-/// Compile raw SQL with `?` placeholders (`??` is a literal `?`).
+/// Compile raw SQL with `?` placeholders (`??` is a literal `?`), or with
+/// the database's [`NativePlaceholders`], passed through as written.
 ///
-/// Placeholders are renumbered for the dialect (`$1, $2, ...` on
+/// `?` placeholders are renumbered for the dialect (`$1, $2, ...` on
 /// PostgreSQL); a `?` inside a string literal, a quoted identifier or a
 /// comment is left alone. A count of placeholders different from the number
 /// of `params` is an [`Error::Interface`](crate::Error::Interface).
@@ -168,7 +169,7 @@ pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result
         if !dialect.raw_keeps_session(&keyword) {
             w.depends_on_session();
         }
-        raw::write_raw(w, sql, params)
+        raw::write_raw(w, sql, params, raw::RawUse::Statement)
     })?;
     statement.controls_transaction = !dialect.keeps_transaction_status(&keyword);
     Ok(statement)

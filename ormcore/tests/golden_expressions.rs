@@ -105,9 +105,20 @@ fn is_null() {
         r#"("user"."age" + $1::int8) IS NULL"#,
         "(`user`.`age` + ?) IS NULL",
     );
-    // A NULL value is a parameter too.
+    // Comparing with NULL is a NULL test, as in the reference (`== None`).
     let e = User::NAME.eq(None::<&str>);
-    check_with(expr(&e), r#""user"."name" = ?"#, r#""user"."name" = $1"#, "`user`.`name` = ?", &[Value::Null]);
+    check_with(expr(&e), r#""user"."name" IS NULL"#, r#""user"."name" IS NULL"#, "`user`.`name` IS NULL", &[]);
+    let e = User::NAME.ne(None::<&str>);
+    check_with(
+        expr(&e),
+        r#""user"."name" IS NOT NULL"#,
+        r#""user"."name" IS NOT NULL"#,
+        "`user`.`name` IS NOT NULL",
+        &[],
+    );
+    // Other comparisons with NULL stay as written (and match nothing).
+    let e = User::NAME.lt(None::<&str>);
+    check_with(expr(&e), r#""user"."name" < ?"#, r#""user"."name" < $1"#, "`user`.`name` < ?", &[Value::Null]);
 }
 
 #[test]

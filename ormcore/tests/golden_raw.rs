@@ -218,3 +218,43 @@ fn session_free_statements() {
     assert!(!sql(|d| ormcore::sql::compile_select(fragment.node(), d), POSTGRES).session_free);
     assert!(!sql(|d| ormcore::sql::compile_raw("SELECT 1", &[], d), POSTGRES).session_free);
 }
+
+#[test]
+fn postgres_takes_its_own_numbered_placeholders() {
+    let params = [Value::Int(1), text("x")];
+    // What `Query::compile` produces for PostgreSQL runs as raw SQL.
+    let sql = "SELECT * FROM t WHERE a = $1 AND b = $2 AND doc ? 'k' AND c = $1";
+    let statement = compile_raw(sql, &params, &PostgresDialect).expect("native placeholders");
+    assert_eq!((statement.sql.as_str(), statement.params.as_slice()), (sql, &params[..]));
+    // A `$n` in a string, a comment or a dollar-quoted body, or inside an
+    // identifier, is no placeholder: these are portable `?` statements.
+    let text_only = "SELECT '$1', \"a$1\", a$1, $$ $1 ? $$, $fn$ $2 $fn$ -- $3\nWHERE x = ?";
+    let statement = compile_raw(text_only, &params[..1], &PostgresDialect).expect("portable placeholders");
+    assert_eq!(statement.sql, "SELECT '$1', \"a$1\", a$1, $$ $1 ? $$, $fn$ $2 $fn$ -- $3\nWHERE x = $1");
+    // Numbers must be exactly $1 to $n.
+    for (sql, params) in [("SELECT $1, $3", &params[..]), ("SELECT $2", &params[..1]), ("SELECT $1", &params[..])] {
+        let error = compile_raw(sql, params, &PostgresDialect).expect_err(sql);
+        assert!(matches!(&error, ormcore::Error::Interface(m) if m.contains("number them $1 to")), "{sql}: {error}");
+    }
+    // Elsewhere `$1` is text, and counted as no placeholder.
+    assert!(compile_raw("SELECT $1", &params[..1], &MYSQL).is_err());
+}
+
+#[test]
+fn sqlite_takes_its_own_numbered_and_named_placeholders() {
+    let params = [Value::Int(1), text("x")];
+    for sql in ["SELECT ?1, ?2, ?1", "SELECT :a, @b", "SELECT $a, :b WHERE ':c' = \"$d\""] {
+        let statement = compile_raw(sql, &params, &SqliteDialect).expect(sql);
+        assert_eq!((statement.sql.as_str(), statement.params.as_slice()), (sql, &params[..]), "{sql}");
+    }
+    // `??` and `?` stay portable.
+    let statement = compile_raw("SELECT ?, ??", &params[..1], &SqliteDialect).expect("portable");
+    assert_eq!(statement.sql, "SELECT ?, ?");
+}
+
+#[test]
+fn raw_fragments_take_only_portable_placeholders() {
+    let query = Select::<Value>::from_node(SelectNode::default()).columns(Expr::<Text>::raw("$1", vec![text("x")]));
+    let error = query.compile(&PostgresDialect).expect_err("a fragment's placeholders are numbered by the statement");
+    assert!(matches!(error, ormcore::Error::Interface(_)), "{error}");
+}

@@ -5,6 +5,7 @@ pub mod errors;
 pub mod lifecycle;
 pub mod queries;
 pub mod reference;
+pub mod results;
 pub mod scope;
 pub mod stream;
 pub mod types;
@@ -29,6 +30,14 @@ macro_rules! conformance_cases {
             reference::bulk_create_and_update,
             reference::save_options,
             reference::only_dirty_save,
+            results::declared_defaults_apply_on_every_create_path,
+            results::comparisons_with_none_are_null_tests,
+            results::inserts_report_only_their_own_key,
+            results::run_binds_until_the_work_completes,
+            results::cursor_reads_each_row_once,
+            results::every_loaded_model_tracks_its_state,
+            results::closures_fail_with_the_applications_error,
+            results::raw_sql_takes_compiled_sql,
             scope::task_scope_shares_transaction,
             scope::spawned_task_runs_outside,
             scope::concurrent_tasks_isolated,

@@ -7,7 +7,8 @@ use ormcore::TableMeta;
 use ormcore::prelude::*;
 
 /// The reference's user: `name = TextField()` plus what its examples use.
-#[derive(Model, Debug, Clone, Default, PartialEq)]
+/// `Default` comes from `#[derive(Model)]`, with `is_active` true.
+#[derive(Model, Debug, Clone, PartialEq)]
 pub struct User {
     pub id: i64,
     #[orm(unique)]
@@ -15,6 +16,25 @@ pub struct User {
     #[orm(default = true)]
     pub is_active: bool,
     pub email: Option<String>,
+}
+
+/// Declared defaults of every kind, for the create paths.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: i64,
+    pub title: String,
+    #[orm(default = true)]
+    pub visible: bool,
+    #[orm(default = 3)]
+    pub stars: i32,
+    #[orm(default = "draft")]
+    pub status: String,
+    #[orm(default = 1.5)]
+    pub weight: f64,
+    #[orm(default = 7)]
+    pub priority: Option<i64>,
+    #[orm(default_now)]
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
 /// A tweet, referencing its user.
@@ -168,10 +188,11 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
         Measure::META,
         Doc::META,
         Price::META,
+        Draft::META,
     ]
 }
 
 /// A new, unsaved user.
 pub fn user(name: &str) -> User {
-    User { name: name.into(), is_active: true, ..User::default() }
+    User { name: name.into(), ..User::default() }
 }

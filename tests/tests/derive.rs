@@ -9,8 +9,8 @@ use ormcore::types::ColumnType;
 use ormcore::{FromRow, Row, TableMeta, Value, ValueRef};
 
 /// Every column attribute, the implicit `id` key, a state and a skipped
-/// field.
-#[derive(Model, Debug, Default)]
+/// field. `Default` comes from the derive, with the declared defaults.
+#[derive(Model, Debug)]
 struct User {
     id: i64,
     #[orm(unique, max_length = 64)]
@@ -392,7 +392,7 @@ fn primary_key_values() {
 #[test]
 fn set_auto_id() {
     let mut user = User::default();
-    user.set_auto_id(42);
+    user.set_auto_id(42).expect("the key fits");
     assert_eq!(user.id, 42);
 
     let mut tweet = Tweet {
@@ -403,27 +403,32 @@ fn set_auto_id() {
         slug: String::new(),
         created: 0,
     };
-    tweet.set_auto_id(7);
+    tweet.set_auto_id(7).expect("the key fits");
     assert_eq!(tweet.tweet_id, Some(7));
 
     let mut category = Category { id: 0, country: None };
-    category.set_auto_id(9);
+    category.set_auto_id(9).expect("the key fits");
     assert_eq!(category.id, 9);
 
     let mut keyword = Keyword { r#type: "t".into(), pk: 0 };
-    keyword.set_auto_id(3);
+    keyword.set_auto_id(3).expect("the key fits");
     assert_eq!(keyword.pk, 3);
 
     let mut country = Country { code: "fr".into(), name: "France".into() };
-    country.set_auto_id(3);
+    country.set_auto_id(3).expect("the key fits");
     assert_eq!(country.code, "fr", "no auto key: nothing to set");
 }
 
 #[test]
-#[should_panic(expected = "`Category.id`: the database assigned the key 3000000000, which does not fit in `i32`")]
-fn set_auto_id_out_of_range_panics() {
+fn set_auto_id_out_of_range_is_an_error() {
     let mut category = Category { id: 0, country: None };
-    category.set_auto_id(3_000_000_000);
+    let error = category.set_auto_id(3_000_000_000).expect_err("3000000000 does not fit in i32");
+    assert!(
+        matches!(&error, ormcore::Error::Decode { model: "Category", column, expected: "i32", found }
+            if column == "id" && found.contains("3000000000")),
+        "{error:?}"
+    );
+    assert_eq!(category.id, 0, "the key stays unassigned");
 }
 
 #[test]
@@ -511,7 +516,9 @@ fn from_row() {
     let user = User::from_row(&user_row, &mut next).expect("the row decodes");
     assert_eq!(next, 9);
     assert_eq!((user.id, user.age, user.active), (1, 3, false));
-    assert!(!user.state.is_loaded() && user.cache.is_empty(), "non-columns get their defaults");
+    assert!(user.cache.is_empty(), "a skipped field gets its default");
+    assert!(user.state.is_loaded(), "the state remembers the row");
+    assert!(user.state.dirty_columns(&user.column_values()).is_empty(), "nothing changed since the row was read");
 }
 
 #[test]

@@ -274,7 +274,7 @@ mod sqlite_only {
                             let seen = tx.count(&User::select()).await?;
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             User::acreate(&tx, user(name)).await?;
-                            Ok(seen)
+                            Ok::<_, ormcore::Error>(seen)
                         })
                         .await
                 })

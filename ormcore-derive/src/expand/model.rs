@@ -109,7 +109,9 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
         [column] if cont.key.auto_increment => cont.column(*column),
         _ => {
             return quote! {
-                fn set_auto_id(&mut self, _id: ::core::primitive::i64) {}
+                fn set_auto_id(&mut self, _id: ::core::primitive::i64) -> #p::Result<()> {
+                    #p::Ok(())
+                }
             };
         }
     };
@@ -119,18 +121,18 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
     let field = &key.name;
     let ty_name = ty::display(ty);
     quote! {
-        fn set_auto_id(&mut self, __id: ::core::primitive::i64) {
+        fn set_auto_id(&mut self, __id: ::core::primitive::i64) -> #p::Result<()> {
             // `FromValue` converts with a range check (and wraps in `Some`
-            // for `Option` keys). An id that does not fit the field (a
-            // SQLite rowid past `i32::MAX` in an `i32` key) panics: the row
-            // exists, and leaving the key unassigned would make the next
-            // `asave` insert it again.
+            // for `Option` keys).
             match <#ty as #p::FromValue>::from_value(#p::ValueRef::Int(__id)) {
-                #p::Ok(__key) => self.#member = __key,
-                #p::Err(_) => ::core::panic!(
-                    "`{}.{}`: the database assigned the key {}, which does not fit in `{}`",
-                    #model, #field, __id, #ty_name,
-                ),
+                #p::Ok(__key) => {
+                    self.#member = __key;
+                    #p::Ok(())
+                }
+                #p::Err(_) => #p::Err(#p::DecodeError::new(
+                    #ty_name,
+                    ::std::format!("the key {} that the database assigned to the new row", __id),
+                ).at(#model, #field)),
             }
         }
     }

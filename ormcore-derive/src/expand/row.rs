@@ -1,5 +1,6 @@
 //! `impl FromRow`: decode the columns in order, fill the other fields with
-//! their defaults.
+//! their defaults, and remember the decoded values in the `ModelState`
+//! field if there is one (so every path that loads a model tracks it).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -29,6 +30,14 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
         };
         quote!(#member: #value)
     });
+    let remember = cont.state_field().map(|field| {
+        let member = field.ident;
+        quote! {
+            let __values = <#ident as #p::Model>::column_values(&__model);
+            __model.#member.remember(__values);
+        }
+    });
+    let binding = if remember.is_some() { quote!(let mut __model) } else { quote!(let __model) };
     quote! {
         #[automatically_derived]
         impl #p::FromRow for #ident {
@@ -37,7 +46,8 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
                 __next: &mut ::core::primitive::usize,
             ) -> #p::Result<Self> {
                 let __start = *__next;
-                let __model = #ident { #(#fields),* };
+                #binding = #ident { #(#fields),* };
+                #remember
                 *__next = __start + #count;
                 #p::Ok(__model)
             }

@@ -62,6 +62,15 @@ pub fn is_auto_integer(ty: &Type) -> bool {
     AUTO_INTEGERS.iter().any(|name| is_named(inner, name))
 }
 
+/// The integer types the macro knows by name.
+pub const INTEGERS: &[&str] = &["i8", "i16", "i32", "i64", "u8", "u16", "u32"];
+
+/// The name of `ty` if it is one of the integer, float or `bool`
+/// primitives (`i32`, `f64`, ...).
+pub fn primitive(ty: &Type) -> Option<&'static str> {
+    INTEGERS.iter().chain(&["f32", "f64", "bool"]).copied().find(|name| is_named(ty, name))
+}
+
 /// The scalar kind of a field type known by name, for checking defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
@@ -74,7 +83,6 @@ pub enum Scalar {
 /// The [`Scalar`] kind of `ty` (or of `T` in `Option<T>`), when its name
 /// is one of the built-in integer, float, bool or `String` types.
 pub fn scalar(ty: &Type) -> Option<Scalar> {
-    const INTEGERS: &[&str] = &["i8", "i16", "i32", "i64", "u8", "u16", "u32"];
     let inner = non_null(ty);
     if INTEGERS.iter().any(|name| is_named(inner, name)) {
         Some(Scalar::Integer)

@@ -168,12 +168,17 @@ impl<'db, B: Backend> Begin<'db, B> {
     /// gets a handle to the block's connection; queries through the database
     /// in this task use it as well.
     ///
+    /// The closure may fail with any error type that an [`Error`] converts
+    /// into, such as the application's own: the block rolls back and the
+    /// error comes back unchanged.
+    ///
     /// A nested `transaction()` block joins the outer transaction, so its
     /// `Err` leaves the decision to the outer block, as in the reference.
-    pub async fn run<F, Fut, T>(self, work: F) -> Result<T>
+    pub async fn run<F, Fut, T, E>(self, work: F) -> std::result::Result<T, E>
     where
         F: FnOnce(Connection<B>) -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: Future<Output = std::result::Result<T, E>>,
+        E: From<Error>,
     {
         let tx = self.open().await?;
         let conn = Connection { slot: Arc::clone(&tx.slot) };

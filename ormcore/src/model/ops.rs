@@ -70,7 +70,12 @@ pub(crate) fn key_filter<M: Model>(values: &[Value]) -> Result<Expr<Bool>> {
     Ok(Expr::from_node(filter.expect("a primary key has at least one column")))
 }
 
+/// Record a saved model's values in its state, if it tracks one. (Loaded
+/// models are filled by their `FromRow`.)
 fn remember<M: Model>(model: &mut M) {
+    if model.state().is_none() {
+        return;
+    }
     let values = model.column_values();
     if let Some(state) = model.state_mut() {
         state.remember(values);
@@ -78,11 +83,7 @@ fn remember<M: Model>(model: &mut M) {
 }
 
 pub(crate) async fn first_where<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<Option<M>> {
-    let mut found = executor.first(&Select::<M>::model().where_(filter)).await?;
-    if let Some(model) = &mut found {
-        remember(model);
-    }
-    Ok(found)
+    executor.first(&Select::<M>::model().where_(filter)).await
 }
 
 pub(crate) async fn get<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<M> {
@@ -92,7 +93,8 @@ pub(crate) async fn get<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>)
 pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
     let id = Insert::models([&*model]).aexecute(executor).await?;
     if M::META.auto_increment && model.primary_key_values().is_none() {
-        model.set_auto_id(id);
+        let id = id.ok_or_else(|| Error::interface("the database reported no key for the inserted row"))?;
+        model.set_auto_id(id)?;
     }
     remember(model);
     Ok(())
@@ -270,7 +272,7 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
     drop(lease);
     tx.commit().await?;
     for (m, id) in assigned {
-        models[m].set_auto_id(id);
+        models[m].set_auto_id(id)?;
     }
     models.iter_mut().for_each(remember);
     Ok(())

@@ -159,6 +159,18 @@ fn escape_like(text: &str) -> String {
     out
 }
 
+/// `left = right` / `left <> right`, or `IS [NOT] NULL` when either side is
+/// a bound NULL.
+fn null_test(left: ExprNode, op: BinaryOp, right: ExprNode) -> Expr<Bool> {
+    let negated = op == BinaryOp::Ne;
+    match (left, right) {
+        (ExprNode::Value(Value::Null), expr) | (expr, ExprNode::Value(Value::Null)) => {
+            Expr::from_node(ExprNode::IsNull { expr: Box::new(expr), negated })
+        }
+        (left, right) => binary(left, op, right),
+    }
+}
+
 fn binary<T>(left: ExprNode, op: BinaryOp, right: ExprNode) -> Expr<T> {
     Expr::from_node(ExprNode::Binary { left: Box::new(left), op, right: Box::new(right) })
 }
@@ -172,13 +184,14 @@ fn binary<T>(left: ExprNode, op: BinaryOp, right: ExprNode) -> Expr<T> {
 /// predicate), hence the allowed naming lint.
 #[allow(clippy::wrong_self_convention)]
 pub trait ExprOps<T: SqlType>: IntoExpr<T> + Sized {
-    /// `self = rhs`.
+    /// `self = rhs`; with `None` (a NULL value), `self IS NULL`, as in the
+    /// reference (`User.email == None`): `= NULL` never matches.
     fn eq(self, rhs: impl IntoExpr<T>) -> Expr<Bool> {
-        binary(self.into_expr().node, BinaryOp::Eq, rhs.into_expr().node)
+        null_test(self.into_expr().node, BinaryOp::Eq, rhs.into_expr().node)
     }
-    /// `self <> rhs`.
+    /// `self <> rhs`; with `None` (a NULL value), `self IS NOT NULL`.
     fn ne(self, rhs: impl IntoExpr<T>) -> Expr<Bool> {
-        binary(self.into_expr().node, BinaryOp::Ne, rhs.into_expr().node)
+        null_test(self.into_expr().node, BinaryOp::Ne, rhs.into_expr().node)
     }
     /// `self < rhs`.
     fn lt(self, rhs: impl IntoExpr<T>) -> Expr<Bool> {

@@ -11,21 +11,33 @@ use super::projection::{All, Projection};
 use crate::model::{Column, Model};
 use crate::types::{Bool, SqlField};
 
-/// An `INSERT` into model `M`'s table. Executing it returns the new row's
-/// auto-increment key (the rowid on SQLite), or 0 for tables without one.
+/// An `INSERT` into model `M`'s table. Executing it returns the key of the
+/// row it inserted (see [`Query::Output`](crate::Query)).
+///
+/// `R` says what rows it inserts: [`SingleRow`] (from [`Insert::new`], whose
+/// columns [`set`](Insert::set) gives) or [`MultiRow`] (from model
+/// instances or a select, which take no `set`: that is a compile error).
 #[must_use = "a query does nothing until it is executed"]
-pub struct Insert<M> {
+pub struct Insert<M, R = SingleRow> {
     node: InsertNode,
-    _model: PhantomData<fn() -> M>,
+    _model: PhantomData<fn() -> (M, R)>,
 }
 
-impl<M> Clone for Insert<M> {
+/// The rows of an [`Insert`] of one row whose columns are set one by one.
+#[derive(Debug, Clone, Copy)]
+pub enum SingleRow {}
+
+/// The rows of an [`Insert`] of model instances or of a select's rows.
+#[derive(Debug, Clone, Copy)]
+pub enum MultiRow {}
+
+impl<M, R> Clone for Insert<M, R> {
     fn clone(&self) -> Self {
         Insert { node: self.node.clone(), _model: PhantomData }
     }
 }
 
-impl<M> std::fmt::Debug for Insert<M> {
+impl<M, R> std::fmt::Debug for Insert<M, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.node.fmt(f)
     }
@@ -33,9 +45,9 @@ impl<M> std::fmt::Debug for Insert<M> {
 
 impl<M: Model> Insert<M> {
     /// An insert of one row whose columns are given by [`set`](Insert::set);
-    /// with none set, a row of defaults.
+    /// the columns not given take the table's defaults.
     pub fn new() -> Self {
-        Insert::from_node(InsertNode {
+        Insert::wrap(InsertNode {
             table: M::META.name.into(),
             meta: Some(M::META),
             columns: Vec::new(),
@@ -48,7 +60,7 @@ impl<M: Model> Insert<M> {
     /// An insert of model instances, one row each, every column given except
     /// an auto-increment key that is still unassigned (`0` or `None`) on all
     /// of them.
-    pub fn models<'a>(models: impl IntoIterator<Item = &'a M>) -> Self {
+    pub fn models<'a>(models: impl IntoIterator<Item = &'a M>) -> Insert<M, MultiRow> {
         let meta = M::META;
         let models: Vec<&M> = models.into_iter().collect();
         let skip_key = meta.auto_increment && models.iter().all(|m| m.primary_key_values().is_none());
@@ -56,7 +68,7 @@ impl<M: Model> Insert<M> {
             (0..meta.columns.len()).filter(|i| !(skip_key && meta.primary_key.contains(i))).collect();
         let rows =
             models.iter().map(|m| included.iter().map(|&i| ExprNode::Value(m.column_value(i))).collect()).collect();
-        Insert::from_node(InsertNode {
+        Insert::wrap(InsertNode {
             table: meta.name.into(),
             meta: Some(meta),
             columns: included.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
@@ -67,8 +79,8 @@ impl<M: Model> Insert<M> {
     }
 
     /// `INSERT INTO table (columns) SELECT ...`.
-    pub fn from_select(columns: &[&'static str], query: impl Into<QueryNode>) -> Self {
-        Insert::from_node(InsertNode {
+    pub fn from_select(columns: &[&'static str], query: impl Into<QueryNode>) -> Insert<M, MultiRow> {
+        Insert::wrap(InsertNode {
             table: M::META.name.into(),
             meta: Some(M::META),
             columns: columns.iter().map(|c| Ident::from(*c)).collect(),
@@ -79,31 +91,36 @@ impl<M: Model> Insert<M> {
     }
 }
 
-impl<M> Insert<M> {
-    /// Wrap an AST node.
+impl<M> Insert<M, MultiRow> {
+    /// Wrap an AST node (of any shape: it takes no [`set`](Insert::set)).
     pub fn from_node(node: InsertNode) -> Self {
+        Insert::wrap(node)
+    }
+}
+
+impl<M> Insert<M> {
+    /// Set `column` to `value` in the row being inserted.
+    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        let value = value.into_expr().into_node();
+        // A single-row insert is built by `new` and `set` alone: its source
+        // is `DefaultValues` until the first `set`, one row after.
+        match &mut self.node.source {
+            InsertSource::Values(rows) => rows.iter_mut().for_each(|row| row.push(value.clone())),
+            source => *source = InsertSource::Values(vec![vec![value]]),
+        }
+        self.node.columns.push(column.name().into());
+        self
+    }
+}
+
+impl<M, R> Insert<M, R> {
+    fn wrap(node: InsertNode) -> Self {
         Insert { node, _model: PhantomData }
     }
 
     /// The AST node.
     pub fn node(&self) -> &InsertNode {
         &self.node
-    }
-
-    /// Set `column` to `value` in the single row being inserted.
-    ///
-    /// # Panics
-    /// On an insert built from several rows or from a select; use
-    /// [`Insert::models`] or [`Insert::from_select`] alone for those.
-    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
-        let value = value.into_expr().into_node();
-        match &mut self.node.source {
-            InsertSource::DefaultValues => self.node.source = InsertSource::Values(vec![vec![value]]),
-            InsertSource::Values(rows) if rows.len() == 1 => rows[0].push(value),
-            _ => panic!("Insert::set applies to single-row inserts only"),
-        }
-        self.node.columns.push(column.name().into());
-        self
     }
 
     /// `ON CONFLICT DO NOTHING` (`INSERT IGNORE` on MySQL): rows that would
@@ -131,7 +148,7 @@ impl<M> Insert<M> {
     }
 }
 
-impl<M: Model> Insert<M> {
+impl<M: Model, R> Insert<M, R> {
     /// Return every inserted row as a model.
     pub fn returning_all(self) -> Returning<M> {
         self.returning(All::<M>::new())

@@ -77,6 +77,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         false
     }
 
+    /// The placeholder style the database takes natively, which raw SQL
+    /// may use instead of ormcore's portable `?` (none by default).
+    fn native_placeholders(&self) -> NativePlaceholders {
+        NativePlaceholders::None
+    }
+
     /// Append placeholder number `index` (counting from 1), for a parameter
     /// of raw SQL, whose author owns its typing.
     fn write_placeholder(&self, sql: &mut String, index: usize) {
@@ -275,4 +281,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 /// The [`Error::Unsupported`] for `feature` on `dialect`.
 pub(crate) fn unsupported(feature: &'static str, dialect: &dyn Dialect) -> Error {
     Error::Unsupported { feature, dialect: dialect.name() }
+}
+
+/// A database's own placeholder styles, which a whole raw statement may use
+/// instead of portable `?` placeholders; see [`Dialect::native_placeholders`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NativePlaceholders {
+    /// Only `?` (MySQL, whose native style is `?` too).
+    None,
+    /// PostgreSQL's numbered `$1, $2, ..`.
+    Dollar,
+    /// SQLite's numbered `?1` and named `:name`, `@name`, `$name`, bound in
+    /// order of their numbers and first appearance.
+    Sqlite,
 }

@@ -8,7 +8,7 @@
 
 use super::SqlWriter;
 use super::check::Bound;
-use super::raw::write_raw;
+use super::raw::{RawUse, write_raw};
 use crate::error::{Error, Result};
 use crate::query::node::{BinaryOp, ExprNode, UnaryOp};
 
@@ -146,7 +146,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
         }
         ExprNode::Raw { sql, params } => {
             w.depends_on_session();
-            write_raw(w, sql, params)
+            write_raw(w, sql, params, RawUse::Fragment)
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::{Dialect, ValueUse};
+use super::{Dialect, NativePlaceholders, ValueUse};
 use crate::value::Value;
 
 /// The PostgreSQL type a value of each kind is bound as; NULL stays
@@ -71,6 +71,10 @@ fn json_has_negative_zero(document: &serde_json::Value, levels: usize) -> bool {
 pub struct PostgresDialect;
 
 impl Dialect for PostgresDialect {
+    fn native_placeholders(&self) -> NativePlaceholders {
+        NativePlaceholders::Dollar
+    }
+
     fn name(&self) -> &'static str {
         "PostgreSQL"
     }

@@ -1,50 +1,67 @@
-//! Raw SQL: `?` placeholders renumbered for the dialect.
+//! Raw SQL: portable `?` placeholders renumbered for the dialect, or the
+//! database's own placeholder style passed through as written.
 //!
 //! The scanner knows just enough SQL lexis to find the placeholders that are
 //! real: a `?` inside a `'string'`, a `"quoted"` or `` `quoted` `` name, a
-//! `-- line comment` or a `/* block comment */` is text. `??` writes a
-//! literal `?` (PostgreSQL's JSON operators). Where the dialect escapes with
+//! `-- line comment`, a `/* block comment */` or (on PostgreSQL) a
+//! `$tag$ dollar-quoted $tag$` string is text. `??` writes a literal `?`
+//! (PostgreSQL's JSON operators). Where the dialect escapes with
 //! backslashes (MySQL), `\'` does not end a string. Not recognized:
-//! PostgreSQL `$tag$` dollar quoting and `E'\''` escapes, and MySQL `#`
-//! comments; write `??` for a `?` inside those.
+//! PostgreSQL `E'\''` escapes and MySQL `#` comments; write `??` for a `?`
+//! inside those.
+//!
+//! A whole raw statement may instead use the dialect's
+//! [`NativePlaceholders`] (PostgreSQL's `$1`, SQLite's `?1`, `:name`,
+//! `@name`, `$name`): then the text goes to the database as written, and
+//! `?` means whatever it means there (an operator on PostgreSQL). So the
+//! SQL that `Query::compile` produced runs as raw SQL too.
 
 use super::SqlWriter;
+use super::dialect::NativePlaceholders;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
+/// Where raw SQL is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RawUse {
+    /// The whole statement (`aexecute_sql`, `Raw`): native placeholders
+    /// are accepted.
+    Statement,
+    /// A fragment inside a compiled statement (`Expr::raw`), whose
+    /// placeholders the statement numbers: `?` only.
+    Fragment,
+}
+
 /// Append `sql` to `w`, binding `params` to its placeholders in order.
-pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value]) -> Result<()> {
-    let backslash = w.dialect().backslash_escapes();
+pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value], raw_use: RawUse) -> Result<()> {
+    let style = w.dialect().native_placeholders();
+    if raw_use == RawUse::Statement
+        && style != NativePlaceholders::None
+        && let Some(numbers) = native_placeholders(sql, style, w.dialect().backslash_escapes())
+    {
+        return write_native(w, sql, params, style, &numbers);
+    }
     let bytes = sql.as_bytes();
     let mut placeholders = 0;
     // Text is copied in slices between the bytes we act on; all of those are
     // ASCII, so every slice boundary is a char boundary.
     let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            quote @ (b'\'' | b'"' | b'`') => i = skip_quoted(bytes, i, quote, backslash && quote != b'`'),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
+    let mut code = Code::new(bytes, w.dialect().backslash_escapes(), style == NativePlaceholders::Dollar);
+    while let Some(i) = code.next() {
+        if bytes[i] != b'?' {
+            continue;
+        }
+        w.push(&sql[copied..i]);
+        if bytes.get(i + 1) == Some(&b'?') {
+            w.push("?");
+            code.skip_to(i + 2);
+            copied = i + 2;
+        } else {
+            if let Some(value) = params.get(placeholders) {
+                w.push_raw_param(value.clone())?;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
-            }
-            b'?' => {
-                w.push(&sql[copied..i]);
-                if bytes.get(i + 1) == Some(&b'?') {
-                    w.push("?");
-                    i += 2;
-                } else {
-                    if let Some(value) = params.get(placeholders) {
-                        w.push_raw_param(value.clone())?;
-                    }
-                    placeholders += 1;
-                    i += 1;
-                }
-                copied = i;
-            }
-            _ => i += 1,
+            placeholders += 1;
+            copied = i + 1;
         }
     }
     w.push(&sql[copied..]);
@@ -57,6 +74,130 @@ pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value]) -> R
         )));
     }
     Ok(())
+}
+
+/// `sql` as written, its `params` bound in order to the native
+/// placeholders. Numbered placeholders must be exactly `1..=params.len()`;
+/// named ones the driver counts.
+fn write_native(
+    w: &mut SqlWriter<'_>,
+    sql: &str,
+    params: &[Value],
+    style: NativePlaceholders,
+    numbers: &[usize],
+) -> Result<()> {
+    if style == NativePlaceholders::Dollar {
+        let mut used: Vec<usize> = numbers.to_vec();
+        used.sort_unstable();
+        used.dedup();
+        if used.iter().copied().ne(1..=params.len()) {
+            let used = used.iter().map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            return Err(Error::interface(format!(
+                "raw SQL uses the placeholders {used} but {} parameter{} given: number them $1 to ${}",
+                params.len(),
+                if params.len() == 1 { " was" } else { "s were" },
+                params.len(),
+            )));
+        }
+    }
+    w.push(sql);
+    for value in params {
+        w.push_native_param(value.clone())?;
+    }
+    Ok(())
+}
+
+/// The numbers of `sql`'s native placeholders (0 for named ones), or
+/// `None` if it has none.
+fn native_placeholders(sql: &str, style: NativePlaceholders, backslash: bool) -> Option<Vec<usize>> {
+    let bytes = sql.as_bytes();
+    let mut found = Vec::new();
+    let mut code = Code::new(bytes, backslash, style == NativePlaceholders::Dollar);
+    while let Some(i) = code.next() {
+        let after_word = i > 0 && is_ident_byte(bytes[i - 1]);
+        let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let named = bytes.get(i + 1).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
+        let number = || sql[i + 1..i + 1 + digits].parse().unwrap_or(usize::MAX);
+        match (style, bytes[i]) {
+            (NativePlaceholders::Dollar, b'$') if digits > 0 && !after_word => found.push(number()),
+            (NativePlaceholders::Sqlite, b'?') if digits > 0 => found.push(number()),
+            (NativePlaceholders::Sqlite, b':' | b'@' | b'$') if named && !after_word => found.push(0),
+            _ => continue,
+        }
+        code.skip_to(i + 1 + digits);
+    }
+    (!found.is_empty()).then_some(found)
+}
+
+/// Whether `b` may be part of an identifier (`$` is, on PostgreSQL).
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The positions of the bytes of SQL text that are code: outside string
+/// literals, quoted names, comments and (where `dollar_quotes`) dollar-quoted
+/// strings.
+struct Code<'a> {
+    bytes: &'a [u8],
+    i: usize,
+    backslash: bool,
+    dollar_quotes: bool,
+}
+
+impl<'a> Code<'a> {
+    fn new(bytes: &'a [u8], backslash: bool, dollar_quotes: bool) -> Self {
+        Code { bytes, i: 0, backslash, dollar_quotes }
+    }
+
+    /// Go on from `i`: the bytes before it were consumed.
+    fn skip_to(&mut self, i: usize) {
+        self.i = self.i.max(i);
+    }
+}
+
+impl Iterator for Code<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let bytes = self.bytes;
+        loop {
+            let i = self.i;
+            let b = *bytes.get(i)?;
+            match b {
+                b'\'' | b'"' | b'`' => self.i = skip_quoted(bytes, i, b, self.backslash && b != b'`'),
+                b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                    self.i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    self.i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
+                }
+                b'$' if self.dollar_quotes && !(i > 0 && is_ident_byte(bytes[i - 1])) => match dollar_tag(bytes, i) {
+                    Some(tag) => {
+                        self.i = find(bytes, i + tag.len(), tag).map_or(bytes.len(), |n| n + tag.len());
+                    }
+                    None => {
+                        self.i = i + 1;
+                        return Some(i);
+                    }
+                },
+                _ => {
+                    self.i = i + 1;
+                    return Some(i);
+                }
+            }
+        }
+    }
+}
+
+/// The opening `$tag$` (or `$$`) of a dollar-quoted string at `start`, if
+/// there is one: a tag is an identifier that does not start with a digit.
+fn dollar_tag(bytes: &[u8], start: usize) -> Option<&[u8]> {
+    let rest = &bytes[start + 1..];
+    if rest.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let len = rest.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80).count();
+    (rest.get(len) == Some(&b'$')).then(|| &bytes[start..start + len + 2])
 }
 
 /// The index just past the quoted run opening at `start`. A doubled quote

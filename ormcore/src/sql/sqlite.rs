@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use super::dialect::unsupported;
 use super::query::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
 use super::write::write_insert_source_common;
-use super::{Dialect, SqlWriter, ValueUse};
+use super::{Dialect, NativePlaceholders, SqlWriter, ValueUse};
 use crate::error::{Error, Result};
 use crate::query::node::{CastType, InsertSource, OnConflict, QueryNode};
 use crate::types::ColumnType;
@@ -27,6 +27,10 @@ use crate::value::Value;
 pub struct SqliteDialect;
 
 impl Dialect for SqliteDialect {
+    fn native_placeholders(&self) -> NativePlaceholders {
+        NativePlaceholders::Sqlite
+    }
+
     /// SQLite has one isolation level (serializable) and no read-only or
     /// deferrable transactions.
     fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {

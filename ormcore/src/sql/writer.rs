@@ -155,6 +155,14 @@ impl<'a> SqlWriter<'a> {
         Ok(())
     }
 
+    /// Bind a parameter to a placeholder that raw SQL wrote in the
+    /// database's native style: checked, with no placeholder written.
+    pub(crate) fn push_native_param(&mut self, value: Value) -> Result<()> {
+        check::check(self.dialect, &value, Bound::OTHER)?;
+        self.params.push(value);
+        Ok(())
+    }
+
     /// Write an expression.
     pub fn push_expr(&mut self, node: &ExprNode) -> Result<()> {
         expr::write_expr(self, node)

@@ -175,8 +175,9 @@ impl Model for User {
         (self.id != 0).then(|| vec![Value::Int(self.id)])
     }
 
-    fn set_auto_id(&mut self, id: i64) {
+    fn set_auto_id(&mut self, id: i64) -> ormcore::Result<()> {
         self.id = id;
+        Ok(())
     }
 }
 
@@ -237,7 +238,8 @@ impl Model for Tweet {
         (self.id != 0).then(|| vec![Value::Int(self.id)])
     }
 
-    fn set_auto_id(&mut self, id: i64) {
+    fn set_auto_id(&mut self, id: i64) -> ormcore::Result<()> {
         self.id = id;
+        Ok(())
     }
 }

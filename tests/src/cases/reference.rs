@@ -86,7 +86,7 @@ fn user_named(name: &str) -> User {
 /// counts, RETURNING rows; back-references are queries.
 pub async fn executing_queries<T: TestDb>() -> Result<()> {
     let db = setup::<T>().await?;
-    let pk = User::insert().set(User::NAME, "huey").aexecute(&db).await?;
+    let pk = User::insert().set(User::NAME, "huey").aexecute(&db).await?.expect("the new row's key");
     let huey = User::aget_by_id(&db, pk).await?;
     assert_eq!(huey.name, "huey");
     User::acreate(&db, user("billing-bot")).await?;
