@@ -180,11 +180,31 @@ fn check_default(cx: &Ctxt, field: &Field<'_>) {
             format!("`default` is {given}, which does not fit the field's type `{}`", ty::display(field.ty)),
         );
     }
+    if let (Some(Literal::Int(value)), Some(name)) =
+        (&field.attrs.default, ty::primitive(ty::option_inner(field.ty).unwrap_or(field.ty)))
+        && !integer_fits(*value, name)
+    {
+        cx.error_spanned_by(field.ty, format!("`default` is {value}, which does not fit in `{name}`"));
+    }
     if field.attrs.default_now && scalar != Scalar::Text {
         cx.error_spanned_by(
             field.ty,
             format!("`default_now` needs a date/time or text column, not `{}`", ty::display(field.ty)),
         );
+    }
+}
+
+/// Whether `value` fits the primitive type `name` (floats take any
+/// integer the attribute can hold).
+fn integer_fits(value: i64, name: &str) -> bool {
+    match name {
+        "i8" => i8::try_from(value).is_ok(),
+        "i16" => i16::try_from(value).is_ok(),
+        "i32" => i32::try_from(value).is_ok(),
+        "u8" => u8::try_from(value).is_ok(),
+        "u16" => u16::try_from(value).is_ok(),
+        "u32" => u32::try_from(value).is_ok(),
+        _ => true,
     }
 }
 
