@@ -68,7 +68,7 @@ macro_rules! scalar_rows {
     )*};
 }
 
-scalar_rows!(i8, i16, i32, i64, u8, u16, u32, f32, f64, bool, String, Vec<u8>, Value);
+scalar_rows!((), i8, i16, i32, i64, u8, u16, u32, f32, f64, bool, String, Vec<u8>, Value);
 #[cfg(feature = "chrono")]
 scalar_rows!(chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<chrono::Utc>);
 #[cfg(feature = "uuid")]

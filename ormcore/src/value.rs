@@ -322,6 +322,18 @@ impl ToValue for bool {
     }
 }
 
+/// A column with nothing in it: NULL, such as what PostgreSQL functions
+/// returning `void` give (`SELECT pg_sleep(0)`).
+impl FromValue for () {
+    #[inline]
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
+        match value {
+            ValueRef::Null => Ok(()),
+            other => Err(other.mismatch("()")),
+        }
+    }
+}
+
 impl FromValue for bool {
     #[inline]
     fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {

@@ -424,6 +424,12 @@ mod pg_only {
         let db = db(1).await;
         let cursor = db.aexecute_sql("SELECT pg_advisory_lock(1), pg_advisory_unlock(1)", vec![]).await.expect("void");
         assert_eq!(cursor.fetchall()[0].values(), [Value::Null, Value::Bool(true)]);
+        let slept = db.aexecute_sql("SELECT pg_sleep(0)", vec![]).await.expect("void");
+        assert_eq!(slept.fetchall()[0].get::<()>(0).expect("void is ()"), ());
+        let typed: Vec<()> =
+            db.list(&ormcore::query::Raw::<()>::new("SELECT pg_sleep(0)", vec![])).await.expect("void rows");
+        assert_eq!(typed, [()]);
+        assert!(slept.fetchall()[0].get::<i64>(0).is_err(), "NULL is no number");
     }
 
     /// A statement calling a function beyond the portable built-ins may act
