@@ -7,6 +7,7 @@
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ormcore::Connection;
 use ormcore::prelude::*;
 use ormcore_pg::{Pg, PgDatabase, PgOptions};
 use ormcore_tests::{Config, TestDb};
@@ -63,6 +64,34 @@ impl TestDb for PgSchema {
             .pool_size(config.pool_size)
             .acquire_timeout(config.acquire_timeout);
         PgDatabase::connect(options).await.expect("connect to the test schema")
+    }
+
+    /// The server terminates the session (`pg_terminate_backend` from a
+    /// second connection, as an administrator or a failover would), and
+    /// the kill waits until the session is gone from the server.
+    async fn kill_connection(conn: &Connection<Pg>) -> bool {
+        let pid: i32 = conn.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        let admin = PgDatabase::connect(PgOptions::from_url(&url()).expect("ORMCORE_PG_URL").pool_size(1))
+            .await
+            .expect("connect the killer");
+        admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let alive = admin
+                .aexecute_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = ?::int4", vec![pid.into()])
+                .await
+                .expect("pg_stat_activity");
+            let alive: i64 = alive.fetchall()[0].get(0).expect("a count");
+            if alive == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the session {pid} outlived its termination");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        admin.close_pool().await;
+        true
     }
 }
 
