@@ -67,8 +67,10 @@ impl TestDb for PgSchema {
     }
 
     /// The server terminates the session (`pg_terminate_backend` from a
-    /// second connection, as an administrator or a failover would), and
-    /// the kill waits until the session is gone from the server.
+    /// second connection, as an administrator or a failover would); the
+    /// kill waits until the session is gone from the server, then until the
+    /// driver has read the server's goodbye (it does so on its own task,
+    /// a moment later).
     async fn kill_connection(conn: &Connection<Pg>) -> bool {
         let pid: i32 = conn.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
             .get(0)
@@ -91,6 +93,10 @@ impl TestDb for PgSchema {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         admin.close_pool().await;
+        while !conn.is_lost() {
+            assert!(std::time::Instant::now() < deadline, "the driver never noticed the closed session");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         true
     }
 }
@@ -198,7 +204,7 @@ mod pg_only {
         let write = db
             .aexecute_sql("INSERT INTO \"user\" (name, is_active) SELECT 'slow', true FROM pg_sleep(30)", vec![])
             .await;
-        assert!(write.is_err(), "the write on the killed connection: {write:?}");
+        assert!(matches!(write, Err(Error::ConnectionLost { .. })), "the write on the killed connection: {write:?}");
         assert!(started.elapsed() < Duration::from_secs(10), "neither waited out nor run again");
         killer.await.expect("the killer ran");
         let new_pid: i32 =

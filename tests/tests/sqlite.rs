@@ -81,7 +81,8 @@ mod rollback_journal {
         async fn kill_connection(conn: &Connection<Sqlite>) -> bool {
             replace_database_file(conn).await;
             let write = conn.aexecute_sql("PRAGMA user_version = 7", vec![]).await;
-            assert!(write.is_err(), "a write to the replaced file must fail: {write:?}");
+            assert!(matches!(write, Err(Error::ConnectionLost { .. })), "a write to the replaced file: {write:?}");
+            assert!(conn.is_lost(), "the backend knows");
             true
         }
     }

@@ -71,14 +71,14 @@ pub async fn killed_connection_ends_the_transaction<T: TestDb>() -> Result<()> {
         return Ok(());
     }
     let refused = User::acreate(&db, user("in the lost block")).await;
-    assert!(refused.is_err(), "a write in the lost block: {refused:?}");
+    assert!(matches!(refused, Err(Error::ConnectionLost { .. })), "a write in the lost block: {refused:?}");
     let refused = db.count(&User::select()).await;
-    assert!(refused.is_err(), "a read in the lost block: {refused:?}");
+    assert!(matches!(refused, Err(Error::ConnectionLost { .. })), "a read in the lost block: {refused:?}");
     // Dropping the inner guard owes nothing: its savepoint went with the
     // connection.
     drop(inner);
     let committed = outer.commit().await;
-    assert!(committed.is_err(), "the lost block cannot commit: {committed:?}");
+    assert!(matches!(committed, Err(Error::ConnectionLost { .. })), "the lost block cannot commit: {committed:?}");
     assert!(!conn.in_transaction(), "the block is over");
     User::acreate(&db, user("after")).await?;
     assert_eq!(names(&db).await?, ["after", "before"]);
@@ -102,7 +102,8 @@ pub async fn close_pool_then_reopen<T: TestDb>() -> Result<()> {
     User::acreate(&db, user("kept")).await?;
     db.close_pool().await;
     assert_eq!(db.pool_status().open, 0, "the caller's connection was closed too");
-    assert!(conn.aexecute_sql("SELECT 1", vec![]).await.is_err(), "its handle is closed");
+    let closed = conn.aexecute_sql("SELECT 1", vec![]).await;
+    assert!(matches!(closed, Err(Error::PoolClosed)), "its handle is closed: {closed:?}");
     if T::SINGLE_CONNECTION {
         db.acreate_tables(&[User::META]).await?;
         User::acreate(&db, user("kept")).await?;
@@ -166,7 +167,7 @@ pub async fn close_pool_rolls_back_open_transactions<T: TestDb>() -> Result<()> 
     let again = tokio::time::timeout(Duration::from_secs(3), User::acreate(&db, user("caller"))).await;
     assert!(matches!(again, Ok(Ok(_))), "the caller's transaction was rolled back: {again:?}");
     let committed = tx.commit().await;
-    assert!(committed.is_err(), "the closed transaction cannot commit: {committed:?}");
+    assert!(matches!(committed, Err(Error::PoolClosed)), "the closed transaction cannot commit: {committed:?}");
     drop(conn);
     let reopened = db.pool_status().open;
 
