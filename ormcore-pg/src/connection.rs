@@ -97,6 +97,9 @@ pub struct PgConnection {
     /// Bringing the connection back to a known state failed: it is never
     /// used again, and the pool discards it.
     pub(crate) broken: bool,
+    /// A statement failed because the connection is gone (see
+    /// [`crate::error::is_lost`]): the client may not have noticed yet.
+    lost: bool,
     /// The last statement on the shared connection gave up rather than
     /// wait (see [`crate::shared`]): it may run again on a pooled one.
     gave_up: bool,
@@ -164,6 +167,7 @@ impl PgConnection {
             session_dirty: false,
             pending: Vec::new(),
             broken: false,
+            lost: false,
             gave_up: false,
             stale: false,
         }
@@ -321,6 +325,7 @@ impl PgConnection {
     pub(crate) fn track<T>(&mut self, result: Result<T, tokio_postgres::Error>) -> ormcore::Result<T> {
         self.in_flight = false;
         result.map_err(|error| {
+            self.lost |= crate::error::is_lost(&error);
             if self.tx != TxStatus::Idle {
                 self.aborted = true;
             }
@@ -346,6 +351,9 @@ impl PgConnection {
         self.in_flight = true;
         let result = self.client.client().batch_execute(sql).await;
         self.in_flight = false;
+        if let Err(error) = &result {
+            self.lost |= crate::error::is_lost(error);
+        }
         result.map_err(map)?;
         self.tx = TxStatus::Open;
         self.aborted = false;
@@ -364,6 +372,9 @@ impl PgConnection {
             Ok(()) => self.tx = TxStatus::Idle,
             Err(error) if error.as_db_error().is_some() => self.tx = TxStatus::Idle,
             Err(_) => {}
+        }
+        if let Err(error) = &result {
+            self.lost |= crate::error::is_lost(error);
         }
         if self.tx == TxStatus::Idle {
             self.aborted = false;
@@ -530,6 +541,11 @@ impl PgConnection {
             return false;
         }
         self.backend.forget_statement(sql);
+        // A connection checked out of a pool that `close_pool` replaced is
+        // not in the current pool's list: forget it here too.
+        if let Handle::Pooled(object) = &self.client {
+            object.statement_cache.remove(sql, &[]);
+        }
         self.tx == TxStatus::Idle
     }
 }
@@ -613,6 +629,10 @@ impl RawConnection for PgConnection {
 
     fn in_transaction(&self) -> bool {
         self.tx != TxStatus::Idle
+    }
+
+    fn is_lost(&self) -> bool {
+        self.broken || self.lost || self.client.client().is_closed()
     }
 
     async fn transaction_status(&mut self) -> ormcore::Result<bool> {

@@ -5,9 +5,11 @@
 //! (syntax errors, serialization failures, deadlocks, cancellations)
 //! [`Error::Operational`] with the SQLSTATE in its message. A parameter
 //! that [`PgParam`](crate::value::PgParam) could not convert is an
-//! [`Error::Interface`]; a lost connection and I/O failures are
-//! operational. The driver error is kept as the source where ormcore's
-//! error has one.
+//! [`Error::Interface`]. A closed connection, I/O failures and the
+//! SQLSTATEs of a session the server ended (class 08, connection
+//! exception; 57P01-57P03, administrator or crash shutdown, cannot connect
+//! now) are [`Error::ConnectionLost`]. The driver error is kept as the
+//! source where ormcore's error has one.
 
 use std::error::Error as _;
 
@@ -26,8 +28,31 @@ fn constraint_kind(sqlstate: &str) -> ConstraintKind {
     }
 }
 
+/// Whether the error means the connection is gone: closed, broken by an
+/// I/O failure, or its session ended by the server.
+pub(crate) fn is_lost(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    match error.as_db_error() {
+        Some(db) => {
+            let sqlstate = db.code().code();
+            sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03")
+        }
+        None => error.source().is_some_and(|cause| cause.is::<std::io::Error>()),
+    }
+}
+
 /// Map a tokio-postgres error onto an ormcore error kind.
 pub(crate) fn map(error: tokio_postgres::Error) -> Error {
+    if is_lost(&error) {
+        let message = match (error.as_db_error(), error.source()) {
+            (Some(db), _) => format!("{} ({})", db.message(), db.code().code()),
+            (None, Some(cause)) => format!("{error}: {cause}"),
+            (None, None) => error.to_string(),
+        };
+        return Error::connection_lost(message, error);
+    }
     if let Some(db) = error.as_db_error() {
         let sqlstate = db.code().code();
         if sqlstate.starts_with("23") {

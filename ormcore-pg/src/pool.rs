@@ -10,23 +10,29 @@
 //! fails, the connection is discarded. Nobody else can acquire it in
 //! between. A connection that ran only statements the compiler proved
 //! session-free, in autocommit, goes straight back: the common path costs
-//! nothing.
+//! nothing. A connection that is lost (its server closed it) is discarded.
+//!
+//! deadpool's `Pool::close` is final, so `close` builds a new pool from the
+//! same settings, puts it in the old one's place and closes the old one:
+//! its idle connections close at once, and deadpool drops the ones still
+//! checked out when they come back (a closed pool has room for none).
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use deadpool_postgres::{ManagerConfig, Pool, PoolError, QueueMode, RecyclingMethod, Runtime};
 use ormcore::Error;
-use ormcore::backend::{Backend, PoolStatus};
+use ormcore::backend::{Backend, PoolStatus, RawConnection};
 use ormcore::sql::{Dialect, PostgresDialect, Statement};
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cancel::Canceller;
 use crate::connection::{Handle, PgConnection};
 use crate::options::PgOptions;
 use crate::shared::Shared;
 use crate::stream::PgStream;
+use crate::tls::Transport;
 
 /// The PostgreSQL backend: a deadpool pool of tokio-postgres connections.
 /// Use it through [`PgDatabase`](crate::PgDatabase).
@@ -38,7 +44,11 @@ pub struct Pg {
 /// What every connection of the backend shares: the pool, the shared
 /// connection, and the way to cancel a statement.
 pub(crate) struct PgInner {
-    pool: Pool,
+    /// The pool in use; `close` puts a new one in its place.
+    pool: RwLock<Pool>,
+    /// What a new pool is built from.
+    server: tokio_postgres::Config,
+    transport: Transport,
     pool_size: usize,
     acquire_timeout: Duration,
     /// The connection shared among autocommit reads, if enabled.
@@ -49,12 +59,48 @@ pub(crate) struct PgInner {
     pub(crate) always_reset: bool,
 }
 
+/// A pool of `pool_size` connections to `server`.
+fn build_pool(
+    server: &tokio_postgres::Config,
+    transport: &Transport,
+    pool_size: usize,
+    acquire_timeout: Duration,
+) -> ormcore::Result<Pool> {
+    let manager = transport.manager(server.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(pool_size)
+        .wait_timeout(Some(acquire_timeout))
+        .create_timeout(Some(acquire_timeout))
+        .runtime(Runtime::Tokio1)
+        // The most recently used connection serves next: its server
+        // process and caches are warm. deadpool's default (FIFO) rotates
+        // sequential queries through every idle connection, which cost
+        // point selects 10-15% on a warm pool of 8.
+        .queue_mode(QueueMode::Lifo)
+        .build()
+        .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))
+}
+
 impl PgInner {
+    /// The pool in use.
+    fn pool(&self) -> Pool {
+        self.pool.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
     /// A connection from the pool, waiting at most `acquire_timeout`; also
     /// what a read on the shared connection falls back to when it would
     /// wait there.
     pub(crate) async fn object(&self) -> ormcore::Result<deadpool_postgres::Object> {
-        match self.pool.get().await {
+        let mut got = self.pool().get().await;
+        // Closed while this waited: `close` put a new pool in its place
+        // first, so try that one (again, if it was closed as well).
+        for _ in 0..3 {
+            if !matches!(got, Err(PoolError::Closed)) {
+                break;
+            }
+            got = self.pool().get().await;
+        }
+        match got {
             Ok(object) => Ok(object),
             Err(PoolError::Timeout(_)) => {
                 Err(Error::PoolTimeout { pool_size: self.pool_size, timeout: self.acquire_timeout })
@@ -68,7 +114,7 @@ impl PgInner {
     /// Drop the prepared statement for `sql` from every connection's cache:
     /// DDL made it stale, and every connection that kept it would fail once.
     pub(crate) fn forget_statement(&self, sql: &str) {
-        self.pool.manager().statement_caches.remove(sql, &[]);
+        self.pool().manager().statement_caches.remove(sql, &[]);
         if let Some(shared) = &self.shared {
             shared.forget(sql);
         }
@@ -100,11 +146,17 @@ impl Drop for PooledPg {
         // The shared connection runs autocommit reads only: nothing to undo,
         // and a read dropped mid-flight is drained by the driver (cancelling
         // on the server could hit another task's statement).
-        if matches!(conn.client, Handle::Shared(_)) || !conn.needs_cleanup() {
-            return; // dropping the object returns it to the pool
+        if matches!(conn.client, Handle::Shared(_)) {
+            return;
         }
-        if conn.broken {
+        // Lost or given up on: nothing to clean, never to be used again
+        // (deadpool's recycling would catch a closed client only once the
+        // driver has noticed).
+        if conn.broken || conn.is_lost() {
             return discard(conn);
+        }
+        if !conn.needs_cleanup() {
+            return; // dropping the object returns it to the pool
         }
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
@@ -143,28 +195,18 @@ impl Backend for Pg {
     async fn connect(options: PgOptions) -> ormcore::Result<Self> {
         let server = options.server_config()?;
         let transport = options.transport();
-        let manager = transport.manager(server.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(options.pool_size)
-            .wait_timeout(Some(options.acquire_timeout))
-            .create_timeout(Some(options.acquire_timeout))
-            .runtime(Runtime::Tokio1)
-            // The most recently used connection serves next: its server
-            // process and caches are warm. deadpool's default (FIFO) rotates
-            // sequential queries through every idle connection, which cost
-            // point selects 10-15% on a warm pool of 8.
-            .queue_mode(QueueMode::Lifo)
-            .build()
-            .map_err(|e| Error::interface(format!("cannot build the connection pool: {e}")))?;
+        let pool = build_pool(&server, &transport, options.pool_size, options.acquire_timeout)?;
         if options.always_reset && options.pipeline {
             return Err(Error::interface(
                 "always_reset(true) cannot be combined with pipeline(true): the shared connection is never reset",
             ));
         }
         let canceller = Canceller::new(&server, transport.clone());
-        let shared = options.pipeline.then(|| Shared::new(server, transport, options.acquire_timeout));
+        let shared = options.pipeline.then(|| Shared::new(server.clone(), transport.clone(), options.acquire_timeout));
         let inner = PgInner {
-            pool,
+            pool: RwLock::new(pool),
+            server,
+            transport,
             pool_size: options.pool_size,
             acquire_timeout: options.acquire_timeout,
             shared,
@@ -206,14 +248,21 @@ impl Backend for Pg {
     }
 
     async fn close(&self) {
-        self.inner.pool.close();
-        if let Some(shared) = &self.inner.shared {
+        let inner = &self.inner;
+        let old = match build_pool(&inner.server, &inner.transport, inner.pool_size, inner.acquire_timeout) {
+            Ok(fresh) => std::mem::replace(&mut *inner.pool.write().unwrap_or_else(PoisonError::into_inner), fresh),
+            // It was built with these settings once; should it fail now,
+            // the pool stays closed (acquires fail with `PoolClosed`).
+            Err(_) => inner.pool(),
+        };
+        old.close();
+        if let Some(shared) = &inner.shared {
             shared.close();
         }
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let status = self.inner.pool.status();
+        let status = self.inner.pool().status();
         PoolStatus { max_size: status.max_size, open: status.size, idle: status.available }
     }
 }

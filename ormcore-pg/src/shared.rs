@@ -17,7 +17,6 @@
 //! read-only, so a function with side effects fails rather than writes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -74,7 +73,6 @@ pub(crate) struct Shared {
     current: Mutex<Option<Arc<SharedClient>>>,
     /// Held while connecting, so that concurrent first uses open one.
     connecting: tokio::sync::Mutex<()>,
-    closed: AtomicBool,
 }
 
 impl Shared {
@@ -91,7 +89,6 @@ impl Shared {
             connect_timeout,
             current: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
-            closed: AtomicBool::new(false),
         }
     }
 
@@ -102,9 +99,6 @@ impl Shared {
 
     /// The shared connection, opened (or reopened) if need be.
     pub(crate) async fn get(&self) -> ormcore::Result<Arc<SharedClient>> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::PoolClosed);
-        }
         if let Some(shared) = self.live() {
             return Ok(shared);
         }
@@ -129,9 +123,9 @@ impl Shared {
         }
     }
 
-    /// Stop sharing: the connection closes once its last statement is done.
+    /// Let the shared connection go (`close_pool`): it closes once its last
+    /// statement is done, and the next use opens a new one.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
         self.current.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }

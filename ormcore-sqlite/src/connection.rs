@@ -61,6 +61,10 @@ pub struct SqliteConnection {
     /// A statement ran that may have changed the session (raw SQL beyond
     /// plain queries and writes): reset it before the next user.
     pub(crate) session_dirty: bool,
+    /// A statement failed with [`Error::ConnectionLost`]: the database file
+    /// was replaced under the connection, which can never write again. The
+    /// pool closes it.
+    pub(crate) lost: bool,
 }
 
 impl std::fmt::Debug for SqliteConnection {
@@ -145,6 +149,7 @@ impl SqliteConnection {
             begin_immediate: options.begin_immediate,
             snapshot,
             session_dirty: false,
+            lost: false,
         })
     }
 
@@ -172,6 +177,16 @@ impl SqliteConnection {
         self.snapshot.restore(&self.conn).map_err(map)?;
         self.session_dirty = false;
         Ok(())
+    }
+
+    /// Note an error that leaves the connection lost.
+    fn noted<T>(&mut self, result: ormcore::Result<T>) -> ormcore::Result<T> {
+        if let Err(error) = &result
+            && error.is_connection_lost()
+        {
+            self.lost = true;
+        }
+        result
     }
 
     /// Note that `statement` may change the session.
@@ -251,8 +266,9 @@ impl RawConnection for SqliteConnection {
                 let changed = stmt.raw_execute()?;
                 Ok(ExecResult { rows_affected: changed as u64, last_insert_id: Some(conn.last_insert_rowid()) })
             })
-            .await?;
-        Ok(result)
+            .await
+            .map_err(Error::from);
+        self.noted(result)
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
@@ -278,8 +294,9 @@ impl RawConnection for SqliteConnection {
                 let rows_affected = if readonly { 0 } else { conn.changes() };
                 Ok(ExecResult { rows_affected, last_insert_id: Some(conn.last_insert_rowid()) })
             })
-            .await?;
-        Ok(result)
+            .await
+            .map_err(Error::from);
+        self.noted(result)
     }
 
     async fn columns(&mut self, statement: &Statement) -> ormcore::Result<Vec<String>> {
@@ -302,39 +319,50 @@ impl RawConnection for SqliteConnection {
         // `params` holds a row that has not run yet (it met a locked
         // database): run it first when the attempt is retried.
         let mut pending = false;
-        self.retry_busy(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            loop {
-                if !pending {
-                    params.clear();
-                    if !next_params(&mut params) {
-                        return Ok(());
+        let result = self
+            .retry_busy(|conn| {
+                let mut stmt = conn.prepare_cached(sql)?;
+                loop {
+                    if !pending {
+                        params.clear();
+                        if !next_params(&mut params) {
+                            return Ok(());
+                        }
+                        pending = true;
                     }
-                    pending = true;
+                    bind(&mut stmt, &params)?;
+                    let changed = stmt.raw_execute()?;
+                    pending = false;
+                    on_result(ExecResult {
+                        rows_affected: changed as u64,
+                        last_insert_id: Some(conn.last_insert_rowid()),
+                    });
                 }
-                bind(&mut stmt, &params)?;
-                let changed = stmt.raw_execute()?;
-                pending = false;
-                on_result(ExecResult { rows_affected: changed as u64, last_insert_id: Some(conn.last_insert_rowid()) });
-            }
-        })
-        .await?;
-        Ok(())
+            })
+            .await
+            .map_err(Error::from);
+        self.noted(result)
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
         let sql = ormcore::sql::transaction_sql(op, &SqliteDialect)?;
         let sql = if matches!(op, TxOp::Begin(_)) && self.begin_immediate { "BEGIN IMMEDIATE".to_owned() } else { sql };
-        self.retry_busy(|conn| {
-            conn.prepare_cached(&sql)?.raw_execute()?;
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        let result = self
+            .retry_busy(|conn| {
+                conn.prepare_cached(&sql)?.raw_execute()?;
+                Ok(())
+            })
+            .await
+            .map_err(Error::from);
+        self.noted(result)
     }
 
     fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost
     }
 
     fn transaction_now(&mut self, op: TxOp<'_>) -> Option<ormcore::Result<()>> {
@@ -343,6 +371,7 @@ impl RawConnection for SqliteConnection {
             Ok(sql) => sql,
             Err(error) => return Some(Err(error)),
         };
-        Some(self.conn.prepare_cached(&sql).and_then(|mut stmt| stmt.raw_execute()).map(drop).map_err(map))
+        let result = self.conn.prepare_cached(&sql).and_then(|mut stmt| stmt.raw_execute()).map(drop).map_err(map);
+        Some(self.noted(result))
     }
 }

@@ -33,8 +33,19 @@ fn constraint_name(message: &str) -> Option<String> {
 }
 
 /// Map a rusqlite error onto an ormcore error kind, keeping it as source.
+///
+/// `SQLITE_READONLY_DBMOVED` is a lost connection: the database file was
+/// replaced or deleted under it, and SQLite refuses its writes for good (a
+/// new connection opens the file now at the path). SQLite checks for it as
+/// a write opens the rollback journal; in WAL mode it never does.
 pub(crate) fn map(error: rusqlite::Error) -> Error {
     match &error {
+        rusqlite::Error::SqliteFailure(e, _) if e.extended_code == ffi::SQLITE_READONLY_DBMOVED => {
+            Error::connection_lost(
+                "the database file was replaced or deleted under this connection (SQLITE_READONLY_DBMOVED)",
+                error,
+            )
+        }
         rusqlite::Error::SqliteFailure(e, message) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
             let message = message.clone().unwrap_or_else(|| e.to_string());
             Error::Integrity {

@@ -5,10 +5,15 @@
 //! Connections open lazily, up to `pool_size`. A connection coming back
 //! inside a transaction is rolled back before it rejoins the pool, or closed
 //! if that fails, so the next user always gets a clean one.
+//!
+//! `close` closes the pool and puts a new one, with the same options, in its
+//! place: connections checked out of the old pool are closed when they come
+//! back. A connection that comes back lost (its database file was replaced)
+//! is closed, and so are the idle ones: they opened the same old file.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
@@ -20,7 +25,7 @@ use crate::options::SqliteOptions;
 use crate::stream::SqliteStream;
 
 struct PoolInner {
-    options: SqliteOptions,
+    options: Arc<SqliteOptions>,
     max: usize,
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<SqliteConnection>>,
@@ -29,6 +34,56 @@ struct PoolInner {
 }
 
 impl PoolInner {
+    fn new(options: Arc<SqliteOptions>) -> Self {
+        let max = options.max_connections();
+        PoolInner {
+            options,
+            max,
+            permits: Arc::new(Semaphore::new(max)),
+            idle: Mutex::new(Vec::new()),
+            open: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// A connection from this pool, waiting at most `acquire_timeout`.
+    async fn acquire(self: &Arc<Self>) -> ormcore::Result<PooledSqlite> {
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(Error::PoolClosed),
+            Err(TryAcquireError::NoPermits) => {
+                let timeout = self.options.acquire_timeout;
+                match tokio::time::timeout(timeout, Arc::clone(&self.permits).acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_closed)) => return Err(Error::PoolClosed),
+                    Err(_elapsed) => return Err(Error::PoolTimeout { pool_size: self.max, timeout }),
+                }
+            }
+        };
+        let idle = self.idle().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = SqliteConnection::open_waiting(&self.options).await?;
+                self.open.fetch_add(1, Ordering::AcqRel);
+                conn
+            }
+        };
+        Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self), _permit: permit })
+    }
+
+    /// Close the idle connections; refuse the others as they come back.
+    fn close(&self) {
+        let idle = {
+            let mut idle = self.idle();
+            self.closed.store(true, Ordering::Release);
+            std::mem::take(&mut *idle)
+        };
+        self.permits.close();
+        self.open.fetch_sub(idle.len(), Ordering::AcqRel);
+        drop(idle);
+    }
+
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
         // Critical sections are single push/pop/clear calls.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
@@ -36,6 +91,15 @@ impl PoolInner {
 
     /// Take back a connection: clean, into the idle stack; otherwise closed.
     fn put_back(&self, mut conn: SqliteConnection) {
+        if conn.lost {
+            // The database file was replaced: every connection opened
+            // before that is as lost, even if it has not written yet.
+            let idle = std::mem::take(&mut *self.idle());
+            self.open.fetch_sub(idle.len() + 1, Ordering::AcqRel);
+            drop(idle);
+            drop(conn);
+            return;
+        }
         let clean = if conn.session_dirty {
             // Statements that may have changed the session ran on it: put
             // the session back as it was set up (this rolls back too).
@@ -71,12 +135,13 @@ impl PoolInner {
 /// Use it through [`SqliteDatabase`](crate::SqliteDatabase).
 #[derive(Clone)]
 pub struct Sqlite {
-    inner: Arc<PoolInner>,
+    /// The pool in use; `close` puts a new one in its place.
+    current: Arc<RwLock<Arc<PoolInner>>>,
 }
 
 impl std::fmt::Debug for Sqlite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sqlite").field("path", &self.inner.options.path).field("status", &self.pool_status()).finish()
+        f.debug_struct("Sqlite").field("path", &self.pool().options.path).field("status", &self.pool_status()).finish()
     }
 }
 
@@ -110,18 +175,9 @@ impl Drop for PooledSqlite {
 }
 
 impl Sqlite {
-    async fn checkout(&self, permit: OwnedSemaphorePermit) -> ormcore::Result<PooledSqlite> {
-        let inner = &self.inner;
-        let idle = inner.idle().pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => {
-                let conn = SqliteConnection::open_waiting(&inner.options).await?;
-                inner.open.fetch_add(1, Ordering::AcqRel);
-                conn
-            }
-        };
-        Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(inner), _permit: permit })
+    /// The pool in use.
+    fn pool(&self) -> Arc<PoolInner> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -136,17 +192,7 @@ impl Backend for Sqlite {
     const ROW_BY_ROW_INSERTS: bool = true;
 
     async fn connect(options: SqliteOptions) -> ormcore::Result<Self> {
-        let max = options.max_connections();
-        let backend = Sqlite {
-            inner: Arc::new(PoolInner {
-                options,
-                max,
-                permits: Arc::new(Semaphore::new(max)),
-                idle: Mutex::new(Vec::new()),
-                open: AtomicUsize::new(0),
-                closed: AtomicBool::new(false),
-            }),
-        };
+        let backend = Sqlite { current: Arc::new(RwLock::new(Arc::new(PoolInner::new(Arc::new(options))))) };
         // Open one connection now, so that a bad path or pragma fails here
         // rather than at the first query; it stays in the pool.
         drop(backend.acquire().await?);
@@ -158,20 +204,14 @@ impl Backend for Sqlite {
     }
 
     async fn acquire(&self) -> ormcore::Result<PooledSqlite> {
-        let permits = &self.inner.permits;
-        let permit = match Arc::clone(permits).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(TryAcquireError::Closed) => return Err(Error::PoolClosed),
-            Err(TryAcquireError::NoPermits) => {
-                let timeout = self.inner.options.acquire_timeout;
-                match tokio::time::timeout(timeout, Arc::clone(permits).acquire_owned()).await {
-                    Ok(Ok(permit)) => permit,
-                    Ok(Err(_closed)) => return Err(Error::PoolClosed),
-                    Err(_elapsed) => return Err(Error::PoolTimeout { pool_size: self.inner.max, timeout }),
-                }
+        loop {
+            match self.pool().acquire().await {
+                // Closed while this waited: a closed pool is never the
+                // current one, so the next try is on its successor.
+                Err(Error::PoolClosed) => continue,
+                other => return other,
             }
-        };
-        self.checkout(permit).await
+        }
     }
 
     async fn stream(conn: PooledSqlite, statement: Statement) -> Result<SqliteStream, (Error, PooledSqlite)> {
@@ -179,21 +219,16 @@ impl Backend for Sqlite {
     }
 
     async fn close(&self) {
-        let idle = {
-            let mut idle = self.inner.idle();
-            self.inner.closed.store(true, Ordering::Release);
-            std::mem::take(&mut *idle)
+        let old = {
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            let fresh = Arc::new(PoolInner::new(Arc::clone(&current.options)));
+            std::mem::replace(&mut *current, fresh)
         };
-        self.inner.permits.close();
-        self.inner.open.fetch_sub(idle.len(), Ordering::AcqRel);
-        drop(idle);
+        old.close();
     }
 
     fn pool_status(&self) -> PoolStatus {
-        PoolStatus {
-            max_size: self.inner.max,
-            open: self.inner.open.load(Ordering::Acquire),
-            idle: self.inner.idle().len(),
-        }
+        let pool = self.pool();
+        PoolStatus { max_size: pool.max, open: pool.open.load(Ordering::Acquire), idle: pool.idle().len() }
     }
 }

@@ -23,6 +23,13 @@
 //! - **Transaction control through [`RawConnection::transaction`]**, so the
 //!   backend knows whether its connection is inside a transaction, or knows
 //!   that it does not know ([`RawConnection::transaction_status`]).
+//! - **Lost connections said so.** A connection that can no longer run
+//!   statements (its server closed it, the driver marked it broken, a
+//!   statement failed in a way that leaves it unusable) answers true to
+//!   [`RawConnection::is_lost`], and its errors are
+//!   [`Error::ConnectionLost`](crate::Error::ConnectionLost). ormcore drops
+//!   such a connection instead of running anything more on it (not even a
+//!   rollback), and the pool must then discard it, never hand it out again.
 //! - **Cancel safety.** Any future it returns may be dropped at an await
 //!   point; the connection must stay usable or be marked for discard.
 //! - **No blocking of the async runtime** beyond short, bounded work.
@@ -91,8 +98,11 @@ pub trait Backend: Send + Sync + Sized + 'static {
     ) -> impl Future<Output = std::result::Result<Self::Stream, (crate::Error, Self::Pooled)>> + Send;
 
     /// Close the pool: idle connections now, connections still checked out
-    /// as they come back. Later acquires fail with
-    /// [`Error::PoolClosed`](crate::Error::PoolClosed).
+    /// as they come back (rolled back by the clean-release rule if need be,
+    /// then closed: never returned to a pool). The backend stays usable: the
+    /// next acquire opens a new pool with the options the first was built
+    /// from, and [`pool_status`](Backend::pool_status) counts that pool's
+    /// connections only.
     fn close(&self) -> impl Future<Output = ()> + Send;
 
     /// Counts of the pool's connections.
@@ -215,6 +225,20 @@ pub trait RawConnection: Send + 'static {
     /// trusts [`in_transaction`](RawConnection::in_transaction).
     fn transaction_status(&mut self) -> impl Future<Output = Result<bool>> + Send {
         std::future::ready(Ok(self.in_transaction()))
+    }
+
+    /// Whether the backend knows, without I/O, that this connection can no
+    /// longer run statements: its server closed it (tokio-postgres's
+    /// `Client::is_closed`), a statement failed with
+    /// [`Error::ConnectionLost`](crate::Error::ConnectionLost), or the
+    /// backend gave up on it. ormcore asks before each statement on a
+    /// connection bound to a scope, and drops a lost one: outside a
+    /// transaction block the statement runs on a fresh connection; inside
+    /// one it fails with `ConnectionLost`, as do the block's guards, until
+    /// the block has ended. The default is false: a backend whose
+    /// connections cannot fail so.
+    fn is_lost(&self) -> bool {
+        false
     }
 
     /// Run a transaction-control operation synchronously, if the backend can

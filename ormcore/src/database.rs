@@ -204,10 +204,21 @@ impl<B: Backend> Database<B> {
         self.task_slot().is_some_and(|slot| !slot.state().frames.is_empty())
     }
 
-    /// Close the pool: idle connections at once, the others as they come
-    /// back (with any open transaction rolled back). Later queries fail with
-    /// [`Error::PoolClosed`].
+    /// Close the pool and release every connection (the reference's
+    /// `close_pool()`, for application shutdown, and for tests and tools
+    /// that close and reopen).
+    ///
+    /// The running task's own connection is released now, with any open
+    /// transaction rolled back: its handles then fail with
+    /// [`Error::PoolClosed`], and the task's next statement runs outside any
+    /// scope. Idle connections close at once; a connection another running
+    /// task holds stays that task's until it lets go of it, and is then
+    /// closed (rolled back first if need be), never returned to a pool. The
+    /// next acquire opens a new pool with the same options.
     pub async fn close_pool(&self) {
+        if let Some(slot) = self.task_slot() {
+            slot.close_for_pool();
+        }
         self.shared.backend.close().await;
     }
 }
@@ -215,7 +226,7 @@ impl<B: Backend> Database<B> {
 async fn close_slot<B: Backend>(slot: &Arc<Slot<B>>) -> Result<()> {
     // Taking a lease runs the cleanups of dropped guards and waits for
     // other users of the connection.
-    let lease = slot.lease().await?;
+    let lease = slot.lease_to_close().await?;
     let mut state = slot.state();
     if !state.frames.is_empty() {
         return Err(Error::Operational {
@@ -263,5 +274,15 @@ impl<B: Backend> Connection<B> {
     /// Whether a transaction is open on this connection.
     pub fn in_transaction(&self) -> bool {
         self.transaction_depth() > 0
+    }
+
+    /// Whether the connection is known to be lost: the backend saw it
+    /// close (the server ended the session, a statement failed with
+    /// [`Error::ConnectionLost`]), without asking the database. The next
+    /// statement replaces it (outside a transaction block) or fails with
+    /// `ConnectionLost` (inside one). False while a statement or a stream
+    /// has the connection out.
+    pub fn is_lost(&self) -> bool {
+        self.slot.is_lost()
     }
 }

@@ -71,10 +71,29 @@ pub enum Error {
     },
 
     /// The database failed to run a statement: bad SQL, a lock that could not
-    /// be taken, a lost connection, a server-side cancellation.
+    /// be taken, a server-side cancellation.
     #[error("operational error: {message}")]
     Operational {
         /// The database's message.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The connection to the database broke: the server closed or
+    /// terminated the session, the network failed, or (SQLite) the database
+    /// file was replaced under the connection.
+    ///
+    /// A statement that fails with it may or may not have run, and is never
+    /// run again behind the caller's back. Outside a transaction block the
+    /// next statement gets a healthy connection. Inside one the transaction
+    /// went down with the connection: the block's statements, `commit()`
+    /// and `rollback()` fail with this error, and once the block has ended
+    /// the task's next statement gets a healthy connection.
+    #[error("connection lost: {message}")]
+    ConnectionLost {
+        /// What happened.
         message: String,
         /// The driver error.
         #[source]
@@ -96,8 +115,11 @@ pub enum Error {
         timeout: Duration,
     },
 
-    /// The pool was closed with [`close_pool`](crate::Database::close_pool).
-    #[error("the connection pool is closed")]
+    /// [`close_pool`](crate::Database::close_pool) closed the pool under a
+    /// connection still in use: a statement through the handle of a
+    /// connection that `close_pool` released. The database itself opens a
+    /// new pool at its next acquire.
+    #[error("the connection pool was closed under this connection")]
     PoolClosed,
 
     /// A column's value could not be converted into the Rust field's type.
@@ -136,6 +158,16 @@ impl Error {
     /// An [`Error::Operational`] wrapping a driver error.
     pub fn operational(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Operational { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// An [`Error::ConnectionLost`] wrapping a driver error.
+    pub fn connection_lost(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::ConnectionLost { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// True for [`Error::ConnectionLost`].
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::ConnectionLost { .. })
     }
 
     /// True for [`Error::DoesNotExist`].

@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod lifecycle;
 pub mod queries;
+pub mod recovery;
 pub mod reference;
 pub mod results;
 pub mod scope;
@@ -70,6 +71,10 @@ macro_rules! conformance_cases {
             lifecycle::close_pool_after_streams,
             lifecycle::inner_guard_is_refused_after_outer_ends,
             lifecycle::joined_savepoint_never_undoes_an_acknowledged_write,
+            recovery::killed_connection_is_replaced,
+            recovery::killed_connection_ends_the_transaction,
+            recovery::close_pool_then_reopen,
+            recovery::close_pool_rolls_back_open_transactions,
             stream::iterate_in_batches,
             stream::dropped_stream_releases_connection,
             stream::query_during_stream_is_an_error,

@@ -3,9 +3,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use ormcore::Database;
 use ormcore::Executor;
 use ormcore::backend::Backend;
+use ormcore::{Connection, Database};
 
 /// Pool settings a case asks for.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,14 @@ pub trait TestDb: Send + Sync + 'static {
 
     /// A fresh, empty database, its pool configured as asked.
     fn open(config: Config) -> impl Future<Output = Database<Self::Backend>> + Send;
+
+    /// Make the connection `conn` holds fail the way this backend's
+    /// connections fail in the field (the server kills the session, the
+    /// database file is replaced), and return once the backend knows the
+    /// connection is lost. False where this backend's connections cannot
+    /// fail so; the implementation says why. `conn` may have a transaction
+    /// block open.
+    fn kill_connection(conn: &Connection<Self::Backend>) -> impl Future<Output = bool> + Send;
 }
 
 /// Open with the default configuration.

@@ -7,6 +7,7 @@
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ormcore::Connection;
 use ormcore::prelude::*;
 use ormcore_pg::{Pg, PgDatabase, PgOptions};
 use ormcore_tests::{Config, TestDb};
@@ -63,6 +64,40 @@ impl TestDb for PgSchema {
             .pool_size(config.pool_size)
             .acquire_timeout(config.acquire_timeout);
         PgDatabase::connect(options).await.expect("connect to the test schema")
+    }
+
+    /// The server terminates the session (`pg_terminate_backend` from a
+    /// second connection, as an administrator or a failover would); the
+    /// kill waits until the session is gone from the server, then until the
+    /// driver has read the server's goodbye (it does so on its own task,
+    /// a moment later).
+    async fn kill_connection(conn: &Connection<Pg>) -> bool {
+        let pid: i32 = conn.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        let admin = PgDatabase::connect(PgOptions::from_url(&url()).expect("ORMCORE_PG_URL").pool_size(1))
+            .await
+            .expect("connect the killer");
+        admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let alive = admin
+                .aexecute_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = ?::int4", vec![pid.into()])
+                .await
+                .expect("pg_stat_activity");
+            let alive: i64 = alive.fetchall()[0].get(0).expect("a count");
+            if alive == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the session {pid} outlived its termination");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        admin.close_pool().await;
+        while !conn.is_lost() {
+            assert!(std::time::Instant::now() < deadline, "the driver never noticed the closed session");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
     }
 }
 
@@ -132,6 +167,53 @@ mod pg_only {
         assert!(!leftover_transaction(&db).await);
         assert!(started.elapsed() < Duration::from_secs(5), "the sleep was cancelled, not waited for");
         assert_eq!(names(&db).await, ["committed"]);
+    }
+
+    /// The server kills the task's connection while a write runs on it,
+    /// outside a transaction: the write fails (it may or may not have been
+    /// applied, so it is never run again), and the task's next statement
+    /// gets a healthy connection.
+    #[tokio::test]
+    async fn killed_mid_statement_is_not_retried() {
+        let db = db(2).await;
+        let conn = db.aconnect().await.expect("aconnect");
+        let pid: i32 = db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0]
+            .get(0)
+            .expect("an int");
+        let admin = PgSchema::open(Config::default().pool_size(1)).await;
+        let killer = tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let running = admin
+                    .aexecute_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = ?::int4 AND wait_event = 'PgSleep'",
+                        vec![pid.into()],
+                    )
+                    .await
+                    .expect("pg_stat_activity");
+                let running: i64 = running.fetchall()[0].get(0).expect("a count");
+                if running == 1 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the write never ran");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
+        });
+        let started = Instant::now();
+        let write = db
+            .aexecute_sql("INSERT INTO \"user\" (name, is_active) SELECT 'slow', true FROM pg_sleep(30)", vec![])
+            .await;
+        assert!(matches!(write, Err(Error::ConnectionLost { .. })), "the write on the killed connection: {write:?}");
+        assert!(started.elapsed() < Duration::from_secs(10), "neither waited out nor run again");
+        killer.await.expect("the killer ran");
+        let new_pid: i32 =
+            db.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("a healthy connection").fetchall()[0]
+                .get(0)
+                .expect("an int");
+        assert_ne!(pid, new_pid);
+        assert_eq!(names(&db).await, ["committed"], "the killed write was not applied, nor run again");
+        conn.aclose().await.expect("aclose");
     }
 
     /// A pooled connection the server killed is replaced.

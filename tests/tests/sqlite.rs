@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ormcore::Connection;
+use ormcore::prelude::*;
 use ormcore_sqlite::{Sqlite, SqliteDatabase, SqliteOptions};
 use ormcore_tests::{Config, TestDb};
 
@@ -35,6 +37,16 @@ mod file {
         async fn open(config: Config) -> SqliteDatabase {
             SqliteDatabase::connect(options(fresh_path(), config).wal()).await.expect("open the database file")
         }
+
+        /// In WAL mode SQLite never checks whether the database file was
+        /// replaced or deleted under a connection (only a rollback-journal
+        /// write does, see [`SqliteJournal`](super::rollback_journal::SqliteJournal)):
+        /// the connection goes on, on the old file, and nothing fails that
+        /// ormcore could notice. (Replacing a WAL database under open
+        /// connections is one of SQLite's documented ways to corrupt it.)
+        async fn kill_connection(_conn: &Connection<Sqlite>) -> bool {
+            false
+        }
     }
 
     ormcore_tests::conformance!(SqliteFile);
@@ -54,6 +66,36 @@ mod rollback_journal {
         async fn open(config: Config) -> SqliteDatabase {
             SqliteDatabase::connect(options(fresh_path(), config)).await.expect("open the database file")
         }
+
+        /// A SQLite connection fails when its database file is replaced
+        /// under it (a backup restored, a deploy swapping the file): at the
+        /// next write that opens the rollback journal, SQLite sees that the
+        /// file at the path is no longer the one it opened and refuses
+        /// (`SQLITE_READONLY_DBMOVED`); that connection can never write
+        /// again, while a fresh one opens the new file. So the kill
+        /// replaces the file with a copy of itself (`VACUUM INTO`, then a
+        /// rename over it), then makes that write on `conn`, which must
+        /// fail. A transaction that has already written has its journal
+        /// open and goes on, unknowing, in the old file: SQLite checks only
+        /// as the journal opens.
+        async fn kill_connection(conn: &Connection<Sqlite>) -> bool {
+            replace_database_file(conn).await;
+            let write = conn.aexecute_sql("PRAGMA user_version = 7", vec![]).await;
+            assert!(matches!(write, Err(Error::ConnectionLost { .. })), "a write to the replaced file: {write:?}");
+            assert!(conn.is_lost(), "the backend knows");
+            true
+        }
+    }
+
+    /// Replace the database file `conn` has open with a copy of itself.
+    async fn replace_database_file(conn: &Connection<Sqlite>) {
+        let listed = conn.aexecute_sql("PRAGMA database_list", vec![]).await.expect("database_list");
+        let path: String = listed.fetchall()[0].get(2).expect("the main database's file");
+        let copy = format!("{path}.copy");
+        let copier = SqliteDatabase::connect(SqliteOptions::new(&path).pool_size(1)).await.expect("open a copier");
+        copier.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
+        copier.close_pool().await;
+        std::fs::rename(&copy, &path).expect("replace the database file");
     }
 
     ormcore_tests::conformance!(SqliteJournal);
@@ -71,6 +113,14 @@ mod memory {
 
         async fn open(config: Config) -> SqliteDatabase {
             SqliteDatabase::connect(options(":memory:", config)).await.expect("open an in-memory database")
+        }
+
+        /// An in-memory database lives in its one connection and has no
+        /// file: nothing can fail under it short of the process running
+        /// out of memory, and a fresh connection would be a new, empty
+        /// database, not a replacement.
+        async fn kill_connection(_conn: &Connection<Sqlite>) -> bool {
+            false
         }
     }
 

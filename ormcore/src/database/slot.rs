@@ -16,6 +16,15 @@
 //! to rolling back the whole transaction and marks the blocks still open
 //! dead: when in doubt, nothing is kept, and nothing autocommits in their
 //! name.
+//!
+//! A connection the backend knows is lost ([`RawConnection::is_lost`]: the
+//! server closed it, the driver gave up on it) is dropped when the next
+//! lease finds it, never used again, not even for a rollback: its
+//! transaction went down with it. With no block open the lease takes a
+//! fresh connection from the pool in its place, transparently; with blocks
+//! open it fails with [`Error::ConnectionLost`], marks the blocks dead, and
+//! every lease fails so until they have ended (their guards report the
+//! loss). The next lease after that takes the fresh connection.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -108,11 +117,14 @@ pub(crate) struct SlotState<B: Backend> {
     pub(crate) conn: Option<B::Pooled>,
     /// A stream holds the connection.
     pub(crate) streaming: bool,
-    /// `aclose` released the connection; the slot is unusable.
-    pub(crate) closed: bool,
-    /// The connection went down with an interrupted stream; the slot is
+    /// `aclose` or `close_pool` released the connection; the slot is
     /// unusable.
-    lost: bool,
+    pub(crate) closed: bool,
+    /// It was `close_pool`.
+    pool_closed: bool,
+    /// The connection was lost and dropped: the next lease takes a fresh one
+    /// from the pool, once no transaction block is open.
+    replace: bool,
     /// Open transaction blocks, outermost first.
     pub(crate) frames: Vec<Frame>,
     /// Owed by dropped guards, in the order they were dropped.
@@ -140,6 +152,14 @@ impl<B: Backend> SlotState<B> {
             frame.dead = true;
         }
         self.cleanups.clear();
+    }
+
+    /// The connection is lost: what its transaction owed went down with
+    /// it, the blocks still open are dead, and the next lease once they
+    /// have ended takes a fresh connection.
+    fn lose(&mut self) {
+        self.replace = true;
+        self.kill_frames();
     }
 
     /// Run owed cleanups now, as far as the connection is idle here and
@@ -189,7 +209,8 @@ impl<B: Backend> Slot<B> {
                 conn: Some(conn),
                 streaming: false,
                 closed: false,
-                lost: false,
+                pool_closed: false,
+                replace: false,
                 frames: Vec::new(),
                 cleanups: Vec::new(),
                 next_id: 0,
@@ -208,37 +229,79 @@ impl<B: Backend> Slot<B> {
 
     /// Take the connection for one operation: wait for this slot's other
     /// users, wait a grace period for an open stream to give it back, then
-    /// run the cleanups dropped guards left behind.
+    /// run the cleanups dropped guards left behind. A lost connection is
+    /// dropped here, and replaced (see the module docs).
     pub(crate) async fn lease(self: &Arc<Self>) -> Result<Lease<B>> {
+        self.take(true).await
+    }
+
+    /// [`lease`](Self::lease) to release the slot (`aclose`): a lost
+    /// connection is not replaced, only dropped, and the lease may hold no
+    /// connection.
+    pub(crate) async fn lease_to_close(self: &Arc<Self>) -> Result<Lease<B>> {
+        self.take(false).await
+    }
+
+    async fn take(self: &Arc<Self>, replace: bool) -> Result<Lease<B>> {
         let permit =
             Arc::clone(&self.turn).acquire_owned().await.map_err(|_| Error::interface("connection slot is gone"))?;
         loop {
-            let taken = {
+            let taken: Taken<B::Pooled, _> = {
                 let mut state = self.state();
                 if state.closed {
+                    if state.pool_closed {
+                        return Err(Error::PoolClosed);
+                    }
                     return Err(Error::interface("this connection was closed with aclose()"));
                 }
-                if state.lost {
-                    return Err(Error::Operational {
-                        message: "this connection was lost: a stream opening on it was cancelled".into(),
-                        source: None,
-                    });
-                }
-                match state.conn.take() {
-                    Some(conn) => Ok(conn),
-                    None => {
-                        debug_assert!(state.streaming, "a slot's connection is out only while streaming");
-                        Err(self.returned.notified())
+                if state.replace {
+                    if !state.frames.is_empty() {
+                        return Err(Error::ConnectionLost {
+                            message: "the connection was lost with a transaction block open on it, and the \
+                                      transaction with it; end the block (drop or roll back its guard) before \
+                                      running more statements"
+                                .into(),
+                            source: None,
+                        });
+                    }
+                    Taken::Replace
+                } else {
+                    match state.conn.take() {
+                        Some(conn) if conn.is_lost() => {
+                            state.lose();
+                            Taken::Lost(conn)
+                        }
+                        Some(conn) => Taken::Conn(conn),
+                        None => {
+                            debug_assert!(state.streaming, "a slot's connection is out only while streaming");
+                            Taken::Wait(self.returned.notified())
+                        }
                     }
                 }
             };
             match taken {
-                Ok(conn) => {
+                Taken::Conn(conn) => {
                     let mut lease = Lease { slot: Arc::clone(self), conn: Some(conn), _permit: permit };
                     lease.run_cleanups().await?;
                     return Ok(lease);
                 }
-                Err(returned) => {
+                // Dropped outside the lock: the backend discards it.
+                Taken::Lost(conn) => drop(conn),
+                Taken::Replace if !replace => {
+                    return Ok(Lease { slot: Arc::clone(self), conn: None, _permit: permit });
+                }
+                Taken::Replace => {
+                    // This lease holds the slot's turn: nobody opens a block
+                    // meanwhile. If the pool has no connection to give, the
+                    // next lease tries again.
+                    let fresh = self.shared.backend.acquire().await?;
+                    let mut state = self.state();
+                    if !state.closed {
+                        state.replace = false;
+                        state.conn = Some(fresh);
+                    }
+                }
+                Taken::Wait(returned) => {
                     let grace = self.shared.streaming_timeout();
                     if tokio::time::timeout(grace, returned).await.is_err() {
                         return Err(Error::interface(format!(
@@ -249,6 +312,34 @@ impl<B: Backend> Slot<B> {
                 }
             }
         }
+    }
+
+    /// Whether the connection is known lost: dropped and owed a
+    /// replacement, or lost as the backend knows without I/O. False while a
+    /// statement or a stream has it out.
+    pub(crate) fn is_lost(&self) -> bool {
+        let state = self.state();
+        state.replace || state.conn.as_deref().is_some_and(RawConnection::is_lost)
+    }
+
+    /// `close_pool` releases the slot: the connection goes back to (the
+    /// closing) pool now, rolled back by the backend's clean release, or as
+    /// soon as a statement or a stream that has it out lets go. Every
+    /// handle to the slot then fails with [`Error::PoolClosed`], and the
+    /// task's next statement runs outside any scope.
+    pub(crate) fn close_for_pool(&self) {
+        let conn = {
+            let mut state = self.state();
+            state.closed = true;
+            state.pool_closed = true;
+            state.frames.clear();
+            state.cleanups.clear();
+            state.conn.take()
+        };
+        if let Some(task) = self.task {
+            self.shared.registry.remove(task, self);
+        }
+        drop(conn);
     }
 
     /// Undo an abandoned block (its guard was dropped without finishing).
@@ -285,15 +376,13 @@ impl<B: Backend> Slot<B> {
         }
     }
 
-    /// The connection a stream took will not come back.
+    /// The connection a stream took will not come back: it went down with
+    /// the stream, and its backend's clean release undoes whatever was
+    /// open. Lost, as a connection the server closed.
     pub(crate) fn lose_connection(&self) {
         let mut state = self.state();
         state.streaming = false;
-        state.lost = true;
-        state.frames.clear();
-        // The connection went down with the stream: its backend's clean
-        // release undoes whatever was open.
-        state.cleanups.clear();
+        state.lose();
         drop(state);
         self.returned.notify_one();
     }
@@ -321,6 +410,14 @@ impl<B: Backend> Drop for Slot<B> {
     }
 }
 
+/// What [`Slot::take`] found.
+enum Taken<P, N> {
+    Conn(P),
+    Lost(P),
+    Replace,
+    Wait(N),
+}
+
 /// The connection of a slot, checked out for one operation; put back on drop.
 pub(crate) struct Lease<B: Backend> {
     slot: Arc<Slot<B>>,
@@ -330,7 +427,9 @@ pub(crate) struct Lease<B: Backend> {
 
 impl<B: Backend> Lease<B> {
     pub(crate) fn conn(&mut self) -> &mut B::Connection {
-        // Present from construction until `detach` or drop.
+        // Present from construction until `detach` or drop, except in a
+        // lease to close a slot whose connection was lost, which runs
+        // nothing.
         self.conn.as_deref_mut().expect("lease holds its connection")
     }
 
