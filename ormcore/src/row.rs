@@ -149,7 +149,8 @@ impl SqlRow {
         let value = self.values.get(index).ok_or_else(|| {
             Error::interface(format!("column index {index} out of range for a row of {}", self.values.len()))
         })?;
-        T::from_value(value.as_ref()).map_err(|e| e.at("row", self.columns[index].clone()))
+        let column = self.columns.get(index).cloned().unwrap_or_else(|| index.to_string());
+        T::from_value(value.as_ref()).map_err(|e| e.at("row", column))
     }
 
     /// Decode the column named `name` into `T`.

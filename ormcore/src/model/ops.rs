@@ -51,6 +51,17 @@ pub enum Saved {
     Unchanged,
 }
 
+/// The index of `column` in `meta`, refused if out of range (a `Column`
+/// made by hand with a wrong index: the generated ones are right).
+fn column_index<M>(meta: &super::TableMeta, column: &dyn ColumnOf<M>) -> Result<usize> {
+    let index = column.index();
+    if index < meta.columns.len() {
+        Ok(index)
+    } else {
+        Err(Error::interface(format!("{} has no column number {index}", meta.model)))
+    }
+}
+
 /// `pk = value` (or `pk1 = v1 AND pk2 = v2` for composite keys).
 pub(crate) fn key_filter<M: Model>(values: &[Value]) -> Result<Expr<Bool>> {
     let meta = M::META;
@@ -67,7 +78,9 @@ pub(crate) fn key_filter<M: Model>(values: &[Value]) -> Result<Expr<Bool>> {
         };
         filter = Some(ExprNode::and_all(filter, test));
     }
-    Ok(Expr::from_node(filter.expect("a primary key has at least one column")))
+    filter
+        .map(Expr::from_node)
+        .ok_or_else(|| Error::interface(format!("{} reported no value for its primary key", meta.model)))
 }
 
 /// Record a saved model's values in its state, if it tracks one. (Loaded
@@ -115,7 +128,7 @@ pub(crate) async fn save<M: Model, E: Executor>(
     let meta = M::META;
     let values = model.column_values();
     let mut columns: Vec<usize> = match options.only {
-        Some(only) => only.iter().map(|c| c.index()).collect(),
+        Some(only) => only.iter().map(|&c| column_index(meta, c)).collect::<Result<_>>()?,
         None => match model.state() {
             Some(state) => state.dirty_columns(&values),
             None => (0..values.len()).collect(),
@@ -292,6 +305,9 @@ pub(crate) async fn bulk_update<M: Model, E: Executor>(
         return Ok(0);
     }
     let key_index = meta.primary_key[0];
+    for &field in fields {
+        column_index(meta, field)?;
+    }
     let key_expr = || ExprNode::Column { table: Some(meta.name.into()), name: key.name.into() };
     // Each row binds its key twice (WHEN and IN) and one value per field.
     let per_statement = executor.target().dialect().max_params() / (2 * fields.len() + 1);
