@@ -294,16 +294,53 @@ static COUNTER: TableMeta = TableMeta {
     indexes: &[],
 };
 
+static TINY: TableMeta = TableMeta {
+    name: "tiny",
+    model: "Tiny",
+    columns: &[column("id", ColumnType::SmallInt)],
+    primary_key: &[0],
+    auto_increment: true,
+    indexes: &[],
+};
+
+static WIDE: TableMeta = TableMeta {
+    name: "wide",
+    model: "Wide",
+    columns: &[column("id", ColumnType::BigInt)],
+    primary_key: &[0],
+    auto_increment: true,
+    indexes: &[],
+};
+
+/// The keys the database assigns stay within the key's type: a SQLite
+/// rowid is 64 bits whatever the declared type, so narrower keys get a
+/// CHECK; PostgreSQL's sequence has the column's width.
 #[test]
 fn auto_increment_by_integer_width() {
     check_ddl(
         &COUNTER,
         false,
-        &[r#"CREATE TABLE "counter" ("id" INTEGER NOT NULL PRIMARY KEY, "n" INTEGER NOT NULL)"#],
+        &[
+            r#"CREATE TABLE "counter" ("id" INTEGER NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -2147483648 AND 2147483647), "n" INTEGER NOT NULL)"#,
+        ],
         &[r#"CREATE TABLE "counter" ("id" SERIAL NOT NULL PRIMARY KEY, "n" SMALLINT NOT NULL)"#],
         &[
             "CREATE TABLE `counter` (`id` INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, `n` SMALLINT NOT NULL) DEFAULT CHARSET=utf8mb4",
         ],
+    );
+    check_ddl(
+        &TINY,
+        false,
+        &[r#"CREATE TABLE "tiny" ("id" INTEGER NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -32768 AND 32767))"#],
+        &[r#"CREATE TABLE "tiny" ("id" SMALLSERIAL NOT NULL PRIMARY KEY)"#],
+        &["CREATE TABLE `tiny` (`id` SMALLINT NOT NULL AUTO_INCREMENT PRIMARY KEY) DEFAULT CHARSET=utf8mb4"],
+    );
+    check_ddl(
+        &WIDE,
+        false,
+        &[r#"CREATE TABLE "wide" ("id" INTEGER NOT NULL PRIMARY KEY)"#],
+        &[r#"CREATE TABLE "wide" ("id" BIGSERIAL NOT NULL PRIMARY KEY)"#],
+        &["CREATE TABLE `wide` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) DEFAULT CHARSET=utf8mb4"],
     );
 }
 

@@ -39,6 +39,7 @@ macro_rules! conformance_cases {
             results::every_loaded_model_tracks_its_state,
             results::closures_fail_with_the_applications_error,
             results::raw_sql_takes_compiled_sql,
+            results::assigned_keys_fit_their_type,
             scope::task_scope_shares_transaction,
             scope::spawned_task_runs_outside,
             scope::concurrent_tasks_isolated,

@@ -37,6 +37,14 @@ pub struct Draft {
     pub created: chrono::DateTime<chrono::Utc>,
 }
 
+/// A narrow auto-increment key: the database must never assign a key
+/// past `i16::MAX`.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Tiny {
+    pub id: i16,
+    pub name: String,
+}
+
 /// A tweet, referencing its user.
 #[derive(Model, Debug, Clone)]
 pub struct Tweet {
@@ -189,6 +197,7 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
         Doc::META,
         Price::META,
         Draft::META,
+        Tiny::META,
     ]
 }
 

@@ -498,6 +498,20 @@ mod pg_only {
         }
     }
 
+    /// An exhausted `SMALLSERIAL` refuses the insert: a key past `i16::MAX`
+    /// is never assigned (before, the key column was `SERIAL`, the row was
+    /// stored with key 32768 and `acreate` then panicked on it).
+    #[tokio::test]
+    async fn exhausted_narrow_key_refuses_the_row() {
+        use ormcore_tests::models::Tiny;
+        let db = PgSchema::open(Config::default()).await;
+        db.acreate_tables(&[Tiny::META]).await.expect("create");
+        db.aexecute_sql("SELECT setval(pg_get_serial_sequence('tiny', 'id'), 32767)", vec![]).await.expect("setval");
+        let refused = Tiny::acreate(&db, Tiny { name: "past the end".into(), ..Tiny::default() }).await;
+        assert!(matches!(refused, Err(Error::Operational { .. })), "{refused:?}");
+        assert_eq!(db.count(&Tiny::select()).await.expect("count"), 0, "nothing stored");
+    }
+
     /// A function returning `void` decodes as NULL: the statement ran, and
     /// so must its result come back (before, `SELECT pg_advisory_lock(1)`
     /// took the lock and then failed to decode).

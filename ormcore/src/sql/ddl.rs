@@ -131,7 +131,7 @@ fn write_column(
     quote_ident(sql, quote, column.name);
     sql.push(' ');
     if in_key && meta.auto_increment {
-        sql.push_str(&dialect.auto_increment_column(column.ty)?);
+        sql.push_str(&dialect.auto_increment_column(column.name, column.ty)?);
     } else {
         let indexed = in_key
             || column.unique

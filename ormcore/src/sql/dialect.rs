@@ -237,10 +237,15 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         ddl::column_type_common(ty)
     }
 
-    /// What follows the column name of a single auto-increment key.
-    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
+    /// What follows the column name (`name`, unquoted) of a single
+    /// auto-increment key. The keys the database assigns must stay within
+    /// the column's type: a key the Rust field cannot hold would be a row
+    /// inserted and then reported as failed.
+    fn auto_increment_column(&self, name: &str, ty: ColumnType) -> Result<Cow<'static, str>> {
+        let _ = name;
         match ty {
-            ColumnType::SmallInt | ColumnType::Integer => Ok("SERIAL NOT NULL PRIMARY KEY".into()),
+            ColumnType::SmallInt => Ok("SMALLSERIAL NOT NULL PRIMARY KEY".into()),
+            ColumnType::Integer => Ok("SERIAL NOT NULL PRIMARY KEY".into()),
             ColumnType::BigInt => Ok("BIGSERIAL NOT NULL PRIMARY KEY".into()),
             _ => Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
         }

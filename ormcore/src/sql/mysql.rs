@@ -229,7 +229,7 @@ impl Dialect for MySqlDialect {
         }
     }
 
-    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
+    fn auto_increment_column(&self, _name: &str, ty: ColumnType) -> Result<Cow<'static, str>> {
         match ty {
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
                 Ok(format!("{} NOT NULL AUTO_INCREMENT PRIMARY KEY", self.column_type(ty, true)).into())

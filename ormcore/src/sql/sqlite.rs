@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use super::dialect::unsupported;
 use super::query::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
 use super::write::write_insert_source_common;
+use super::writer::quote_ident;
 use super::{Dialect, NativePlaceholders, SqlWriter, ValueUse};
 use crate::error::{Error, Result};
 use crate::query::node::{CastType, InsertSource, OnConflict, QueryNode};
@@ -148,14 +149,23 @@ impl Dialect for SqliteDialect {
 
     /// `INTEGER PRIMARY KEY` makes the column the rowid, assigned on insert;
     /// like Peewee, without `AUTOINCREMENT` (which only forbids reusing the
-    /// keys of deleted rows, at a cost on every insert).
-    fn auto_increment_column(&self, ty: ColumnType) -> Result<Cow<'static, str>> {
-        match ty {
-            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
-                Ok("INTEGER NOT NULL PRIMARY KEY".into())
-            }
-            _ => Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
+    /// keys of deleted rows, at a cost on every insert). A rowid is 64 bits
+    /// whatever the declared type, so a narrower key gets a `CHECK` that
+    /// refuses the row whose key would not fit.
+    fn auto_increment_column(&self, name: &str, ty: ColumnType) -> Result<Cow<'static, str>> {
+        let range = match ty {
+            ColumnType::SmallInt => Some((i16::MIN as i64, i16::MAX as i64)),
+            ColumnType::Integer => Some((i32::MIN as i64, i32::MAX as i64)),
+            ColumnType::BigInt => None,
+            _ => return Err(Error::interface(format!("an auto-increment key must be an integer column, not {ty:?}"))),
+        };
+        let mut sql = String::from("INTEGER NOT NULL PRIMARY KEY");
+        if let Some((low, high)) = range {
+            sql.push_str(" CHECK (");
+            quote_ident(&mut sql, '"', name);
+            sql.push_str(&format!(" BETWEEN {low} AND {high})"));
         }
+        Ok(sql.into())
     }
 
     fn bool_literal(&self, value: bool) -> &'static str {

@@ -8,7 +8,7 @@ use ormcore::prelude::*;
 use ormcore::query::assign;
 
 use crate::harness::{TestDb, open};
-use crate::models::{Draft, Note, Setting, User, user};
+use crate::models::{Draft, Note, Setting, Tiny, User, user};
 
 fn now() -> DateTime<Utc> {
     std::time::SystemTime::now().into()
@@ -254,5 +254,24 @@ pub async fn raw_sql_takes_compiled_sql<T: TestDb>() -> Result<()> {
 
     let portable = db.aexecute_sql("SELECT name FROM \"user\" WHERE name = ?", vec!["huey".into()]).await?;
     assert_eq!(portable.fetchall()[0].get::<String>(0)?, "huey");
+    Ok(())
+}
+
+/// A key the database assigns always fits the key's Rust type: past
+/// `i16::MAX` the insert is refused and nothing is stored, rather than a
+/// row stored and then reported as failed (or, before, a panic). SQLite
+/// checks the rowid; PostgreSQL's sequence has the column's width (its
+/// sequence starts at 1 here; the PostgreSQL tests exhaust it).
+pub async fn assigned_keys_fit_their_type<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[Tiny::META]).await?;
+    Tiny::insert().set(Tiny::ID, i16::MAX).set(Tiny::NAME, "last").aexecute(&db).await?;
+    match Tiny::acreate(&db, Tiny { name: "next".into(), ..Tiny::default() }).await {
+        Ok(tiny) => assert!(tiny.id > 0 && tiny.id < i16::MAX, "{tiny:?}"),
+        Err(error) => {
+            assert!(!matches!(error, Error::Decode { .. }), "the row must be refused, not stored: {error}");
+            assert_eq!(db.count(&Tiny::select()).await?, 1, "nothing stored");
+        }
+    }
     Ok(())
 }
