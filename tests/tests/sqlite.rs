@@ -791,3 +791,35 @@ mod auto_traits {
         send_sync_clone::<SqliteDatabase>();
     }
 }
+
+/// attack7: an `i32` auto-increment key on SQLite, whose rowids are 64-bit.
+mod attack7_sqlite {
+    use ormcore::prelude::*;
+    use ormcore_tests::cases::attack7::Small;
+
+    use super::*;
+
+    /// A write that fails is not kept: once the rowids pass `i32::MAX`,
+    /// `set_auto_id` fails with a Decode error, but only after the row was
+    /// written (`acreate`) or the bulk transaction committed
+    /// (`abulk_create`), so the caller sees an error for rows that are in
+    /// the file, and a retry writes them twice.
+    #[tokio::test]
+    async fn key_past_i32_max_is_refused_before_the_write_is_kept() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pool_size(1)).await.expect("open");
+        db.acreate_tables(&[Small::META]).await.expect("create");
+        db.aexecute_sql("INSERT INTO small (id, name) VALUES (?, 'last fitting')", vec![i64::from(i32::MAX).into()])
+            .await
+            .expect("seed");
+        let mut bulk = vec![Small { name: "bulk".into(), ..Small::default() }];
+        let bulk_outcome = Small::abulk_create(&db, &mut bulk, None).await;
+        let bulk_rows = db.count(&Small::select().where_(Small::NAME.eq("bulk"))).await.expect("count");
+        let created = Small::acreate(&db, Small { name: "created".into(), ..Small::default() }).await;
+        let created_rows = db.count(&Small::select().where_(Small::NAME.eq("created"))).await.expect("count");
+        assert!(
+            bulk_outcome.is_ok() || bulk_rows == 0,
+            "abulk_create failed ({bulk_outcome:?}) but committed {bulk_rows} row(s)"
+        );
+        assert!(created.is_ok() || created_rows == 0, "acreate failed ({created:?}) but wrote {created_rows} row(s)");
+    }
+}
