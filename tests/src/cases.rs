@@ -102,6 +102,7 @@ macro_rules! conformance_cases {
             attack7::default_now_dates_via_the_builder_decode,
             attack7::i32_keys_are_reported,
             attack7::default_now_date_via_the_builder_decodes,
+            attack7::close_pool_with_a_stream_open_releases_the_transaction,
         );
     };
 }

@@ -120,3 +120,31 @@ pub async fn default_now_date_via_the_builder_decodes<T: TestDb>() -> Result<()>
     assert_eq!(built.day, made.day, "the builder's DDL default is today too");
     Ok(())
 }
+
+/// `close_pool()` promises the caller's open transaction is rolled back at
+/// once ("its locks are gone"). With a stream of the caller's open on the
+/// connection, it is not: the connection is out with the stream, so the
+/// transaction (and its locks) lives on, and the caller's next write,
+/// which now runs outside any scope on a fresh connection, waits on its
+/// own old transaction's lock.
+pub async fn close_pool_with_a_stream_open_releases_the_transaction<T: TestDb>() -> Result<()> {
+    if T::SINGLE_CONNECTION {
+        return Ok(());
+    }
+    let db = T::open(Config::default().pool_size(3)).await;
+    db.acreate_tables(&[User::META]).await?;
+    User::acreate(&db, user("seed 1")).await?;
+    User::acreate(&db, user("seed 2")).await?;
+    let tx = db.atomic().await?;
+    User::acreate(&db, user("caller")).await?;
+    let query = User::select().order_by(User::NAME);
+    let mut stream = db.iterate(&query).buffer_size(1);
+    let first = stream.next().await.expect("a row")?;
+    assert_eq!(first.name, "caller");
+    db.close_pool().await;
+    let again = tokio::time::timeout(std::time::Duration::from_secs(3), User::acreate(&db, user("caller"))).await;
+    drop(stream);
+    drop(tx);
+    assert!(matches!(again, Ok(Ok(_))), "the caller's transaction still holds its locks after close_pool: {again:?}");
+    Ok(())
+}
