@@ -258,3 +258,36 @@ fn raw_fragments_take_only_portable_placeholders() {
     let error = query.compile(&PostgresDialect).expect_err("a fragment's placeholders are numbered by the statement");
     assert!(matches!(error, ormcore::Error::Interface(_)), "{error}");
 }
+
+// ---- attack7: holes in the raw-SQL scanner -------------------------------
+
+/// A fragment's native placeholder names the *statement's* parameter: a
+/// `$1` (PostgreSQL) or `?1` (SQLite) inside `Expr::raw` with no params
+/// passes through as text and silently binds whatever value the statement
+/// bound first. It should be refused, as `$1` with a param is.
+#[test]
+fn attack7_native_placeholder_in_a_fragment_is_refused() {
+    let query = User::select()
+        .where_(User::NAME.eq("bob"))
+        .where_(Expr::<ormcore::types::Bool>::raw("\"user\".\"name\" <> $1", vec![]));
+    let compiled = query.compile(&PostgresDialect);
+    assert!(compiled.is_err(), "PostgreSQL fragment `$1` binds the statement's first value: {compiled:?}");
+    let query = User::select()
+        .where_(User::NAME.eq("bob"))
+        .where_(Expr::<ormcore::types::Bool>::raw("\"user\".\"name\" <> ?1", vec![]));
+    let compiled = query.compile(&SqliteDialect);
+    assert!(compiled.is_err(), "SQLite fragment `?1` binds the statement's first value: {compiled:?}");
+}
+
+/// PostgreSQL nests block comments (`leading_keyword` knows it, the
+/// placeholder scanner does not): the `?` and `$2` inside the outer comment
+/// are counted, so valid SQL is refused, or a parameter is bound to a
+/// placeholder PostgreSQL never sees.
+#[test]
+fn attack7_postgres_nested_comments_hide_their_placeholders() {
+    let one = [Value::Int(1)];
+    let portable = compile_raw("SELECT ? /* outer /* inner */ still a comment ? */", &one, &PostgresDialect);
+    assert!(portable.is_ok(), "PostgreSQL sees one placeholder: {portable:?}");
+    let native = compile_raw("SELECT $1 /* outer /* inner */ still a comment $2 */", &one, &PostgresDialect);
+    assert!(native.is_ok(), "PostgreSQL sees only $1: {native:?}");
+}

@@ -1,6 +1,7 @@
 //! The conformance cases, by topic. [`conformance_cases!`](crate::conformance_cases)
 //! lists them all; add a new case there too.
 
+pub mod attack7;
 pub mod errors;
 pub mod lifecycle;
 pub mod queries;
@@ -98,6 +99,11 @@ macro_rules! conformance_cases {
             types::decimals_keep_every_digit,
             types::decimals_beyond_their_declaration_are_refused,
             types::bulk_writes_check_every_value,
+            attack7::close_pool_inside_atomic_run_keeps_half_the_block,
+            attack7::default_now_dates_via_the_builder_decode,
+            attack7::i32_keys_are_reported,
+            attack7::default_now_date_via_the_builder_decodes,
+            attack7::close_pool_with_a_stream_open_releases_the_transaction,
         );
     };
 }

@@ -791,3 +791,88 @@ mod auto_traits {
         send_sync_clone::<SqliteDatabase>();
     }
 }
+
+/// attack7: an `i32` auto-increment key on SQLite, whose rowids are 64-bit.
+mod attack7_sqlite {
+    use ormcore::prelude::*;
+    use ormcore_tests::cases::attack7::Small;
+
+    use super::*;
+
+    /// A write that fails is not kept: once the rowids pass `i32::MAX`,
+    /// `set_auto_id` fails with a Decode error, but only after the row was
+    /// written (`acreate`) or the bulk transaction committed
+    /// (`abulk_create`), so the caller sees an error for rows that are in
+    /// the file, and a retry writes them twice.
+    #[tokio::test]
+    async fn key_past_i32_max_is_refused_before_the_write_is_kept() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pool_size(1)).await.expect("open");
+        db.acreate_tables(&[Small::META]).await.expect("create");
+        db.aexecute_sql("INSERT INTO small (id, name) VALUES (?, 'last fitting')", vec![i64::from(i32::MAX).into()])
+            .await
+            .expect("seed");
+        let mut bulk = vec![Small { name: "bulk".into(), ..Small::default() }];
+        let bulk_outcome = Small::abulk_create(&db, &mut bulk, None).await;
+        let bulk_rows = db.count(&Small::select().where_(Small::NAME.eq("bulk"))).await.expect("count");
+        let created = Small::acreate(&db, Small { name: "created".into(), ..Small::default() }).await;
+        let created_rows = db.count(&Small::select().where_(Small::NAME.eq("created"))).await.expect("count");
+        let mut holes = Vec::new();
+        if bulk_outcome.is_err() && bulk_rows > 0 {
+            holes.push(format!("abulk_create failed ({bulk_outcome:?}) but committed {bulk_rows} row(s)"));
+        }
+        if created.is_err() && created_rows > 0 {
+            holes.push(format!("acreate failed ({created:?}) but wrote {created_rows} row(s)"));
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// Replace the database file `db` has open with a copy of itself (as
+    /// the rollback-journal `kill_connection` does).
+    async fn replace_database_file(db: &SqliteDatabase, path: &std::path::Path) {
+        let copy = format!("{}.copy", path.display());
+        db.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
+        std::fs::rename(&copy, path).expect("replace the database file");
+    }
+
+    async fn durable_names(path: &std::path::Path) -> Vec<String> {
+        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let names = other
+            .list(&ormcore_tests::models::User::select().columns(ormcore_tests::models::User::NAME))
+            .await
+            .expect("names");
+        other.close_pool().await;
+        names
+    }
+
+    /// The database file replaced under a connection (the "killed
+    /// connection" of SQLite, which ormcore reports as ConnectionLost at
+    /// the next write): a transaction that had already written before the
+    /// replacement commits with `Ok`, into the old, unlinked file. The
+    /// acknowledged write is in no file anyone can open. (SQLite's
+    /// `SQLITE_FCNTL_HAS_MOVED` tells, before the COMMIT.)
+    #[tokio::test]
+    async fn commit_after_the_file_was_replaced_is_not_acknowledged() {
+        use ormcore_tests::models::{User, user};
+        for wal in [false] {
+            let path = fresh_path();
+            let options = SqliteOptions::new(&path).pool_size(2);
+            let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
+            db.acreate_tables(&[User::META]).await.expect("create");
+            let tx = db.atomic().await.expect("begin");
+            User::acreate(&db, user("acknowledged")).await.expect("write in the transaction");
+            // Another process restores a backup / swaps the file (from a
+            // connection of its own).
+            let restorer = SqliteDatabase::connect(SqliteOptions::new(&path).pool_size(1)).await.expect("open");
+            replace_database_file(&restorer, &path).await;
+            restorer.close_pool().await;
+            let committed = tx.commit().await;
+            let durable = durable_names(&path).await;
+            assert!(
+                committed.is_err() || durable == ["acknowledged"],
+                "wal={wal}: commit returned {committed:?}, but the file holds {durable:?}"
+            );
+            db.close_pool().await;
+        }
+    }
+}
+

@@ -454,3 +454,85 @@ async fn abandoned_failing_write_then_commit_is_refused() {
         assert!(committed.is_err(), "delay {delay}: a transaction whose write failed committed: {names:?}");
     }
 }
+
+/// attack7: the server kills the session under an open stream, outside
+/// and inside a transaction block: the stream fails, and once the stream
+/// and the block are over the task's next statement runs on a fresh
+/// connection, with everything back in the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack7_killed_during_a_stream() {
+    use ormcore_tests::TestDb;
+    use ormcore_tests::harness::{Config, settled_pool_status};
+    for in_block in [false, true] {
+        let db = crate::PgSchema::open(Config::default().pool_size(2)).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        for name in ["a", "b", "c"] {
+            User::acreate(&db, user(name)).await.expect("seed");
+        }
+        let conn = db.aconnect().await.expect("connect");
+        let pid: i32 =
+            conn.aexecute_sql("SELECT pg_backend_pid()", vec![]).await.expect("pid").fetchall()[0].get(0).expect("int");
+        let tx = if in_block { Some(db.atomic().await.expect("begin")) } else { None };
+        let query = User::select().order_by(User::NAME);
+        let mut stream = db.iterate(&query).buffer_size(1);
+        let first = stream.next().await.expect("a row").expect("decoded");
+        assert_eq!(first.name, "a");
+        // Kill it from outside by its pid, asked before the stream began.
+        let admin = crate::PgSchema::open(Config::default().pool_size(1)).await;
+        admin.aexecute_sql("SELECT pg_terminate_backend(?::int4)", vec![pid.into()]).await.expect("terminate");
+        loop {
+            let alive = admin
+                .aexecute_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = ?::int4", vec![pid.into()])
+                .await
+                .expect("activity");
+            if alive.fetchall()[0].get::<i64>(0).expect("count") == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut rest = Vec::new();
+        while let Some(row) = stream.next().await {
+            rest.push(row.map(|u| u.name));
+        }
+        drop(stream);
+        assert!(rest.iter().any(|r| r.is_err()), "in_block={in_block}: the stream saw the kill: {rest:?}");
+        if let Some(tx) = tx {
+            let committed = tx.commit().await;
+            assert!(committed.is_err(), "the lost block cannot commit: {committed:?}");
+        }
+        User::acreate(&db, user("after")).await.unwrap_or_else(|e| panic!("in_block={in_block}: after: {e:?}"));
+        conn.aclose().await.unwrap_or_else(|e| panic!("in_block={in_block}: aclose: {e:?}"));
+        let names: Vec<String> = db.list(&User::select().columns(User::NAME).order_by(User::NAME)).await.expect("names");
+        assert_eq!(names, ["a", "after", "b", "c"], "in_block={in_block}");
+        let status = settled_pool_status(&db).await;
+        assert_eq!(status.idle, status.open, "in_block={in_block}: {status:?}");
+    }
+}
+
+/// attack7: the session killed with a savepoint open inside a block: the
+/// savepoint's commit and the block's rollback report the loss, and the
+/// task goes on with a fresh connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack7_killed_with_a_savepoint_open() {
+    use ormcore_tests::TestDb;
+    use ormcore_tests::harness::{Config, settled_pool_status};
+    let db = crate::PgSchema::open(Config::default().pool_size(2)).await;
+    db.acreate_tables(&[User::META]).await.expect("create");
+    let conn = db.aconnect().await.expect("connect");
+    let outer = db.atomic().await.expect("outer");
+    User::acreate(&db, user("outer")).await.expect("outer write");
+    let inner = db.atomic().await.expect("inner");
+    User::acreate(&db, user("inner")).await.expect("inner write");
+    assert!(crate::PgSchema::kill_connection(&conn).await);
+    let released = inner.commit().await;
+    assert!(matches!(released, Err(Error::ConnectionLost { .. })), "{released:?}");
+    let rolled = outer.rollback().await;
+    assert!(rolled.is_ok() || matches!(rolled, Err(Error::ConnectionLost { .. })), "{rolled:?}");
+    assert!(!db.in_transaction());
+    User::acreate(&db, user("after")).await.expect("after");
+    conn.aclose().await.expect("aclose");
+    let names: Vec<String> = db.list(&User::select().columns(User::NAME)).await.expect("names");
+    assert_eq!(names, ["after"]);
+    let status = settled_pool_status(&db).await;
+    assert_eq!(status.idle, status.open, "{status:?}");
+}
