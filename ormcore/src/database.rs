@@ -113,9 +113,17 @@ impl<B: Backend> Database<B> {
         self.shared.streaming_timeout_ms.store(millis, Ordering::Relaxed);
     }
 
-    /// The running task's connection slot, if it has one.
+    /// The running task's connection slot, if it has one (a slot that
+    /// `close_pool` released once its blocks have ended is none).
     pub(crate) fn task_slot(&self) -> Option<Arc<Slot<B>>> {
-        self.shared.registry.current()
+        let slot = self.shared.registry.current()?;
+        if slot.released_by_close_pool() {
+            if let Some(task) = slot.task {
+                self.shared.registry.remove(task, Arc::as_ptr(&slot));
+            }
+            return None;
+        }
+        Some(slot)
     }
 
     /// The running task's slot, binding a pooled connection to the task
@@ -208,9 +216,13 @@ impl<B: Backend> Database<B> {
     /// `close_pool()`, for application shutdown, and for tests and tools
     /// that close and reopen).
     ///
-    /// The running task's own connection is released now, with any open
+    /// The running task's own connection is released now (or, if a stream
+    /// of the task has it out, when the stream ends), with any open
     /// transaction rolled back: its handles then fail with
-    /// [`Error::PoolClosed`], and the task's next statement runs outside any
+    /// [`Error::PoolClosed`]. So do the task's statements through the
+    /// database while a transaction block of its is still open: the block
+    /// is over, and nothing in its name may autocommit on the new pool.
+    /// Once its guards are gone, the task's next statement runs outside any
     /// scope. Idle connections close at once; a connection another running
     /// task holds stays that task's until it lets go of it, and is then
     /// closed (rolled back first if need be), never returned to a pool. The

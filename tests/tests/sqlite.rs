@@ -875,4 +875,3 @@ mod attack7_sqlite {
         }
     }
 }
-

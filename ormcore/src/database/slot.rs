@@ -325,21 +325,31 @@ impl<B: Backend> Slot<B> {
     /// `close_pool` releases the slot: the connection goes back to (the
     /// closing) pool now, rolled back by the backend's clean release, or as
     /// soon as a statement or a stream that has it out lets go. Every
-    /// handle to the slot then fails with [`Error::PoolClosed`], and the
-    /// task's next statement runs outside any scope.
+    /// handle to the slot then fails with [`Error::PoolClosed`]. The blocks
+    /// still open are dead, not gone: until their guards end them, the
+    /// task's statements through the database stay on this slot and are
+    /// refused, as after a lost connection, so that no statement of a block
+    /// autocommits on the new pool. After that the task's next statement
+    /// runs outside any scope.
     pub(crate) fn close_for_pool(&self) {
-        let conn = {
+        let (conn, blocks_open) = {
             let mut state = self.state();
             state.closed = true;
             state.pool_closed = true;
-            state.frames.clear();
-            state.cleanups.clear();
-            state.conn.take()
+            state.kill_frames();
+            (state.conn.take(), !state.frames.is_empty())
         };
-        if let Some(task) = self.task {
+        if !blocks_open && let Some(task) = self.task {
             self.shared.registry.remove(task, self);
         }
         drop(conn);
+    }
+
+    /// Whether `close_pool` released the slot and no block is left open on
+    /// it: the task is done with it.
+    pub(crate) fn released_by_close_pool(&self) -> bool {
+        let state = self.state();
+        state.pool_closed && state.frames.is_empty()
     }
 
     /// Undo an abandoned block (its guard was dropped without finishing).

@@ -89,7 +89,8 @@ pub async fn i32_keys_are_reported<T: TestDb>() -> Result<()> {
     db.acreate_tables(&[Small::META]).await?;
     let built = Small::insert().set(Small::NAME, "built").aexecute(&db).await?;
     let created = Small::acreate(&db, Small { name: "created".into(), ..Small::default() }).await?;
-    let mut bulk = vec![Small { name: "b1".into(), ..Small::default() }, Small { name: "b2".into(), ..Small::default() }];
+    let mut bulk =
+        vec![Small { name: "b1".into(), ..Small::default() }, Small { name: "b2".into(), ..Small::default() }];
     Small::abulk_create(&db, &mut bulk, None).await?;
     let stored = db.list(&Small::select().order_by(Small::ID)).await?;
     let ids: Vec<(i32, String)> = stored.iter().map(|s| (s.id, s.name.clone())).collect();
@@ -121,12 +122,13 @@ pub async fn default_now_date_via_the_builder_decodes<T: TestDb>() -> Result<()>
     Ok(())
 }
 
-/// `close_pool()` promises the caller's open transaction is rolled back at
-/// once ("its locks are gone"). With a stream of the caller's open on the
-/// connection, it is not: the connection is out with the stream, so the
-/// transaction (and its locks) lives on, and the caller's next write,
-/// which now runs outside any scope on a fresh connection, waits on its
-/// own old transaction's lock.
+/// `close_pool()` with a stream of the caller's open inside the caller's
+/// transaction block: the connection is out with the stream, so its
+/// transaction ends when the stream gives it back. Meanwhile the caller's
+/// statements are refused at once (before, the next write ran outside any
+/// scope on the new pool and waited on its own old transaction's lock:
+/// forever, on PostgreSQL), and once the stream and the block are gone its
+/// next write runs, the old locks released.
 pub async fn close_pool_with_a_stream_open_releases_the_transaction<T: TestDb>() -> Result<()> {
     if T::SINGLE_CONNECTION {
         return Ok(());
@@ -142,9 +144,13 @@ pub async fn close_pool_with_a_stream_open_releases_the_transaction<T: TestDb>()
     let first = stream.next().await.expect("a row")?;
     assert_eq!(first.name, "caller");
     db.close_pool().await;
-    let again = tokio::time::timeout(std::time::Duration::from_secs(3), User::acreate(&db, user("caller"))).await;
+    let limit = std::time::Duration::from_secs(3);
+    let refused = tokio::time::timeout(limit, User::acreate(&db, user("caller"))).await;
+    assert!(matches!(refused, Ok(Err(Error::PoolClosed))), "refused while the block is open: {refused:?}");
     drop(stream);
     drop(tx);
-    assert!(matches!(again, Ok(Ok(_))), "the caller's transaction still holds its locks after close_pool: {again:?}");
+    let again = tokio::time::timeout(limit, User::acreate(&db, user("caller"))).await;
+    assert!(matches!(again, Ok(Ok(_))), "the caller's old transaction still holds its locks: {again:?}");
+    assert_eq!(names(&db).await?, ["caller", "seed 1", "seed 2"], "the closed block's write was rolled back");
     Ok(())
 }

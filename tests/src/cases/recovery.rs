@@ -157,7 +157,13 @@ pub async fn close_pool_rolls_back_open_transactions<T: TestDb>() -> Result<()> 
     let tx = db.atomic().await?;
     User::acreate(&db, user("caller")).await?;
     db.close_pool().await;
-    assert!(!db.in_transaction(), "the caller's scope ended with the pool");
+    // The block is over: until its guard ends it, its statements are
+    // refused, so that none autocommits on the new pool in its name.
+    let refused = User::acreate(&db, user("in the closed block")).await;
+    assert!(matches!(refused, Err(Error::PoolClosed)), "a statement of the closed block: {refused:?}");
+    let committed = tx.commit().await;
+    assert!(matches!(committed, Err(Error::PoolClosed)), "the closed transaction cannot commit: {committed:?}");
+    assert!(!db.in_transaction(), "the caller's scope ended with the pool and its block");
     if T::SINGLE_CONNECTION {
         db.acreate_tables(&[User::META]).await?;
         User::acreate(&db, user("committed")).await?;
@@ -166,8 +172,6 @@ pub async fn close_pool_rolls_back_open_transactions<T: TestDb>() -> Result<()> 
     // key, SQLite's write lock): the same write lands at once.
     let again = tokio::time::timeout(Duration::from_secs(3), User::acreate(&db, user("caller"))).await;
     assert!(matches!(again, Ok(Ok(_))), "the caller's transaction was rolled back: {again:?}");
-    let committed = tx.commit().await;
-    assert!(matches!(committed, Err(Error::PoolClosed)), "the closed transaction cannot commit: {committed:?}");
     drop(conn);
     let reopened = db.pool_status().open;
 

@@ -502,7 +502,8 @@ async fn attack7_killed_during_a_stream() {
         }
         User::acreate(&db, user("after")).await.unwrap_or_else(|e| panic!("in_block={in_block}: after: {e:?}"));
         conn.aclose().await.unwrap_or_else(|e| panic!("in_block={in_block}: aclose: {e:?}"));
-        let names: Vec<String> = db.list(&User::select().columns(User::NAME).order_by(User::NAME)).await.expect("names");
+        let names: Vec<String> =
+            db.list(&User::select().columns(User::NAME).order_by(User::NAME)).await.expect("names");
         assert_eq!(names, ["a", "after", "b", "c"], "in_block={in_block}");
         let status = settled_pool_status(&db).await;
         assert_eq!(status.idle, status.open, "in_block={in_block}: {status:?}");
