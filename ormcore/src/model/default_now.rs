@@ -48,6 +48,14 @@ impl DefaultNow for chrono::NaiveDateTime {
     }
 }
 
+/// The time of day in UTC, to the microsecond.
+#[cfg(feature = "chrono")]
+impl DefaultNow for chrono::NaiveTime {
+    fn default_now() -> Self {
+        chrono::DateTime::<chrono::Utc>::default_now().time()
+    }
+}
+
 /// Today in UTC.
 #[cfg(feature = "chrono")]
 impl DefaultNow for chrono::NaiveDate {

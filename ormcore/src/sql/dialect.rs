@@ -256,10 +256,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         if value { "TRUE" } else { "FALSE" }
     }
 
-    /// The current time as a default for a column of type `ty`.
+    /// The current time as a default for a column of type `ty`: the date
+    /// alone for a date column and the time of day alone for a time one
+    /// (SQLite would otherwise store a timestamp in them, which no longer
+    /// reads as a date or a time).
     fn current_timestamp(&self, ty: ColumnType) -> &'static str {
-        let _ = ty;
-        "CURRENT_TIMESTAMP"
+        match ty {
+            ColumnType::Date => "CURRENT_DATE",
+            ColumnType::Time => "CURRENT_TIME",
+            _ => "CURRENT_TIMESTAMP",
+        }
     }
 
     /// ` DEFAULT <literal>` for a column of type `ty`.
