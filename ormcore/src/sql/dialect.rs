@@ -77,6 +77,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         false
     }
 
+    /// Whether `$tag$ .. $tag$` quotes a string (PostgreSQL); the raw-SQL
+    /// scanner skips such strings.
+    fn dollar_quotes(&self) -> bool {
+        false
+    }
+
+    /// Whether block comments nest (PostgreSQL: `/* a /* b */ c */` is one
+    /// comment); the raw-SQL scanner follows it.
+    fn nests_block_comments(&self) -> bool {
+        false
+    }
+
     /// The placeholder style the database takes natively, which raw SQL
     /// may use instead of ormcore's portable `?` (none by default).
     fn native_placeholders(&self) -> NativePlaceholders {

@@ -75,6 +75,14 @@ impl Dialect for PostgresDialect {
         NativePlaceholders::Dollar
     }
 
+    fn dollar_quotes(&self) -> bool {
+        true
+    }
+
+    fn nests_block_comments(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "PostgreSQL"
     }

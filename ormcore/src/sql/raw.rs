@@ -4,7 +4,8 @@
 //! The scanner knows just enough SQL lexis to find the placeholders that are
 //! real: a `?` inside a `'string'`, a `"quoted"` or `` `quoted` `` name, a
 //! `-- line comment`, a `/* block comment */` or (on PostgreSQL) a
-//! `$tag$ dollar-quoted $tag$` string is text. `??` writes a literal `?`
+//! `$tag$ dollar-quoted $tag$` string is text, and block comments nest
+//! where the dialect nests them (PostgreSQL). `??` writes a literal `?`
 //! (PostgreSQL's JSON operators). Where the dialect escapes with
 //! backslashes (MySQL), `\'` does not end a string. Not recognized:
 //! PostgreSQL `E'\''` escapes and MySQL `#` comments; write `??` for a `?`
@@ -17,7 +18,7 @@
 //! SQL that `Query::compile` produced runs as raw SQL too.
 
 use super::SqlWriter;
-use super::dialect::NativePlaceholders;
+use super::dialect::{Dialect, NativePlaceholders};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -34,19 +35,27 @@ pub(crate) enum RawUse {
 
 /// Append `sql` to `w`, binding `params` to its placeholders in order.
 pub(crate) fn write_raw(w: &mut SqlWriter<'_>, sql: &str, params: &[Value], raw_use: RawUse) -> Result<()> {
-    let style = w.dialect().native_placeholders();
-    if raw_use == RawUse::Statement
-        && style != NativePlaceholders::None
-        && let Some(numbers) = native_placeholders(sql, style, w.dialect().backslash_escapes())
+    let dialect = w.dialect();
+    let style = dialect.native_placeholders();
+    if style != NativePlaceholders::None
+        && let Some(numbers) = native_placeholders(sql, style, dialect)
     {
-        return write_native(w, sql, params, style, &numbers);
+        return match raw_use {
+            RawUse::Statement => write_native(w, sql, params, style, &numbers),
+            // The statement numbers its own placeholders: a native one in
+            // a fragment would bind whatever value the statement has there.
+            RawUse::Fragment => Err(Error::interface(format!(
+                "a raw SQL fragment takes `?` placeholders only, not the database's own (found in {sql:?}): \
+                 its placeholders are numbered with the statement's"
+            ))),
+        };
     }
     let bytes = sql.as_bytes();
     let mut placeholders = 0;
     // Text is copied in slices between the bytes we act on; all of those are
     // ASCII, so every slice boundary is a char boundary.
     let mut copied = 0;
-    let mut code = Code::new(bytes, w.dialect().backslash_escapes(), style == NativePlaceholders::Dollar);
+    let mut code = Code::new(bytes, dialect);
     while let Some(i) = code.next() {
         if bytes[i] != b'?' {
             continue;
@@ -109,10 +118,10 @@ fn write_native(
 
 /// The numbers of `sql`'s native placeholders (0 for named ones), or
 /// `None` if it has none.
-fn native_placeholders(sql: &str, style: NativePlaceholders, backslash: bool) -> Option<Vec<usize>> {
+fn native_placeholders(sql: &str, style: NativePlaceholders, dialect: &dyn Dialect) -> Option<Vec<usize>> {
     let bytes = sql.as_bytes();
     let mut found = Vec::new();
-    let mut code = Code::new(bytes, backslash, style == NativePlaceholders::Dollar);
+    let mut code = Code::new(bytes, dialect);
     while let Some(i) = code.next() {
         let after_word = i > 0 && is_ident_byte(bytes[i - 1]);
         let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -135,18 +144,25 @@ fn is_ident_byte(b: u8) -> bool {
 }
 
 /// The positions of the bytes of SQL text that are code: outside string
-/// literals, quoted names, comments and (where `dollar_quotes`) dollar-quoted
-/// strings.
+/// literals, quoted names, comments and (where the dialect has them)
+/// dollar-quoted strings, as the dialect reads them.
 struct Code<'a> {
     bytes: &'a [u8],
     i: usize,
     backslash: bool,
     dollar_quotes: bool,
+    nested_comments: bool,
 }
 
 impl<'a> Code<'a> {
-    fn new(bytes: &'a [u8], backslash: bool, dollar_quotes: bool) -> Self {
-        Code { bytes, i: 0, backslash, dollar_quotes }
+    fn new(bytes: &'a [u8], dialect: &dyn Dialect) -> Self {
+        Code {
+            bytes,
+            i: 0,
+            backslash: dialect.backslash_escapes(),
+            dollar_quotes: dialect.dollar_quotes(),
+            nested_comments: dialect.nests_block_comments(),
+        }
     }
 
     /// Go on from `i`: the bytes before it were consumed.
@@ -168,9 +184,7 @@ impl Iterator for Code<'_> {
                 b'-' if bytes.get(i + 1) == Some(&b'-') => {
                     self.i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
                 }
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    self.i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |n| n + 2);
-                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => self.i = comment_end(bytes, i, self.nested_comments),
                 b'$' if self.dollar_quotes && !(i > 0 && is_ident_byte(bytes[i - 1])) => match dollar_tag(bytes, i) {
                     Some(tag) => {
                         self.i = find(bytes, i + tag.len(), tag).map_or(bytes.len(), |n| n + tag.len());
@@ -187,6 +201,30 @@ impl Iterator for Code<'_> {
             }
         }
     }
+}
+
+/// The index just past the block comment opening at `start` (the end of
+/// the text if it never closes); with `nested`, inner `/* */` pairs nest.
+fn comment_end(bytes: &[u8], start: usize, nested: bool) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') if nested || depth == 0 => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// The opening `$tag$` (or `$$`) of a dollar-quoted string at `start`, if
