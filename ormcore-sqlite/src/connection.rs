@@ -242,6 +242,27 @@ fn prepare<'c>(
     Ok(stmt)
 }
 
+/// Whether the file of the connection's main database was moved, renamed
+/// or deleted since it was opened (`SQLITE_FCNTL_HAS_MOVED`; false for an
+/// in-memory database, which has no file). Costs a `stat` of the path.
+fn file_has_moved(conn: &rusqlite::Connection) -> bool {
+    let mut moved: std::os::raw::c_int = 0;
+    // SAFETY: `handle()` is the connection's own `sqlite3*`, live for the
+    // duration of this call (we hold `&Connection`, and nothing closes it
+    // meanwhile); "main" is a NUL-terminated schema name; for
+    // SQLITE_FCNTL_HAS_MOVED SQLite writes one `int` through the last
+    // argument, which points at `moved`.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_HAS_MOVED,
+            (&raw mut moved).cast(),
+        )
+    };
+    rc == rusqlite::ffi::SQLITE_OK && moved != 0
+}
+
 /// Bind `params` to the statement's placeholders, checking the count.
 pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), FetchError> {
     if stmt.parameter_count() != params.len() {
@@ -345,6 +366,21 @@ impl RawConnection for SqliteConnection {
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
+        if op == TxOp::Commit && file_has_moved(&self.conn) {
+            // A transaction that wrote before its file was replaced would
+            // commit into the old, unlinked file: acknowledged, and in no
+            // file anyone can open. SQLite notices a moved file only when a
+            // journal opens, so ask before committing. The rollback cannot
+            // lose anything the new file has.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.lost = true;
+            return Err(Error::ConnectionLost {
+                message: "the database file was replaced or deleted under this transaction; it was rolled back, \
+                          not committed into the old file"
+                    .into(),
+                source: None,
+            });
+        }
         let sql = ormcore::sql::transaction_sql(op, &SqliteDialect)?;
         let sql = if matches!(op, TxOp::Begin(_)) && self.begin_immediate { "BEGIN IMMEDIATE".to_owned() } else { sql };
         let result = self
