@@ -406,10 +406,10 @@ async fn error_mapping() {
     task.abort();
     let _ = task.await;
     match execute(&lost, "SELECT 1", &[]).await {
-        Err(Error::Operational { message, .. }) => assert!(message.contains("connection closed"), "{message}"),
-        other => panic!("expected an operational error, got {other:?}"),
+        Err(Error::ConnectionLost { message, .. }) => assert!(message.contains("connection closed"), "{message}"),
+        other => panic!("expected a lost connection, got {other:?}"),
     }
     let closed = lost.simple_query("SELECT 1").await.expect_err("closed");
     assert!(closed.is_closed());
-    assert!(matches!(map_error(closed), Error::Operational { .. }));
+    assert!(map_error(closed).is_connection_lost());
 }
