@@ -17,7 +17,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// ```
 /// use ormcore::prelude::*;
 ///
-/// #[derive(Model, Debug, Default)]
+/// #[derive(Model, Debug)] // `Default` too, with `karma` at 0 (see below)
 /// #[orm(table = "users", index(city, name))]
 /// struct User {
 ///     id: i64, // an integer `id` is the auto-increment key
@@ -52,11 +52,16 @@ use syn::{DeriveInput, parse_macro_input};
 ///   from `META` and column constants, so that is a caller bug, and `NULL`
 ///   would be silently written), `primary_key_values` (`None` while an
 ///   auto-increment key is `0` or `None`; `Some(vec![])` for a table
-///   without a key), `set_auto_id` (which panics if the database assigns a
-///   key the field cannot hold, say a SQLite rowid past `i32::MAX`: leaving
-///   it unassigned would make the next save insert the row again) and,
-///   with a `state` field, `state`/`state_mut`.
-/// - `impl FromRow`, decoding the columns in field order.
+///   without a key), `set_auto_id` (a `Decode` error if the database
+///   assigned a key the field cannot hold; the DDL keeps assigned keys
+///   within the key's type, so only a table made otherwise can) and, with
+///   a `state` field, `state`/`state_mut`.
+/// - `impl FromRow`, decoding the columns in field order and remembering
+///   them in the `state` field, if there is one.
+/// - `impl Default` when some field declares `default` or `default_now`:
+///   those fields start at their declared default, the others at their
+///   type's `Default` (so `User { name, ..User::default() }` is a new row
+///   with its defaults). Deriving `Default` as well is then a compile error.
 /// - `impl PrimaryKey` when the key is one column.
 /// - A column constant per column, `User::NAME: Column<User, String>`, the
 ///   field name in upper snake case. A field named `meta` is refused: its
@@ -86,8 +91,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `auto_increment` | this field is the key, assigned by the database; `i16`, `i32`, `i64` or an `Option` of one |
 /// | `unique` | a UNIQUE constraint on this column |
 /// | `index` | an index on this column |
-/// | `default = 0` | SQL `DEFAULT`: an integer, float, bool or string literal |
-/// | `default_now` | SQL `DEFAULT CURRENT_TIMESTAMP` |
+/// | `default = 0` | the field's value in `Default::default()`, and its SQL `DEFAULT`: an integer, float, bool or string literal that fits the field |
+/// | `default_now` | the current time in `Default::default()` (UTC, to the microsecond; see `ormcore::model::DefaultNow`), and SQL `DEFAULT CURRENT_TIMESTAMP` (`CURRENT_DATE`, `CURRENT_TIME` for date and time columns) |
 /// | `max_length = 255` | `VARCHAR(255)`; `String` and `Option<String>` fields only |
 /// | `max_digits = 10, decimal_places = 2` | `NUMERIC(10, 2)`: at most 10 digits, 2 of them after the point; a value beyond is refused when written. Together, on `Decimal` and `Option<Decimal>` fields only (without them, as exact as the backend stores decimals: unbounded `NUMERIC` on PostgreSQL) |
 /// | `on_delete = "cascade"` | `"cascade"`, `"set null"` (needs `Option<ForeignKey<M>>`), `"restrict"` or `"no action"` (the default); foreign keys only |
