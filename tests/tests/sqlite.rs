@@ -875,3 +875,132 @@ mod attack7_sqlite {
         }
     }
 }
+
+/// attack7b: ways around the `SQLITE_FCNTL_HAS_MOVED` check before COMMIT.
+mod attack7b_sqlite {
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    async fn replace_database_file(path: &std::path::Path) {
+        let restorer = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let copy = format!("{}.copy", path.display());
+        let _ = std::fs::remove_file(&copy);
+        restorer.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
+        restorer.close_pool().await;
+        std::fs::rename(&copy, path).expect("replace the database file");
+    }
+
+    async fn durable_names(path: &std::path::Path) -> Vec<String> {
+        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let names = other.list(&User::select().columns(User::NAME)).await.expect("names");
+        other.close_pool().await;
+        names
+    }
+
+    async fn open(wal: bool) -> (SqliteDatabase, PathBuf) {
+        let path = fresh_path();
+        let options = SqliteOptions::new(&path).pool_size(2);
+        let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
+        db.acreate_tables(&[User::META]).await.expect("create");
+        (db, path)
+    }
+
+    /// `savepoint()` at the outermost level is a SAVEPOINT that starts the
+    /// transaction; its commit is a RELEASE, which commits, and is not
+    /// checked for a moved file.
+    #[tokio::test]
+    async fn outermost_savepoint_commit_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let tx = db.savepoint().await.expect("begin");
+            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
+            replace_database_file(&path).await;
+            let committed = tx.commit().await;
+            let durable = durable_names(&path).await;
+            if committed.is_ok() && durable != ["acknowledged"] {
+                holes.push(format!("wal={wal}: commit returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// The same through `savepoint().run` and an `acommit` of an outermost
+    /// savepoint block.
+    #[tokio::test]
+    async fn outermost_savepoint_acommit_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let mut tx = db.savepoint().await.expect("begin");
+            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
+            replace_database_file(&path).await;
+            let committed = tx.acommit().await;
+            drop(tx);
+            let durable = durable_names(&path).await;
+            if committed.is_ok() && durable != ["acknowledged"] {
+                holes.push(format!("wal={wal}: acommit returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// The attack7 test covers the rollback journal only: WAL mode.
+    #[tokio::test]
+    async fn wal_commit_after_the_file_was_replaced_is_not_acknowledged() {
+        let (db, path) = open(true).await;
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("acknowledged")).await.expect("write in the transaction");
+        replace_database_file(&path).await;
+        let committed = tx.commit().await;
+        let durable = durable_names(&path).await;
+        assert!(committed.is_err() || durable == ["acknowledged"], "commit returned {committed:?}, file holds {durable:?}");
+        db.close_pool().await;
+    }
+
+    /// A write outside any block (autocommit) on a connection opened before
+    /// the file was replaced.
+    #[tokio::test]
+    async fn autocommit_write_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let conn = db.aconnect().await.expect("connect");
+            User::acreate(&conn, user("before")).await.expect("write");
+            replace_database_file(&path).await;
+            let written = User::acreate(&conn, user("acknowledged")).await;
+            drop(conn);
+            let durable = durable_names(&path).await;
+            if written.is_ok() && !durable.contains(&"acknowledged".to_owned()) {
+                holes.push(format!("wal={wal}: autocommit insert returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// `abulk_create`'s own transaction.
+    #[tokio::test]
+    async fn bulk_create_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let conn = db.aconnect().await.expect("connect");
+            User::acreate(&conn, user("before")).await.expect("write");
+            replace_database_file(&path).await;
+            let mut rows = vec![user("bulk1"), user("bulk2")];
+            let written = User::abulk_create(&conn, &mut rows, None).await;
+            drop(conn);
+            let durable = durable_names(&path).await;
+            if written.is_ok() && !durable.contains(&"bulk1".to_owned()) {
+                holes.push(format!("wal={wal}: abulk_create returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+}
