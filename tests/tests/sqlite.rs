@@ -1004,3 +1004,33 @@ mod attack7b_sqlite {
         assert!(holes.is_empty(), "{}", holes.join("; "));
     }
 }
+
+/// attack7b: the HAS_MOVED check firing on a database that has no file
+/// anyone could replace.
+mod attack7b_sqlite_false_alarm {
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    /// `SqliteOptions::new("")`: SQLite's private temporary database,
+    /// which `is_memory` treats as in-memory. Once it spills to its
+    /// temporary file (deleted as soon as it is opened), the file "has
+    /// moved", and every commit is refused as ConnectionLost.
+    #[tokio::test]
+    async fn temporary_database_commit_is_not_refused() {
+        let db = SqliteDatabase::connect(SqliteOptions::new("")).await.expect("open");
+        let conn = db.aconnect().await.expect("connect");
+        conn.aexecute_sql("PRAGMA cache_size = 2", vec![]).await.expect("small cache");
+        conn.acreate_tables(&[User::META]).await.expect("create");
+        let tx = conn.atomic().await.expect("begin");
+        let filler = "x".repeat(2000);
+        for i in 0..300 {
+            User::acreate(&tx, User { email: Some(filler.clone()), ..user(&format!("u{i}")) }).await.expect("insert");
+        }
+        let committed = tx.commit().await;
+        assert!(committed.is_ok(), "a temporary database's commit: {committed:?}");
+        let count = conn.count(&User::select()).await.expect("count");
+        assert_eq!(count, 300);
+    }
+}
