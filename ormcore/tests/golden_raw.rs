@@ -291,3 +291,18 @@ fn attack7_postgres_nested_comments_hide_their_placeholders() {
     let native = compile_raw("SELECT $1 /* outer /* inner */ still a comment $2 */", &one, &PostgresDialect);
     assert!(native.is_ok(), "PostgreSQL sees only $1: {native:?}");
 }
+
+// ---- attack7b ------------------------------------------------------------
+
+/// SQLite (like MS Access/SQL Server) quotes identifiers with `[...]`:
+/// a `?` inside one is part of the name, not a placeholder. The scanner
+/// counts it, so valid SQLite is refused ("1 `?` placeholder but 0
+/// parameters were given").
+#[test]
+fn attack7b_sqlite_bracket_quoted_names_hide_their_question_marks() {
+    let stmt = compile_raw("SELECT 1 AS [done?]", &[], &SqliteDialect);
+    assert!(stmt.is_ok(), "SQLite sees no placeholder: {stmt:?}");
+    let one = [Value::Int(1)];
+    let stmt = compile_raw("SELECT ? AS [done?]", &one, &SqliteDialect);
+    assert!(stmt.is_ok(), "SQLite sees one placeholder: {stmt:?}");
+}

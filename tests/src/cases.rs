@@ -2,6 +2,7 @@
 //! lists them all; add a new case there too.
 
 pub mod attack7;
+pub mod attack7b;
 pub mod errors;
 pub mod lifecycle;
 pub mod queries;
@@ -104,6 +105,10 @@ macro_rules! conformance_cases {
             attack7::i32_keys_are_reported,
             attack7::default_now_date_via_the_builder_decodes,
             attack7::close_pool_with_a_stream_open_releases_the_transaction,
+            attack7b::close_pool_in_a_nested_block_refuses_everything_until_the_blocks_end,
+            attack7b::close_pool_from_a_joined_future_is_all_or_nothing,
+            attack7b::close_pool_from_another_task_is_all_or_nothing,
+            attack7b::lost_connection_in_a_nested_block_refuses_everything,
         );
     };
 }

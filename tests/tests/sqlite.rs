@@ -875,3 +875,185 @@ mod attack7_sqlite {
         }
     }
 }
+
+/// attack7b: ways around the `SQLITE_FCNTL_HAS_MOVED` check before COMMIT.
+mod attack7b_sqlite {
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    async fn replace_database_file(path: &std::path::Path) {
+        let restorer = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let copy = format!("{}.copy", path.display());
+        let _ = std::fs::remove_file(&copy);
+        restorer.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
+        restorer.close_pool().await;
+        std::fs::rename(&copy, path).expect("replace the database file");
+    }
+
+    async fn durable_names(path: &std::path::Path) -> Vec<String> {
+        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
+        let names = other.list(&User::select().columns(User::NAME)).await.expect("names");
+        other.close_pool().await;
+        names
+    }
+
+    async fn open(wal: bool) -> (SqliteDatabase, PathBuf) {
+        let path = fresh_path();
+        let options = SqliteOptions::new(&path).pool_size(2);
+        let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
+        db.acreate_tables(&[User::META]).await.expect("create");
+        (db, path)
+    }
+
+    /// `savepoint()` at the outermost level is a SAVEPOINT that starts the
+    /// transaction; its commit is a RELEASE, which commits, and is not
+    /// checked for a moved file.
+    #[tokio::test]
+    async fn outermost_savepoint_commit_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let tx = db.savepoint().await.expect("begin");
+            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
+            replace_database_file(&path).await;
+            let committed = tx.commit().await;
+            let durable = durable_names(&path).await;
+            if committed.is_ok() && durable != ["acknowledged"] {
+                holes.push(format!("wal={wal}: commit returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// The same through `savepoint().run` and an `acommit` of an outermost
+    /// savepoint block.
+    #[tokio::test]
+    async fn outermost_savepoint_acommit_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let mut tx = db.savepoint().await.expect("begin");
+            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
+            replace_database_file(&path).await;
+            let committed = tx.acommit().await;
+            drop(tx);
+            let durable = durable_names(&path).await;
+            if committed.is_ok() && durable != ["acknowledged"] {
+                holes.push(format!("wal={wal}: acommit returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// The attack7 test covers the rollback journal only: WAL mode.
+    #[tokio::test]
+    async fn wal_commit_after_the_file_was_replaced_is_not_acknowledged() {
+        let (db, path) = open(true).await;
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("acknowledged")).await.expect("write in the transaction");
+        replace_database_file(&path).await;
+        let committed = tx.commit().await;
+        let durable = durable_names(&path).await;
+        assert!(committed.is_err() || durable == ["acknowledged"], "commit returned {committed:?}, file holds {durable:?}");
+        db.close_pool().await;
+    }
+
+    /// A write outside any block (autocommit) on a connection opened before
+    /// the file was replaced.
+    #[tokio::test]
+    async fn autocommit_write_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let conn = db.aconnect().await.expect("connect");
+            User::acreate(&conn, user("before")).await.expect("write");
+            replace_database_file(&path).await;
+            let written = User::acreate(&conn, user("acknowledged")).await;
+            drop(conn);
+            let durable = durable_names(&path).await;
+            if written.is_ok() && !durable.contains(&"acknowledged".to_owned()) {
+                holes.push(format!("wal={wal}: autocommit insert returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+
+    /// `abulk_create`'s own transaction.
+    #[tokio::test]
+    async fn bulk_create_after_the_file_was_replaced_is_not_acknowledged() {
+        let mut holes = Vec::new();
+        for wal in [false, true] {
+            let (db, path) = open(wal).await;
+            let conn = db.aconnect().await.expect("connect");
+            User::acreate(&conn, user("before")).await.expect("write");
+            replace_database_file(&path).await;
+            let mut rows = vec![user("bulk1"), user("bulk2")];
+            let written = User::abulk_create(&conn, &mut rows, None).await;
+            drop(conn);
+            let durable = durable_names(&path).await;
+            if written.is_ok() && !durable.contains(&"bulk1".to_owned()) {
+                holes.push(format!("wal={wal}: abulk_create returned Ok, but the file holds {durable:?}"));
+            }
+            db.close_pool().await;
+        }
+        assert!(holes.is_empty(), "{}", holes.join("; "));
+    }
+}
+
+/// attack7b: the HAS_MOVED check firing on a database that has no file
+/// anyone could replace.
+mod attack7b_sqlite_false_alarm {
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    /// `SqliteOptions::new("")`: SQLite's private temporary database,
+    /// which `is_memory` treats as in-memory. Once it spills to its
+    /// temporary file (deleted as soon as it is opened), the file "has
+    /// moved", and every commit is refused as ConnectionLost.
+    #[tokio::test]
+    async fn temporary_database_commit_is_not_refused() {
+        let db = SqliteDatabase::connect(SqliteOptions::new("")).await.expect("open");
+        let conn = db.aconnect().await.expect("connect");
+        conn.aexecute_sql("PRAGMA cache_size = 2", vec![]).await.expect("small cache");
+        conn.acreate_tables(&[User::META]).await.expect("create");
+        let tx = conn.atomic().await.expect("begin");
+        let filler = "x".repeat(2000);
+        for i in 0..300 {
+            User::acreate(&tx, User { email: Some(filler.clone()), ..user(&format!("u{i}")) }).await.expect("insert");
+        }
+        let committed = tx.commit().await;
+        assert!(committed.is_ok(), "a temporary database's commit: {committed:?}");
+        let count = conn.count(&User::select()).await.expect("count");
+        assert_eq!(count, 300);
+    }
+}
+
+/// attack7b: `default_now` on date and time columns in MySQL's DDL.
+mod attack7b_ddl {
+    use ormcore::Model;
+    use ormcore::sql::{MySqlDialect, create_table};
+    use ormcore_tests::cases::attack7::Day;
+
+    /// MySQL takes `DEFAULT CURRENT_TIMESTAMP` on TIMESTAMP and DATETIME
+    /// columns only; a DATE or TIME column needs an expression default,
+    /// `DEFAULT (CURRENT_DATE)` / `DEFAULT (CURRENT_TIME)` (8.0.13+): the
+    /// generated `CREATE TABLE` is refused by the server (ERROR 1067
+    /// Invalid default value).
+    #[test]
+    fn mysql_date_and_time_default_now_is_valid_ddl() {
+        for dialect in [MySqlDialect::mysql((8, 0, 36))] {
+            let ddl = create_table(&Day::META, &dialect, false).expect("ddl").join("; ");
+            assert!(
+                !ddl.contains("DATE NOT NULL DEFAULT CURRENT_TIMESTAMP") && !ddl.contains("TIME DEFAULT CURRENT_TIMESTAMP"),
+                "{ddl}"
+            );
+        }
+    }
+}
