@@ -366,7 +366,9 @@ impl RawConnection for SqliteConnection {
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {
-        if op == TxOp::Commit && file_has_moved(&self.conn) {
+        // A RELEASE commits too when its savepoint is the outermost block
+        // (a `savepoint()` opened outside any transaction).
+        if matches!(op, TxOp::Commit | TxOp::Release(_)) && file_has_moved(&self.conn) {
             // A transaction that wrote before its file was replaced would
             // commit into the old, unlinked file: acknowledged, and in no
             // file anyone can open. SQLite notices a moved file only when a

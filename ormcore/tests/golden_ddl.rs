@@ -441,3 +441,32 @@ fn bad_metadata_is_an_error_not_a_panic() {
     };
     ddl_error(&EMPTY_INDEX, "has no columns");
 }
+
+static DAY: TableMeta = TableMeta {
+    name: "day",
+    model: "Day",
+    columns: &[
+        ColumnMeta { default: Some(DefaultValue::CurrentTimestamp), ..column("on", ColumnType::Date) },
+        ColumnMeta { default: Some(DefaultValue::CurrentTimestamp), nullable: true, ..column("at", ColumnType::Time) },
+    ],
+    primary_key: &[],
+    auto_increment: false,
+    indexes: &[],
+};
+
+/// `default_now` on date and time columns stores a date and a time of day:
+/// SQLite would store a timestamp's text under `CURRENT_TIMESTAMP`, and
+/// MySQL refuses `CURRENT_TIMESTAMP` on `DATE` and `TIME` columns (an
+/// expression default it takes; MariaDB takes both).
+#[test]
+fn default_now_on_dates_and_times() {
+    check_ddl(
+        &DAY,
+        false,
+        &[r#"CREATE TABLE "day" ("on" TEXT NOT NULL DEFAULT CURRENT_DATE, "at" TEXT DEFAULT CURRENT_TIME)"#],
+        &[r#"CREATE TABLE "day" ("on" DATE NOT NULL DEFAULT CURRENT_DATE, "at" TIME DEFAULT CURRENT_TIME)"#],
+        &[
+            "CREATE TABLE `day` (`on` DATE NOT NULL DEFAULT (CURRENT_DATE), `at` TIME(6) DEFAULT (CURRENT_TIME(6))) DEFAULT CHARSET=utf8mb4",
+        ],
+    );
+}

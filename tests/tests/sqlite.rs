@@ -958,7 +958,10 @@ mod attack7b_sqlite {
         replace_database_file(&path).await;
         let committed = tx.commit().await;
         let durable = durable_names(&path).await;
-        assert!(committed.is_err() || durable == ["acknowledged"], "commit returned {committed:?}, file holds {durable:?}");
+        assert!(
+            committed.is_err() || durable == ["acknowledged"],
+            "commit returned {committed:?}, file holds {durable:?}"
+        );
         db.close_pool().await;
     }
 
@@ -1032,28 +1035,5 @@ mod attack7b_sqlite_false_alarm {
         assert!(committed.is_ok(), "a temporary database's commit: {committed:?}");
         let count = conn.count(&User::select()).await.expect("count");
         assert_eq!(count, 300);
-    }
-}
-
-/// attack7b: `default_now` on date and time columns in MySQL's DDL.
-mod attack7b_ddl {
-    use ormcore::Model;
-    use ormcore::sql::{MySqlDialect, create_table};
-    use ormcore_tests::cases::attack7::Day;
-
-    /// MySQL takes `DEFAULT CURRENT_TIMESTAMP` on TIMESTAMP and DATETIME
-    /// columns only; a DATE or TIME column needs an expression default,
-    /// `DEFAULT (CURRENT_DATE)` / `DEFAULT (CURRENT_TIME)` (8.0.13+): the
-    /// generated `CREATE TABLE` is refused by the server (ERROR 1067
-    /// Invalid default value).
-    #[test]
-    fn mysql_date_and_time_default_now_is_valid_ddl() {
-        for dialect in [MySqlDialect::mysql((8, 0, 36))] {
-            let ddl = create_table(&Day::META, &dialect, false).expect("ddl").join("; ");
-            assert!(
-                !ddl.contains("DATE NOT NULL DEFAULT CURRENT_TIMESTAMP") && !ddl.contains("TIME DEFAULT CURRENT_TIMESTAMP"),
-                "{ddl}"
-            );
-        }
     }
 }

@@ -83,6 +83,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         false
     }
 
+    /// Whether `[name]` quotes an identifier (SQLite, for compatibility with
+    /// SQL Server); the raw-SQL scanner skips such names.
+    fn bracket_quotes(&self) -> bool {
+        false
+    }
+
     /// Whether block comments nest (PostgreSQL: `/* a /* b */ c */` is one
     /// comment); the raw-SQL scanner follows it.
     fn nests_block_comments(&self) -> bool {

@@ -242,10 +242,14 @@ impl Dialect for MySqlDialect {
         if value { "1" } else { "0" }
     }
 
-    /// A `DATETIME(6)` default must have the same precision.
+    /// A `DATETIME(6)` default must have the same precision. `DATE` and
+    /// `TIME` columns take `CURRENT_TIMESTAMP` on MariaDB only: both take
+    /// an expression default (MySQL 8.0.13 and later).
     fn current_timestamp(&self, ty: ColumnType) -> &'static str {
         match ty {
             ColumnType::DateTime | ColumnType::DateTimeUtc => "CURRENT_TIMESTAMP(6)",
+            ColumnType::Date => "(CURRENT_DATE)",
+            ColumnType::Time => "(CURRENT_TIME(6))",
             _ => "CURRENT_TIMESTAMP",
         }
     }

@@ -2,10 +2,10 @@
 //! database's own placeholder style passed through as written.
 //!
 //! The scanner knows just enough SQL lexis to find the placeholders that are
-//! real: a `?` inside a `'string'`, a `"quoted"` or `` `quoted` `` name, a
-//! `-- line comment`, a `/* block comment */` or (on PostgreSQL) a
-//! `$tag$ dollar-quoted $tag$` string is text, and block comments nest
-//! where the dialect nests them (PostgreSQL). `??` writes a literal `?`
+//! real: a `?` inside a `'string'`, a `"quoted"`, `` `quoted` `` or (on
+//! SQLite) `[quoted]` name, a `-- line comment`, a `/* block comment */` or
+//! (on PostgreSQL) a `$tag$ dollar-quoted $tag$` string is text, and block
+//! comments nest where the dialect nests them (PostgreSQL). `??` writes a literal `?`
 //! (PostgreSQL's JSON operators). Where the dialect escapes with
 //! backslashes (MySQL), `\'` does not end a string. Not recognized:
 //! PostgreSQL `E'\''` escapes and MySQL `#` comments; write `??` for a `?`
@@ -151,6 +151,7 @@ struct Code<'a> {
     i: usize,
     backslash: bool,
     dollar_quotes: bool,
+    bracket_quotes: bool,
     nested_comments: bool,
 }
 
@@ -161,6 +162,7 @@ impl<'a> Code<'a> {
             i: 0,
             backslash: dialect.backslash_escapes(),
             dollar_quotes: dialect.dollar_quotes(),
+            bracket_quotes: dialect.bracket_quotes(),
             nested_comments: dialect.nests_block_comments(),
         }
     }
@@ -185,6 +187,10 @@ impl Iterator for Code<'_> {
                     self.i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| i + n + 1);
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'*') => self.i = comment_end(bytes, i, self.nested_comments),
+                // `[name]` has no escape: it ends at the first `]`.
+                b'[' if self.bracket_quotes => {
+                    self.i = bytes[i..].iter().position(|&b| b == b']').map_or(bytes.len(), |n| i + n + 1);
+                }
                 b'$' if self.dollar_quotes && !(i > 0 && is_ident_byte(bytes[i - 1])) => match dollar_tag(bytes, i) {
                     Some(tag) => {
                         self.i = find(bytes, i + tag.len(), tag).map_or(bytes.len(), |n| n + tag.len());

@@ -32,6 +32,10 @@ impl Dialect for SqliteDialect {
         NativePlaceholders::Sqlite
     }
 
+    fn bracket_quotes(&self) -> bool {
+        true
+    }
+
     /// SQLite has one isolation level (serializable) and no read-only or
     /// deferrable transactions.
     fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {

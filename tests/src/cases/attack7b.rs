@@ -45,7 +45,12 @@ pub async fn close_pool_in_a_nested_block_refuses_everything_until_the_blocks_en
     refused.push(("run", db.run(|c| async move { User::acreate(&c, user("run")).await.map(drop) }).await));
     let committed_inner = inner.commit().await;
     refused.push(("outer after inner", User::acreate(&outer, user("outer after inner")).await.map(drop)));
-    refused.push(("outer acommit", { let mut outer = outer; let r = outer.acommit().await; drop(outer); r }));
+    refused.push(("outer acommit", {
+        let mut outer = outer;
+        let r = outer.acommit().await;
+        drop(outer);
+        r
+    }));
     for (what, outcome) in &refused {
         assert!(matches!(outcome, Err(Error::PoolClosed)), "{what}: {outcome:?} (inner commit: {committed_inner:?})");
     }
