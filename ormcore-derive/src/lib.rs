@@ -5,6 +5,8 @@
 //! into typed structs, builds the model and checks it, collecting every
 //! error at its span; `expand` then generates code and never validates.
 
+#![forbid(unsafe_code)]
+
 mod expand;
 mod internals;
 

@@ -4,3 +4,5 @@
 //! workspace. The MySQL/MariaDB dialect is already part of ormcore
 //! ([`ormcore::sql::MySqlDialect`]), so queries compile for both today; the
 //! driver, pool and conformance run arrive with the backend.
+
+#![forbid(unsafe_code)]

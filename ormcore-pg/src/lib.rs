@@ -12,6 +12,8 @@
 //! connect together with the isolation level and search path, so they cost
 //! no round trip.
 
+#![forbid(unsafe_code)]
+
 mod cancel;
 mod connection;
 mod error;

@@ -14,6 +14,8 @@
 //! The user guide in `docs/` maps every chapter of the reference
 //! documentation onto this crate.
 
+#![forbid(unsafe_code)]
+
 pub mod backend;
 mod database;
 mod error;

@@ -7,6 +7,8 @@
 //! examples and the connection/transaction semantics against the real
 //! database.
 
+#![forbid(unsafe_code)]
+
 pub mod cases;
 pub mod harness;
 pub mod models;
