@@ -187,6 +187,11 @@ pub trait Model: FromRow + Sync + Sized + 'static {
 /// A model whose primary key is a single column: what
 /// [`ForeignKey`] fields point at and what `aget_by_id` looks up.
 /// `#[derive(Model)]` implements it for such models.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model with a single-column primary key",
+    label = "a foreign key or `aget_by_id` needs a `#[derive(Model)]` struct with a one-column key",
+    note = "derive `Model` for `{Self}`, with an integer `id` field or one field marked `#[orm(primary_key)]`"
+)]
 pub trait PrimaryKey: Model {
     /// The key's Rust type.
     type Key: crate::types::SqlField + Clone + Send + Sync + 'static;
