@@ -36,12 +36,15 @@ pub use ormcore_derive::Model;
 pub use row::{FromRow, Row, SqlRow, decode_column};
 pub use value::{FromValue, ToValue, Value, ValueRef};
 
-/// The names most code needs: `use ormcore::prelude::*;`.
+/// The names most code needs, and every name the guide's samples use:
+/// `use ormcore::prelude::*;`.
 pub mod prelude {
     pub use crate::query::func;
-    pub use crate::query::{Expr, ExprOps, Select, TextOps};
+    pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps};
+    pub use crate::types::Json;
     pub use crate::{
-        Database, Error, Executor, ForeignKey, Model, ModelState, PrimaryKey, Query, Result, SaveOptions, Saved, Value,
+        ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Model, ModelState, PrimaryKey, Query,
+        Result, SaveOptions, Saved, TxOptions, Value,
     };
 }
 
