@@ -465,28 +465,33 @@ pub trait Executor: Sync {
         }
     }
 
-    /// Create the tables, their indexes and constraints, referenced tables
-    /// first. Fails if a table exists; see
-    /// [`acreate_tables_safe`](Executor::acreate_tables_safe).
+    /// Create the tables that do not exist yet (`IF NOT EXISTS`), with their
+    /// indexes and constraints, referenced tables first: the reference's
+    /// default (`safe=True`). See
+    /// [`acreate_tables_strict`](Executor::acreate_tables_strict) for the
+    /// form that fails on an existing table.
     fn acreate_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
-    }
-
-    /// Create the tables that do not exist yet (`IF NOT EXISTS`), referenced
-    /// tables first: the reference's default (`safe=True`).
-    fn acreate_tables_safe(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
         run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, true))
     }
 
-    /// Drop the tables, referencing tables first. Fails if a table is
-    /// missing; see [`adrop_tables_safe`](Executor::adrop_tables_safe).
-    fn adrop_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
+    /// Create the tables, referenced tables first, failing if one exists
+    /// (the reference's `safe=False`).
+    fn acreate_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
     }
 
-    /// Drop the tables that exist (`IF EXISTS`), referencing tables first.
-    fn adrop_tables_safe(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+    /// Drop the tables that exist (`IF EXISTS`), referencing tables first:
+    /// the reference's default (`safe=True`). See
+    /// [`adrop_tables_strict`](Executor::adrop_tables_strict) for the form
+    /// that fails on a missing table.
+    fn adrop_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
         run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, true))
+    }
+
+    /// Drop the tables, referencing tables first, failing if one is missing
+    /// (the reference's `safe=False`).
+    fn adrop_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
+        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
     }
 }
 

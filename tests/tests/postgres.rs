@@ -373,7 +373,7 @@ mod pg_only {
         admin.aexecute_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""), vec![]).await.expect("schema");
         let options = PgOptions::from_url(&url()).expect("url").search_path(schema).pool_size(4);
         let unshared = PgDatabase::connect(options).await.expect("connect");
-        unshared.acreate_tables_safe(&[User::META]).await.expect("create");
+        unshared.acreate_tables(&[User::META]).await.expect("create");
         User::acreate(&unshared, user("committed")).await.expect("insert");
         concurrent_selects(&unshared).await;
         assert!(unshared.pool_status().open > 1, "without sharing the pool grows: {:?}", unshared.pool_status());

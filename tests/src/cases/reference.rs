@@ -18,7 +18,7 @@ async fn setup<T: TestDb>() -> Result<Database<T::Backend>> {
 pub async fn quickstart<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     let conn = db.aconnect().await?;
-    db.acreate_tables_safe(&[User::META]).await?;
+    db.acreate_tables(&[User::META]).await?;
 
     let tx = db.atomic().await?;
     let user = User::acreate(&db, user("Charlie")).await?;
@@ -233,7 +233,7 @@ pub async fn run_setup_app<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     for _ in 0..2 {
         db.run(|conn| async move {
-            conn.acreate_tables_safe(&[User::META]).await?;
+            conn.acreate_tables(&[User::META]).await?;
             let created = conn.atomic().run(|conn| async move { User::acreate(&conn, user("admin")).await }).await;
             match created {
                 Ok(_) | Err(Error::Integrity { .. }) => Ok(()),
@@ -310,19 +310,20 @@ pub async fn afetch_caches<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
-/// `acreate_tables`/`adrop_tables` order tables by their foreign keys; the
-/// plain forms fail on existing/missing tables, the safe forms do not.
+/// `acreate_tables`/`adrop_tables` order tables by their foreign keys; as
+/// in the reference they are safe by default (existing/missing tables are
+/// skipped), and the strict forms fail on them.
 pub async fn create_and_drop_tables<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
-    db.acreate_tables(&[Tweet::META, User::META]).await?;
-    assert!(db.acreate_tables(&[User::META]).await.is_err());
-    db.acreate_tables_safe(&[User::META, Tweet::META]).await?;
+    db.acreate_tables_strict(&[Tweet::META, User::META]).await?;
+    assert!(db.acreate_tables_strict(&[User::META]).await.is_err());
+    db.acreate_tables(&[User::META, Tweet::META]).await?;
     let huey = User::acreate(&db, user("huey")).await?;
     Tweet::acreate(&db, Tweet { id: 0, user: ForeignKey::new(huey.id), content: "x".into(), is_published: true })
         .await?;
+    db.adrop_tables_strict(&[User::META, Tweet::META]).await?;
+    assert!(db.adrop_tables_strict(&[User::META]).await.is_err());
     db.adrop_tables(&[User::META, Tweet::META]).await?;
-    assert!(db.adrop_tables(&[User::META]).await.is_err());
-    db.adrop_tables_safe(&[User::META, Tweet::META]).await?;
     db.acreate_tables(&[User::META]).await?;
     assert_eq!(db.count(&User::select()).await?, 0);
     Ok(())
