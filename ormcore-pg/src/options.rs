@@ -226,3 +226,18 @@ impl TryFrom<&str> for PgOptions {
         PgOptions::from_url(url)
     }
 }
+
+/// A `postgresql://` URL (see [`PgOptions::from_url`]): what
+/// `PgDatabase::connect("postgresql://..")` takes.
+impl ormcore::backend::IntoOptions<PgOptions> for &str {
+    fn into_options(self) -> ormcore::Result<PgOptions> {
+        PgOptions::from_url(self)
+    }
+}
+
+/// As for `&str`.
+impl ormcore::backend::IntoOptions<PgOptions> for String {
+    fn into_options(self) -> ormcore::Result<PgOptions> {
+        PgOptions::from_url(&self)
+    }
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ormcore::backend::UrlParam;
+use ormcore::backend::{IntoOptions, UrlParam};
 use ormcore::{Error, Value, ValueRef};
 
 /// A hook run on every new connection, after ormcore's own setup.
@@ -193,20 +193,31 @@ impl SqliteOptions {
     }
 }
 
-impl From<&str> for SqliteOptions {
-    fn from(path: &str) -> Self {
-        SqliteOptions::new(path)
+/// A `sqlite:` URL (see [`SqliteOptions::from_url`]), or else a path: what
+/// `SqliteDatabase::connect("app.db")` takes.
+impl IntoOptions<SqliteOptions> for &str {
+    fn into_options(self) -> ormcore::Result<SqliteOptions> {
+        if self.starts_with("sqlite:") { SqliteOptions::from_url(self) } else { Ok(SqliteOptions::new(self)) }
     }
 }
 
-impl From<String> for SqliteOptions {
-    fn from(path: String) -> Self {
-        SqliteOptions::new(path)
+/// As for `&str`.
+impl IntoOptions<SqliteOptions> for String {
+    fn into_options(self) -> ormcore::Result<SqliteOptions> {
+        self.as_str().into_options()
     }
 }
 
-impl From<PathBuf> for SqliteOptions {
-    fn from(path: PathBuf) -> Self {
-        SqliteOptions::new(path)
+/// A path, never a URL.
+impl IntoOptions<SqliteOptions> for PathBuf {
+    fn into_options(self) -> ormcore::Result<SqliteOptions> {
+        Ok(SqliteOptions::new(self))
+    }
+}
+
+/// A path, never a URL.
+impl IntoOptions<SqliteOptions> for &std::path::Path {
+    fn into_options(self) -> ormcore::Result<SqliteOptions> {
+        Ok(SqliteOptions::new(self))
     }
 }

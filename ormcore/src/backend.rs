@@ -48,8 +48,9 @@ use crate::sql::{Dialect, Statement};
 /// A database driver with its connection pool. The type parameter of
 /// [`Database`](crate::Database).
 pub trait Backend: Send + Sync + Sized + 'static {
-    /// What [`Database::connect`](crate::Database::connect) takes: options
-    /// with a builder, usually convertible from a path or URL.
+    /// The backend's options, with a builder. [`Database::connect`](crate::Database::connect)
+    /// takes them, or anything that is [`IntoOptions`] for them (a URL
+    /// string; for SQLite, a path).
     type Options: Send;
     /// One connection.
     type Connection: RawConnection;
@@ -107,6 +108,22 @@ pub trait Backend: Send + Sync + Sized + 'static {
 
     /// Counts of the pool's connections.
     fn pool_status(&self) -> PoolStatus;
+}
+
+/// What [`Database::connect`](crate::Database::connect) accepts for a
+/// backend's options `O`: the options themselves, or what a backend crate
+/// parses into them (a URL such as `postgresql://user@host/db?pool_size=4`,
+/// a SQLite path). Parsing may fail, with an [`Error::Interface`](crate::Error::Interface)
+/// naming what is wrong.
+pub trait IntoOptions<O> {
+    /// Convert into the options.
+    fn into_options(self) -> Result<O>;
+}
+
+impl<O> IntoOptions<O> for O {
+    fn into_options(self) -> Result<O> {
+        Ok(self)
+    }
 }
 
 /// Counts of a pool's connections.

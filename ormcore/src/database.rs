@@ -31,7 +31,7 @@ pub use stream::RowStream;
 pub(crate) use transaction::BeginKind;
 pub use transaction::{Begin, IsolationLevel, Transaction, TxOptions};
 
-use crate::backend::{Backend, PoolStatus};
+use crate::backend::{Backend, IntoOptions, PoolStatus};
 use crate::error::{Error, Result};
 use crate::sql::Dialect;
 use registry::{Registry, TaskKey};
@@ -74,9 +74,21 @@ impl<B: Backend> std::fmt::Debug for Database<B> {
 }
 
 impl<B: Backend> Database<B> {
-    /// Open the pool with the backend's options.
-    pub async fn connect(options: impl Into<B::Options>) -> Result<Self> {
-        Ok(Database::from_backend(B::connect(options.into()).await?))
+    /// Open the pool with the backend's options, or with a URL (or, for
+    /// SQLite, a path) that the backend parses into them.
+    pub async fn connect(options: impl IntoOptions<B::Options>) -> Result<Self> {
+        Ok(Database::from_backend(B::connect(options.into_options()?).await?))
+    }
+
+    /// Open the pool named by the `DATABASE_URL` environment variable, the
+    /// convention of twelve-factor apps and of sqlx, SeaORM and Diesel.
+    pub async fn connect_env() -> Result<Self>
+    where
+        String: IntoOptions<B::Options>,
+    {
+        let url = std::env::var("DATABASE_URL")
+            .map_err(|error| Error::interface(format!("DATABASE_URL names no database: {error}")))?;
+        Database::connect(url).await
     }
 
     /// Wrap an opened backend.

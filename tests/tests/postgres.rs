@@ -498,6 +498,20 @@ mod pg_only {
         }
     }
 
+    /// `connect` takes a URL string, as `SqliteDatabase::connect` takes a
+    /// path (before, it took only `PgOptions`); a bad one is an Interface
+    /// error.
+    #[tokio::test]
+    async fn connect_takes_a_url() {
+        let separator = if url().contains('?') { '&' } else { '?' };
+        let db = PgDatabase::connect(format!("{}{separator}pool_size=3", url()).as_str()).await.expect("a URL");
+        assert_eq!(db.pool_status().max_size, 3);
+        let one = db.aexecute_sql("SELECT 1::int4", vec![]).await.expect("a query");
+        assert_eq!(one.fetchall()[0].get::<i32>(0).expect("an int"), 1);
+        let bad = PgDatabase::connect("postgresql://127.0.0.1:5432/test?pool_size=many").await;
+        assert!(matches!(bad, Err(Error::Interface(_))), "{bad:?}");
+    }
+
     /// An exhausted `SMALLSERIAL` refuses the insert: a key past `i16::MAX`
     /// is never assigned (before, the key column was `SERIAL`, the row was
     /// stored with key 32768 and `acreate` then panicked on it).

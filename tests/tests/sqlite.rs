@@ -1037,3 +1037,63 @@ mod attack7b_sqlite_false_alarm {
         assert_eq!(count, 300);
     }
 }
+
+/// What a new user types first: a URL or a path for `connect`, and the
+/// conventional `DATABASE_URL`.
+mod first_contact {
+    use super::*;
+
+    /// `connect` takes a `sqlite:` URL with its parameters, or a path;
+    /// before, a URL was taken for a file name.
+    #[tokio::test]
+    async fn connect_takes_a_url_or_a_path() {
+        let path = fresh_path();
+        let db = SqliteDatabase::connect(format!("sqlite://{}?pool_size=2&journal_mode=wal", path.display()))
+            .await
+            .expect("a URL");
+        db.aexecute_sql("CREATE TABLE t (x INTEGER)", vec![]).await.expect("create");
+        assert_eq!(db.pool_status().max_size, 2, "the URL's parameters apply");
+        assert!(path.exists(), "the URL names the file {}", path.display());
+        db.close_pool().await;
+        let by_path = SqliteDatabase::connect(path.as_path()).await.expect("a path");
+        assert!(by_path.aexecute_sql("SELECT x FROM t", vec![]).await.is_ok(), "the same file");
+        let bad = SqliteDatabase::connect("sqlite://?pool_size=2").await;
+        assert!(matches!(bad, Err(ormcore::Error::Interface(_))), "{bad:?}");
+    }
+
+    /// Run in a child process of this test binary, with `DATABASE_URL` set
+    /// for it alone (setting the variable here would race the other tests).
+    #[tokio::test]
+    #[ignore = "run by connect_env_reads_database_url, with DATABASE_URL set"]
+    async fn connect_env_child() {
+        let db = SqliteDatabase::connect_env().await.expect("DATABASE_URL");
+        assert_eq!(db.pool_status().max_size, 3);
+        db.aexecute_sql("CREATE TABLE from_env (x INTEGER)", vec![]).await.expect("create");
+    }
+
+    #[test]
+    fn connect_env_reads_database_url() {
+        let path = fresh_path();
+        let child = |url: Option<String>| {
+            let mut command = std::process::Command::new(std::env::current_exe().expect("this test binary"));
+            command.args(["--ignored", "--exact", "first_contact::connect_env_child"]);
+            match url {
+                Some(url) => command.env("DATABASE_URL", url),
+                None => command.env_remove("DATABASE_URL"),
+            };
+            command.output().expect("run the child")
+        };
+        let ran = child(Some(format!("sqlite://{}?pool_size=3", path.display())));
+        assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stdout));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let tables: i64 = runtime.block_on(async {
+            let check = SqliteDatabase::connect(path.as_path()).await.expect("open");
+            let found = check.aexecute_sql("SELECT count(*) FROM sqlite_master WHERE name = 'from_env'", vec![]);
+            found.await.expect("count").fetchall()[0].get(0).expect("a count")
+        });
+        assert_eq!(tables, 1, "the child used the database DATABASE_URL names");
+        let unset = child(None);
+        assert!(!unset.status.success(), "without DATABASE_URL the child fails");
+        assert!(String::from_utf8_lossy(&unset.stdout).contains("DATABASE_URL names no database"));
+    }
+}
