@@ -1,9 +1,11 @@
 //! tokio-postgres errors mapped onto ormcore's error kinds.
 //!
 //! Errors the server reports carry a SQLSTATE: class 23 (integrity
-//! constraint violation) becomes [`Error::Integrity`], every other class
-//! (syntax errors, serialization failures, deadlocks, cancellations)
-//! [`Error::Operational`] with the SQLSTATE in its message. A parameter
+//! constraint violation) becomes [`Error::Integrity`]; 40001
+//! (serialization failure), 40P01 (deadlock) and 55P03 (lock not
+//! available) [`Error::Conflict`]; every other class (syntax errors,
+//! cancellations, ...) [`Error::Operational`], with the SQLSTATE in the
+//! message. A parameter
 //! that [`PgParam`](crate::value::PgParam) could not convert is an
 //! [`Error::Interface`]. A closed connection, I/O failures and the
 //! SQLSTATEs of a session the server ended (class 08, connection
@@ -13,7 +15,7 @@
 
 use std::error::Error as _;
 
-use ormcore::{ConstraintKind, Error};
+use ormcore::{ConflictKind, ConstraintKind, Error};
 
 use crate::value::BindError;
 
@@ -70,7 +72,16 @@ pub(crate) fn map(error: tokio_postgres::Error) -> Error {
             };
         }
         let message = format!("{} ({sqlstate})", db.message());
-        return Error::operational(message, error);
+        let conflict = match sqlstate {
+            "40001" => Some(ConflictKind::Serialization),
+            "40P01" => Some(ConflictKind::Deadlock),
+            "55P03" => Some(ConflictKind::LockTimeout),
+            _ => None,
+        };
+        return match conflict {
+            Some(kind) => Error::conflict(kind, message, error),
+            None => Error::operational(message, error),
+        };
     }
     // tokio-postgres's own message for these is "error serializing
     // parameter N" (counting from 0), without the reason.

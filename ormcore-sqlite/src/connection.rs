@@ -226,7 +226,7 @@ impl SqliteConnection {
 /// Whether an ormcore error is SQLite's "database is locked".
 fn is_busy_error(error: &Error) -> bool {
     let source = match error {
-        Error::Operational { source: Some(source), .. } => source,
+        Error::Conflict { kind: ormcore::ConflictKind::LockTimeout, source: Some(source), .. } => source,
         _ => return false,
     };
     source.downcast_ref::<rusqlite::Error>().is_some_and(is_busy)
@@ -300,7 +300,8 @@ impl RawConnection for SqliteConnection {
                 if delivered {
                     // Rows already handed out cannot be taken back: a lock
                     // lost half-way through a read is an error, not a retry.
-                    return Err(FetchError::Orm(Error::Operational {
+                    return Err(FetchError::Orm(Error::Conflict {
+                        kind: ormcore::ConflictKind::LockTimeout,
                         message: "database is locked (in the middle of reading rows)".into(),
                         source: None,
                     }));

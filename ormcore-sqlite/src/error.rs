@@ -1,6 +1,6 @@
 //! rusqlite errors mapped onto ormcore's error kinds.
 
-use ormcore::{ConstraintKind, Error};
+use ormcore::{ConflictKind, ConstraintKind, Error};
 use rusqlite::ffi;
 
 /// Whether the error is SQLite's "database is locked" that waiting may cure
@@ -54,6 +54,13 @@ pub(crate) fn map(error: rusqlite::Error) -> Error {
                 message,
                 source: Some(Box::new(error)),
             }
+        }
+        rusqlite::Error::SqliteFailure(e, _) if e.extended_code == ffi::SQLITE_BUSY_SNAPSHOT => {
+            Error::conflict(ConflictKind::Serialization, error.to_string(), error)
+        }
+        // What is left of a lock wait once `busy_timeout` has passed.
+        rusqlite::Error::SqliteFailure(..) if is_busy(&error) => {
+            Error::conflict(ConflictKind::LockTimeout, error.to_string(), error)
         }
         rusqlite::Error::SqliteFailure(..) | rusqlite::Error::SqlInputError { .. } => {
             Error::operational(error.to_string(), error)

@@ -41,6 +41,35 @@ impl fmt::Display for ConstraintKind {
     }
 }
 
+/// Why an [`Error::Conflict`] happened: concurrent transactions got in
+/// each other's way. Running the whole transaction again may succeed
+/// ([`Error::is_retryable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConflictKind {
+    /// The transaction could not be serialized with a concurrent one
+    /// (PostgreSQL's 40001 under `REPEATABLE READ` or `SERIALIZABLE`;
+    /// SQLite's `SQLITE_BUSY_SNAPSHOT`, a WAL read snapshot that another
+    /// writer moved past).
+    Serialization,
+    /// The database broke a deadlock by failing this transaction
+    /// (PostgreSQL's 40P01).
+    Deadlock,
+    /// A lock was not granted in time (PostgreSQL's 55P03, `lock_timeout`
+    /// or `NOWAIT`; SQLite's "database is locked" after `busy_timeout`).
+    LockTimeout,
+}
+
+impl fmt::Display for ConflictKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConflictKind::Serialization => "serialization failure",
+            ConflictKind::Deadlock => "deadlock",
+            ConflictKind::LockTimeout => "lock timeout",
+        })
+    }
+}
+
 /// Every error ormcore returns.
 ///
 /// Match on the variant to branch on meaning; the driver's own error, where
@@ -94,6 +123,21 @@ pub enum Error {
     #[error("connection lost: {message}")]
     ConnectionLost {
         /// What happened.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// Concurrent transactions conflicted: a serialization failure, a
+    /// deadlock, a lock not granted in time. The statement (and, for the
+    /// first two, its transaction) failed; running the whole transaction
+    /// again may succeed.
+    #[error("{kind}: {message}")]
+    Conflict {
+        /// Which conflict.
+        kind: ConflictKind,
+        /// The database's message.
         message: String,
         /// The driver error.
         #[source]
@@ -163,6 +207,30 @@ impl Error {
     /// An [`Error::ConnectionLost`] wrapping a driver error.
     pub fn connection_lost(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::ConnectionLost { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// An [`Error::Conflict`] wrapping a driver error.
+    pub fn conflict(kind: ConflictKind, message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Conflict { kind, message: message.into(), source: Some(source.into()) }
+    }
+
+    /// The conflict's kind, for [`Error::Conflict`].
+    pub fn conflict_kind(&self) -> Option<ConflictKind> {
+        match self {
+            Error::Conflict { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// Whether running the whole transaction (or the statement, outside
+    /// one) again may succeed: true for the [`Error::Conflict`] kinds.
+    ///
+    /// Not for [`Error::ConnectionLost`]: a statement or a commit in flight
+    /// when the connection died may have been applied, so running it again
+    /// may apply it twice; only work that is safe to repeat may be retried
+    /// then, which ormcore cannot know.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
     }
 
     /// True for [`Error::ConnectionLost`].

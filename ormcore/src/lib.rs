@@ -29,7 +29,7 @@ pub mod types;
 pub mod value;
 
 pub use database::{Begin, Connection, Database, IsolationLevel, RowStream, Transaction, TxOptions};
-pub use error::{BoxError, ConstraintKind, DecodeError, Error, Result};
+pub use error::{BoxError, ConflictKind, ConstraintKind, DecodeError, Error, Result};
 pub use executor::{Cursor, Executor, Query};
 pub use model::{Column, ForeignKey, Model, ModelState, PrimaryKey, SaveOptions, Saved, TableMeta};
 pub use ormcore_derive::Model;
@@ -43,8 +43,8 @@ pub mod prelude {
     pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps};
     pub use crate::types::Json;
     pub use crate::{
-        ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Model, ModelState, PrimaryKey, Query,
-        Result, SaveOptions, Saved, TxOptions, Value,
+        ConflictKind, ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Model, ModelState,
+        PrimaryKey, Query, Result, SaveOptions, Saved, TxOptions, Value,
     };
 }
 

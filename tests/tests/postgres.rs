@@ -772,3 +772,113 @@ mod pg_values {
         Doc::acreate(&db, Doc { id: 0, body: serde_json::json!({"x": [1, 0.0, -1.0]}) }).await.expect("no -0.0");
     }
 }
+
+/// Conflicts between concurrent transactions come back as
+/// `Error::Conflict` with their kind, and are retryable: a serialization
+/// failure, a deadlock, a lock not granted in time, each provoked for real.
+mod conflicts {
+    use std::time::Duration;
+
+    use ormcore::prelude::*;
+    use ormcore_tests::models::Counter;
+    use tokio::sync::oneshot;
+
+    use super::*;
+
+    async fn counters() -> PgDatabase {
+        let db = PgSchema::open(Config::default().pool_size(4)).await;
+        db.acreate_tables(&[Counter::META]).await.expect("create");
+        for name in ["a", "b"] {
+            Counter::acreate(&db, Counter { name: name.into(), ..Counter::default() }).await.expect("a counter");
+        }
+        db
+    }
+
+    fn bump(name: &'static str) -> ormcore::query::Update<Counter> {
+        Counter::update().set(Counter::VALUE, Counter::VALUE + 1).where_(Counter::NAME.eq(name))
+    }
+
+    fn assert_conflict(outcome: &Result<u64>, kind: ConflictKind) {
+        match outcome {
+            Err(error) => {
+                assert_eq!(error.conflict_kind(), Some(kind), "{error:?}");
+                assert!(error.is_retryable(), "{error}");
+            }
+            Ok(n) => panic!("expected a {kind}, the update changed {n} row(s)"),
+        }
+    }
+
+    #[tokio::test]
+    async fn serialization_failure() {
+        let db = counters().await;
+        let (read_tx, read) = oneshot::channel();
+        let (moved_tx, moved) = oneshot::channel::<()>();
+        let reader = db.clone();
+        let task = tokio::spawn(async move {
+            let tx = reader.atomic().isolation(IsolationLevel::RepeatableRead).await?;
+            tx.count(&Counter::select()).await?; // the snapshot is taken
+            let _ = read_tx.send(());
+            let _ = moved.await;
+            let outcome = bump("a").aexecute(&tx).await;
+            drop(tx);
+            Ok::<_, Error>(outcome)
+        });
+        read.await.expect("the reader took its snapshot");
+        bump("a").aexecute(&db).await.expect("a concurrent update commits");
+        moved_tx.send(()).expect("the reader waits");
+        let outcome = task.await.expect("task").expect("the reader's transaction");
+        assert_conflict(&outcome, ConflictKind::Serialization);
+    }
+
+    #[tokio::test]
+    async fn deadlock() {
+        let db = counters().await;
+        let (a_locked_tx, a_locked) = oneshot::channel();
+        let (b_locked_tx, b_locked) = oneshot::channel::<()>();
+        let first = db.clone();
+        let task = tokio::spawn(async move {
+            let tx = first.atomic().await?;
+            bump("a").aexecute(&tx).await?;
+            let _ = a_locked_tx.send(());
+            let _ = b_locked.await;
+            let outcome = bump("b").aexecute(&tx).await;
+            if outcome.is_ok() {
+                tx.commit().await?;
+            }
+            Ok::<_, Error>(outcome)
+        });
+        let tx = db.atomic().await.expect("begin");
+        a_locked.await.expect("the first transaction holds a");
+        bump("b").aexecute(&tx).await.expect("b is free");
+        b_locked_tx.send(()).expect("the first transaction waits");
+        // Now each waits for the other: the server fails one of them.
+        let second = tokio::time::timeout(Duration::from_secs(20), bump("a").aexecute(&tx)).await.expect("no hang");
+        if second.is_ok() {
+            tx.commit().await.expect("commit");
+        } else {
+            drop(tx);
+        }
+        let first = task.await.expect("task").expect("the first transaction");
+        let (failed, passed) = if second.is_err() { (&second, &first) } else { (&first, &second) };
+        assert_conflict(failed, ConflictKind::Deadlock);
+        assert!(passed.is_ok(), "the other transaction goes on: {passed:?}");
+    }
+
+    #[tokio::test]
+    async fn lock_timeout() {
+        let db = counters().await;
+        let holder = db.atomic().await.expect("begin");
+        bump("a").aexecute(&holder).await.expect("lock a");
+        let waiter = db.clone();
+        let outcome = tokio::spawn(async move {
+            let tx = waiter.atomic().await?;
+            tx.aexecute_sql("SET LOCAL lock_timeout = '50ms'", vec![]).await?;
+            Ok::<_, Error>(bump("a").aexecute(&tx).await)
+        })
+        .await
+        .expect("task")
+        .expect("the waiter's transaction");
+        assert_conflict(&outcome, ConflictKind::LockTimeout);
+        holder.commit().await.expect("the holder commits");
+    }
+}

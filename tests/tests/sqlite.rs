@@ -233,8 +233,8 @@ mod sqlite_only {
         assert_eq!(db.count(&User::select()).await.expect("count"), 2);
     }
 
-    /// A lock held past `busy_timeout` is an operational error; the
-    /// connection is fine afterwards.
+    /// A lock held past `busy_timeout` is a lock-timeout conflict, which
+    /// may be retried; the connection is fine afterwards.
     #[tokio::test(flavor = "current_thread")]
     async fn lock_wait_gives_up_after_busy_timeout() {
         let db = file_db(|o| o.pool_size(2).busy_timeout(Duration::from_millis(100))).await;
@@ -245,12 +245,44 @@ mod sqlite_only {
         let started = Instant::now();
         let result = tokio::spawn(async move { User::acreate(&other, user("late")).await }).await.expect("task");
         match result {
-            Err(Error::Operational { message, .. }) => assert!(message.contains("locked"), "{message}"),
+            Err(error @ Error::Conflict { kind: ormcore::ConflictKind::LockTimeout, .. }) => {
+                assert!(error.to_string().contains("locked"), "{error}");
+                assert!(error.is_retryable());
+            }
             other => panic!("expected 'database is locked', got {other:?}"),
         }
         assert!(started.elapsed() >= Duration::from_millis(100));
         holder.rollback().await.expect("rollback");
         User::acreate(&db, user("now")).await.expect("the lock is free again");
+    }
+
+    /// In WAL mode a transaction that read, then writes after another
+    /// connection committed a write, cannot commit its stale snapshot:
+    /// SQLite's `SQLITE_BUSY_SNAPSHOT` is a serialization conflict, refused
+    /// at once (waiting cannot cure it) and retryable.
+    #[tokio::test]
+    async fn stale_wal_snapshot_is_a_serialization_conflict() {
+        let db = file_db(|o| o.wal().pool_size(2)).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let tx = db.atomic().await.expect("begin");
+        assert_eq!(tx.count(&User::select()).await.expect("read"), 0, "the snapshot is taken");
+        let other = db.clone();
+        tokio::spawn(async move { User::acreate(&other, user("committed meanwhile")).await })
+            .await
+            .expect("task")
+            .expect("another connection commits");
+        let started = Instant::now();
+        let stale = User::acreate(&tx, user("from the stale snapshot")).await;
+        match &stale {
+            Err(error) => {
+                assert_eq!(error.conflict_kind(), Some(ormcore::ConflictKind::Serialization), "{error:?}");
+                assert!(error.is_retryable());
+            }
+            Ok(user) => panic!("a write from a stale snapshot went through: {user:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "refused at once, not after busy_timeout");
+        drop(tx);
+        assert_eq!(db.count(&User::select()).await.expect("count"), 1);
     }
 
     /// A transaction guard dropped inside a longer-lived scope releases its
