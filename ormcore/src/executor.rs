@@ -230,6 +230,16 @@ impl Cursor {
 #[doc(hidden)]
 pub struct Target<'a, B: Backend>(TargetKind<'a, B>);
 
+impl<B: Backend> Clone for Target<'_, B> {
+    fn clone(&self) -> Self {
+        Target(match self.0 {
+            TargetKind::Database(db) => TargetKind::Database(db),
+            TargetKind::Slot(slot) => TargetKind::Slot(slot),
+            TargetKind::Block(slot, id) => TargetKind::Block(slot, id),
+        })
+    }
+}
+
 enum TargetKind<'a, B: Backend> {
     /// Through the database: the running task's connection if it has one,
     /// else a connection from the pool for the one statement.

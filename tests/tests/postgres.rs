@@ -864,6 +864,62 @@ mod conflicts {
         assert!(passed.is_ok(), "the other transaction goes on: {passed:?}");
     }
 
+    /// Two serializable read-then-write transactions on one counter, made
+    /// to overlap on their first run: one of them fails with a
+    /// serialization conflict and `run_with_retry` runs it again; both
+    /// increments land.
+    #[tokio::test]
+    async fn run_with_retry_reruns_a_serialization_failure() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        let db = counters().await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let runs = Arc::new(AtomicU32::new(0));
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, barrier, runs) = (db.clone(), Arc::clone(&barrier), Arc::clone(&runs));
+                tokio::spawn(async move {
+                    let first_run = Arc::new(std::sync::atomic::AtomicBool::new(true));
+                    db.atomic()
+                        .isolation(IsolationLevel::Serializable)
+                        .run_with_retry(5, |conn| {
+                            let (barrier, runs, first_run) = (barrier.clone(), runs.clone(), first_run.clone());
+                            async move {
+                                runs.fetch_add(1, Ordering::Relaxed);
+                                let seen: i64 = conn
+                                    .scalar(&Counter::select().columns(Counter::VALUE).where_(Counter::NAME.eq("a")))
+                                    .await?;
+                                if first_run.swap(false, Ordering::Relaxed) {
+                                    barrier.wait().await; // both have read before either writes
+                                }
+                                Counter::update()
+                                    .set(Counter::VALUE, seen + 1)
+                                    .where_(Counter::NAME.eq("a"))
+                                    .aexecute(&conn)
+                                    .await
+                            }
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.expect("task").expect("the transaction succeeds, retried if need be"), 1);
+        }
+        let value: i64 =
+            db.scalar(&Counter::select().columns(Counter::VALUE).where_(Counter::NAME.eq("a"))).await.expect("value");
+        assert_eq!(value, 2, "both increments landed: no lost update");
+        assert!(runs.load(Ordering::Relaxed) >= 3, "one transaction ran again");
+
+        // Inside another block there is nothing to retry: the whole
+        // transaction failed.
+        let outer = db.atomic().await.expect("begin");
+        let nested = db.atomic().run_with_retry(3, |_conn| async { Ok(()) }).await;
+        assert!(matches!(nested, Err(Error::Interface(_))), "{nested:?}");
+        drop(outer);
+    }
+
     #[tokio::test]
     async fn lock_timeout() {
         let db = counters().await;

@@ -201,6 +201,42 @@ impl<'db, B: Backend> Begin<'db, B> {
     }
 }
 
+impl<B: Backend> Begin<'_, B> {
+    /// [`run`](Begin::run) `work` in a transaction, and run it again, in a
+    /// new transaction, while it fails with a retryable error
+    /// ([`Error::is_retryable`]: a serialization failure, a deadlock, a
+    /// lock not granted in time), up to `attempts` runs in all, with a
+    /// short pause between them that doubles each time (1 ms to 64 ms). For
+    /// serializable isolation and the databases that rely on retrying
+    /// transactions. The last error is returned as it is.
+    ///
+    /// Only where the block is the outermost one: inside another block a
+    /// conflict has failed the whole transaction, which only the outermost
+    /// block can run again ([`Error::Interface`]).
+    pub async fn run_with_retry<F, Fut, T>(self, attempts: u32, mut work: F) -> Result<T>
+    where
+        F: FnMut(Connection<B>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        if self.target.slot().is_some_and(|slot| !slot.state().frames.is_empty()) {
+            return Err(Error::interface(
+                "run_with_retry needs the outermost transaction: a block is already open on this connection",
+            ));
+        }
+        let mut attempt = 1;
+        loop {
+            let begin = Begin { target: self.target.clone(), kind: self.kind, options: self.options };
+            match begin.run(&mut work).await {
+                Err(error) if error.is_retryable() && attempt < attempts => {
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << (attempt - 1).min(6))).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+}
+
 impl<'db, B: Backend> IntoFuture for Begin<'db, B> {
     type Output = Result<Transaction<B>>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Transaction<B>>> + Send + 'db>>;
