@@ -104,3 +104,17 @@ pub fn interface_message(error: ormcore::Error) -> String {
         other => panic!("expected an interface error, got {other:?}"),
     }
 }
+
+/// A fresh database with the `User` table, its pool configured as asked.
+pub async fn users_db<T: TestDb>(config: Config) -> ormcore::Result<Database<T::Backend>> {
+    let db = T::open(config).await;
+    db.acreate_tables(&[<crate::models::User as ormcore::Model>::META]).await?;
+    Ok(db)
+}
+
+/// The names of the users `executor` sees, in order.
+pub async fn user_names<E: Executor>(executor: &E) -> ormcore::Result<Vec<String>> {
+    use crate::models::User;
+    use ormcore::prelude::*;
+    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
+}

@@ -5,12 +5,8 @@
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, open};
+use crate::harness::{Config, TestDb, open, user_names};
 use crate::models::{User, user};
-
-async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
-    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
-}
 
 /// `close_pool()` inside an `atomic().run` block: the block's writes
 /// before the close are rolled back, but the ones after it run through the
@@ -35,7 +31,7 @@ pub async fn close_pool_inside_atomic_run_keeps_half_the_block<T: TestDb>() -> R
             Ok(())
         })
         .await;
-    let stored = names(&db).await?;
+    let stored = user_names(&db).await?;
     match &outcome {
         Ok(()) => assert_eq!(stored, ["after close", "before close"], "the block committed: all of it"),
         Err(_) => assert!(stored.is_empty(), "the block failed ({outcome:?}) but kept part of its work: {stored:?}"),
@@ -155,6 +151,6 @@ pub async fn close_pool_with_a_stream_open_releases_the_transaction<T: TestDb>()
     drop(tx);
     let again = tokio::time::timeout(limit, User::acreate(&db, user("caller"))).await;
     assert!(matches!(again, Ok(Ok(_))), "the caller's old transaction still holds its locks: {again:?}");
-    assert_eq!(names(&db).await?, ["caller", "seed 1", "seed 2"], "the closed block's write was rolled back");
+    assert_eq!(user_names(&db).await?, ["caller", "seed 1", "seed 2"], "the closed block's write was rolled back");
     Ok(())
 }

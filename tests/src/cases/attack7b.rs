@@ -7,12 +7,8 @@ use std::time::Duration;
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, settled_pool_status};
+use crate::harness::{Config, TestDb, settled_pool_status, user_names};
 use crate::models::{User, user};
-
-async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
-    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
-}
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -57,7 +53,7 @@ pub async fn close_pool_in_a_nested_block_refuses_everything_until_the_blocks_en
     assert!(!db.in_transaction(), "the blocks ended");
     let again = tokio::time::timeout(LIMIT, User::acreate(&db, user("after"))).await;
     assert!(matches!(again, Ok(Ok(_))), "the task writes again: {again:?}");
-    assert_eq!(names(&db).await?, ["after"], "nothing of the closed block is kept");
+    assert_eq!(user_names(&db).await?, ["after"], "nothing of the closed block is kept");
     let status = settled_pool_status(&db).await;
     assert_eq!(status.open, status.idle, "{status:?}");
     Ok(())
@@ -97,7 +93,7 @@ pub async fn close_pool_from_a_joined_future_is_all_or_nothing<T: TestDb>() -> R
         during
     };
     let (outcome, during) = tokio::time::timeout(LIMIT, async { tokio::join!(block, closer) }).await.expect("no hang");
-    let stored = names(&db).await?;
+    let stored = user_names(&db).await?;
     match &outcome {
         Ok(inner) => assert_eq!(stored.len(), 4, "the block committed, all of it? {inner:?} {stored:?}"),
         Err(_) => assert!(
@@ -127,7 +123,7 @@ pub async fn close_pool_from_another_task_is_all_or_nothing<T: TestDb>() -> Resu
     let after = User::acreate(&db, user("after")).await.map(drop);
     let in_tx = db.in_transaction();
     let committed = tx.commit().await;
-    let stored = names(&db).await?;
+    let stored = user_names(&db).await?;
     match (&after, &committed) {
         (Ok(()), Ok(())) => assert_eq!(stored, ["after", "before"]),
         _ => assert!(stored.is_empty(), "after={after:?} commit={committed:?} stored={stored:?}"),
@@ -165,7 +161,7 @@ pub async fn lost_connection_in_a_nested_block_refuses_everything<T: TestDb>() -
     outcomes.push(("inner commit", inner.commit().await));
     outcomes.push(("outer after inner", User::acreate(&outer, user("via outer")).await.map(drop)));
     outcomes.push(("outer commit", outer.commit().await));
-    let stored = names(&db).await?;
+    let stored = user_names(&db).await?;
     for (what, outcome) in &outcomes {
         assert!(outcome.is_err(), "{what} succeeded after the connection was lost: stored {stored:?}");
     }

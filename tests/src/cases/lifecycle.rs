@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, settled_pool_status};
+use crate::harness::{Config, TestDb, settled_pool_status, user_names};
 use crate::models::{Counter, User, user};
 
 async fn seed<T: TestDb>(config: Config) -> Result<Database<T::Backend>> {
@@ -15,10 +15,6 @@ async fn seed<T: TestDb>(config: Config) -> Result<Database<T::Backend>> {
         (0..50).map(|i| Counter { name: format!("c{i:02}"), value: i, ..Counter::default() }).collect();
     Counter::abulk_create(&db, &mut counters, None).await?;
     Ok(db)
-}
-
-async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
-    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
 }
 
 /// Read one row of a stream on `executor`, then drop the stream half-way.
@@ -80,7 +76,7 @@ pub async fn guard_dropped_during_stream_rolls_back<T: TestDb>() -> Result<()> {
     drop(stream);
     if T::SINGLE_CONNECTION {
         assert!(!conn.in_transaction());
-        assert!(names(&conn).await?.is_empty());
+        assert!(user_names(&conn).await?.is_empty());
         return Ok(());
     }
     // Another task writes the row the abandoned transaction had written: it
@@ -90,7 +86,7 @@ pub async fn guard_dropped_during_stream_rolls_back<T: TestDb>() -> Result<()> {
     let written = tokio::time::timeout(Duration::from_secs(3), write).await;
     written.expect("the abandoned transaction still holds its locks").expect("the task ran")?;
     assert!(!conn.in_transaction());
-    assert_eq!(names(&conn).await?, ["abandoned"]);
+    assert_eq!(user_names(&conn).await?, ["abandoned"]);
     drop(conn);
     let status = settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back in the pool: {status:?}");
@@ -109,7 +105,7 @@ pub async fn close_pool_after_streams<T: TestDb>() -> Result<()> {
     })
     .await
     .expect("the task ran")?;
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     db.close_pool().await;
     assert_eq!(db.pool_status().open, 0, "every connection was closed");
     Ok(())
@@ -136,7 +132,7 @@ pub async fn inner_guard_is_refused_after_outer_ends<T: TestDb>() -> Result<()> 
     assert!(written.is_err(), "{written:?}");
     let _ = inner.rollback().await;
     // Every guard is gone: what a fresh statement sees is committed.
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     Ok(())
 }
 
@@ -160,7 +156,7 @@ pub async fn joined_savepoint_never_undoes_an_acknowledged_write<T: TestDb>() ->
     );
     rolled?;
     tx.commit().await?;
-    let names = names(&db).await?;
+    let names = user_names(&db).await?;
     match written {
         // A statement through a block's handle runs only while that block
         // is the innermost one: here it would have gone into the other

@@ -9,18 +9,8 @@ use std::time::Duration;
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, settled_pool_status};
+use crate::harness::{Config, TestDb, settled_pool_status, user_names, users_db};
 use crate::models::{User, user};
-
-async fn setup<T: TestDb>(config: Config) -> Result<Database<T::Backend>> {
-    let db = T::open(config).await;
-    db.acreate_tables(&[User::META]).await?;
-    Ok(db)
-}
-
-async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
-    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
-}
 
 /// A connection killed under the task that holds it (`aconnect`), outside
 /// any transaction: the task's next statement gets a healthy connection,
@@ -30,14 +20,14 @@ async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
 /// `:memory:`, see `tests/tests/sqlite.rs`), the kill reports so and the
 /// case ends there.
 pub async fn killed_connection_is_replaced<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(2)).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let conn = db.aconnect().await?;
     User::acreate(&db, user("before")).await?;
     if !T::kill_connection(&conn).await {
         return Ok(());
     }
     User::acreate(&db, user("after")).await?;
-    assert_eq!(names(&db).await?, ["after", "before"]);
+    assert_eq!(user_names(&db).await?, ["after", "before"]);
     // Still the task's scope: a block opened through the database runs on
     // the task's connection.
     let tx = db.atomic().await?;
@@ -45,7 +35,7 @@ pub async fn killed_connection_is_replaced<T: TestDb>() -> Result<()> {
     User::acreate(&db, user("in a block")).await?;
     tx.commit().await?;
     conn.aclose().await?;
-    assert_eq!(names(&db).await?, ["after", "before", "in a block"]);
+    assert_eq!(user_names(&db).await?, ["after", "before", "in a block"]);
     let status = settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back in the pool: {status:?}");
     Ok(())
@@ -61,7 +51,7 @@ pub async fn killed_connection_is_replaced<T: TestDb>() -> Result<()> {
 /// has already written goes on in the old file (see the SQLite
 /// `kill_connection`).
 pub async fn killed_connection_ends_the_transaction<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(2)).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let conn = db.aconnect().await?;
     User::acreate(&db, user("before")).await?;
     let outer = db.atomic().await?;
@@ -81,7 +71,7 @@ pub async fn killed_connection_ends_the_transaction<T: TestDb>() -> Result<()> {
     assert!(matches!(committed, Err(Error::ConnectionLost { .. })), "the lost block cannot commit: {committed:?}");
     assert!(!conn.in_transaction(), "the block is over");
     User::acreate(&db, user("after")).await?;
-    assert_eq!(names(&db).await?, ["after", "before"]);
+    assert_eq!(user_names(&db).await?, ["after", "before"]);
     conn.aclose().await?;
     let status = settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back in the pool: {status:?}");
@@ -97,7 +87,7 @@ pub async fn killed_connection_ends_the_transaction<T: TestDb>() -> Result<()> {
 /// ends it, and the reopened pool starts with an empty database, as in the
 /// reference.
 pub async fn close_pool_then_reopen<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(2)).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let conn = db.aconnect().await?;
     User::acreate(&db, user("kept")).await?;
     db.close_pool().await;
@@ -108,11 +98,11 @@ pub async fn close_pool_then_reopen<T: TestDb>() -> Result<()> {
         db.acreate_tables(&[User::META]).await?;
         User::acreate(&db, user("kept")).await?;
     }
-    assert_eq!(names(&db).await?, ["kept"]);
+    assert_eq!(user_names(&db).await?, ["kept"]);
     let again = db.aconnect().await?;
     User::acreate(&db, user("after reopening")).await?;
     again.aclose().await?;
-    assert_eq!(names(&db).await?, ["after reopening", "kept"]);
+    assert_eq!(user_names(&db).await?, ["after reopening", "kept"]);
     drop(conn);
     let status = settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back in the pool: {status:?}");
@@ -129,7 +119,7 @@ pub async fn close_pool_then_reopen<T: TestDb>() -> Result<()> {
 /// files an open transaction of its would hold the lock the caller's
 /// writes need.
 pub async fn close_pool_rolls_back_open_transactions<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(3)).await?;
+    let db = users_db::<T>(Config::default().pool_size(3)).await?;
     User::acreate(&db, user("committed")).await?;
     let (held_tx, held) = tokio::sync::oneshot::channel();
     let (go_tx, go) = tokio::sync::oneshot::channel::<()>();
@@ -179,7 +169,7 @@ pub async fn close_pool_rolls_back_open_transactions<T: TestDb>() -> Result<()> 
         go_tx.send(()).expect("the other task waits");
         running.await.expect("the other task ran")?;
     }
-    assert_eq!(names(&db).await?, ["caller", "committed"]);
+    assert_eq!(user_names(&db).await?, ["caller", "committed"]);
     let status = settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back in the pool: {status:?}");
     assert_eq!(status.open, reopened, "the other task's connection did not join the new pool: {status:?}");

@@ -6,42 +6,32 @@ use std::time::Duration;
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb};
+use crate::harness::{Config, TestDb, user_names, users_db};
 use crate::models::{User, user};
-
-async fn setup<T: TestDb>(config: Config) -> Result<Database<T::Backend>> {
-    let db = T::open(config).await;
-    db.acreate_tables(&[User::META]).await?;
-    Ok(db)
-}
-
-async fn names<E: Executor>(executor: &E) -> Result<Vec<String>> {
-    executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
-}
 
 /// Queries through the database handle inside a task's transaction run on
 /// that transaction: they see its uncommitted rows.
 pub async fn task_scope_shares_transaction<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let tx = db.atomic().await?;
     User::acreate(&db, user("inside")).await?;
     assert!(db.in_transaction());
-    assert_eq!(names(&db).await?, ["inside"]);
-    assert_eq!(names(&tx).await?, ["inside"]);
+    assert_eq!(user_names(&db).await?, ["inside"]);
+    assert_eq!(user_names(&tx).await?, ["inside"]);
     tx.rollback().await?;
     assert!(!db.in_transaction());
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     Ok(())
 }
 
 /// A task spawned inside a transaction runs outside it: it neither sees the
 /// uncommitted row nor shares the connection.
 pub async fn spawned_task_runs_outside<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().acquire_timeout(Duration::from_millis(300))).await?;
+    let db = users_db::<T>(Config::default().acquire_timeout(Duration::from_millis(300))).await?;
     let tx = db.atomic().await?;
     User::acreate(&db, user("uncommitted")).await?;
     let other = db.clone();
-    let seen = tokio::spawn(async move { (other.in_transaction(), names(&other).await) }).await.expect("task ran");
+    let seen = tokio::spawn(async move { (other.in_transaction(), user_names(&other).await) }).await.expect("task ran");
     assert!(!seen.0, "the spawned task must not inherit the transaction");
     if T::SINGLE_CONNECTION {
         // The only connection is ours: the other task waits and times out.
@@ -50,7 +40,7 @@ pub async fn spawned_task_runs_outside<T: TestDb>() -> Result<()> {
         assert_eq!(seen.1?, Vec::<String>::new());
     }
     tx.commit().await?;
-    assert_eq!(names(&db).await?, ["uncommitted"]);
+    assert_eq!(user_names(&db).await?, ["uncommitted"]);
     Ok(())
 }
 
@@ -61,7 +51,7 @@ pub async fn concurrent_tasks_isolated<T: TestDb>() -> Result<()> {
     if T::SINGLE_CONNECTION {
         return one_connection_serializes_tasks::<T>().await;
     }
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let (inserted_tx, inserted) = tokio::sync::oneshot::channel();
     let (looked_tx, looked) = tokio::sync::oneshot::channel();
     let first = {
@@ -69,7 +59,7 @@ pub async fn concurrent_tasks_isolated<T: TestDb>() -> Result<()> {
         tokio::spawn(async move {
             let tx = db.atomic().await?;
             User::acreate(&db, user("rolled back")).await?;
-            let mine = names(&db).await?;
+            let mine = user_names(&db).await?;
             let _ = inserted_tx.send(());
             let _ = looked.await;
             tx.rollback().await?;
@@ -80,7 +70,7 @@ pub async fn concurrent_tasks_isolated<T: TestDb>() -> Result<()> {
         let db = db.clone();
         tokio::spawn(async move {
             let _ = inserted.await;
-            let seen = names(&db).await?;
+            let seen = user_names(&db).await?;
             let _ = looked_tx.send(());
             Ok::<_, Error>(seen)
         })
@@ -94,19 +84,19 @@ pub async fn concurrent_tasks_isolated<T: TestDb>() -> Result<()> {
         )
     };
     third.await.expect("third task")?;
-    assert_eq!(names(&db).await?, ["committed"]);
+    assert_eq!(user_names(&db).await?, ["committed"]);
     Ok(())
 }
 
 /// With one connection, a second task's transaction waits for the first.
 async fn one_connection_serializes_tasks<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let tx = db.atomic().await?;
     User::acreate(&db, user("first")).await?;
     let other = db.clone();
     let second = tokio::spawn(async move {
         let tx = other.atomic().await?;
-        let seen = names(&other).await?;
+        let seen = user_names(&other).await?;
         User::acreate(&other, user("second")).await?;
         tx.commit().await?;
         Ok::<_, Error>(seen)
@@ -115,20 +105,20 @@ async fn one_connection_serializes_tasks<T: TestDb>() -> Result<()> {
     assert!(!second.is_finished());
     tx.commit().await?;
     assert_eq!(second.await.expect("task")?, ["first"]);
-    assert_eq!(names(&db).await?, ["first", "second"]);
+    assert_eq!(user_names(&db).await?, ["first", "second"]);
     Ok(())
 }
 
 /// A transaction guard dropped without commit rolls back, and the
 /// connection it used is clean for the next user.
 pub async fn dropped_guard_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(1)).await?;
+    let db = users_db::<T>(Config::default().pool_size(1)).await?;
     {
         let _tx = db.atomic().await?;
         User::acreate(&db, user("dropped")).await?;
     }
     assert!(!db.in_transaction());
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
 
     // Inside a longer-lived scope the rollback happens before the next query.
     let conn = db.aconnect().await?;
@@ -138,9 +128,9 @@ pub async fn dropped_guard_rolls_back<T: TestDb>() -> Result<()> {
     }
     assert!(!conn.in_transaction());
     User::acreate(&conn, user("kept")).await?;
-    assert_eq!(names(&conn).await?, ["kept"]);
+    assert_eq!(user_names(&conn).await?, ["kept"]);
     drop(conn);
-    assert_eq!(names(&db).await?, ["kept"]);
+    assert_eq!(user_names(&db).await?, ["kept"]);
     Ok(())
 }
 
@@ -153,16 +143,16 @@ async fn fails_half_way<E: Executor>(executor: &E) -> Result<()> {
 
 /// An early `?` return inside a transaction leaves nothing behind.
 pub async fn early_return_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let error = fails_half_way(&db).await.expect_err("must fail");
     assert_eq!(error.constraint_kind(), Some(ormcore::ConstraintKind::Unique));
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     Ok(())
 }
 
 /// The closure form commits on `Ok` and rolls back on `Err`.
 pub async fn closure_commits_or_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let id = db.atomic().run(|tx| async move { Ok(User::acreate(&tx, user("ok")).await?.id) }).await?;
     assert!(id > 0);
     let failed: Result<()> = db
@@ -173,14 +163,14 @@ pub async fn closure_commits_or_rolls_back<T: TestDb>() -> Result<()> {
         })
         .await;
     assert!(matches!(failed, Err(Error::Interface(_))));
-    assert_eq!(names(&db).await?, ["ok"]);
+    assert_eq!(user_names(&db).await?, ["ok"]);
     Ok(())
 }
 
 /// A panic inside a transaction: the task dies, the row is gone, and the
 /// one pooled connection comes back clean.
 pub async fn panic_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(1)).await?;
+    let db = users_db::<T>(Config::default().pool_size(1)).await?;
     let other = db.clone();
     let joined = tokio::spawn(async move {
         let _tx = other.atomic().await.expect("begin");
@@ -189,7 +179,7 @@ pub async fn panic_rolls_back<T: TestDb>() -> Result<()> {
     })
     .await;
     assert!(joined.expect_err("the task panicked").is_panic());
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     let conn = db.aconnect().await?;
     assert!(!conn.in_transaction());
     Ok(())
@@ -197,7 +187,7 @@ pub async fn panic_rolls_back<T: TestDb>() -> Result<()> {
 
 /// A task aborted mid-transaction: rolled back, connection clean.
 pub async fn aborted_task_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(1)).await?;
+    let db = users_db::<T>(Config::default().pool_size(1)).await?;
     let other = db.clone();
     let (inserted_tx, inserted) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {
@@ -210,16 +200,16 @@ pub async fn aborted_task_rolls_back<T: TestDb>() -> Result<()> {
     inserted.await.expect("the task inserted");
     task.abort();
     assert!(task.await.expect_err("aborted").is_cancelled());
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     User::acreate(&db, user("after")).await?;
-    assert_eq!(names(&db).await?, ["after"]);
+    assert_eq!(user_names(&db).await?, ["after"]);
     Ok(())
 }
 
 /// A query future cancelled while it waits (here: for the one pooled
 /// connection, under a timeout) leaves its transaction rolled back.
 pub async fn cancelled_future_rolls_back<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default().pool_size(1)).await?;
+    let db = users_db::<T>(Config::default().pool_size(1)).await?;
     let work = async {
         let _tx = db.atomic().await?;
         User::acreate(&db, user("cancelled")).await?;
@@ -228,14 +218,14 @@ pub async fn cancelled_future_rolls_back<T: TestDb>() -> Result<()> {
         Ok::<_, Error>(())
     };
     assert!(tokio::time::timeout(Duration::from_millis(100), work).await.is_err());
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     Ok(())
 }
 
 /// `acommit`/`arollback` end the current transaction and start a new one:
 /// the block goes on.
 pub async fn commit_and_rollback_continue_the_block<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let mut tx = db.atomic().await?;
     User::acreate(&db, user("a")).await?;
     tx.acommit().await?;
@@ -245,14 +235,14 @@ pub async fn commit_and_rollback_continue_the_block<T: TestDb>() -> Result<()> {
     assert!(db.in_transaction());
     User::acreate(&db, user("c")).await?;
     tx.commit().await?;
-    assert_eq!(names(&db).await?, ["a", "c"]);
+    assert_eq!(user_names(&db).await?, ["a", "c"]);
     Ok(())
 }
 
 /// Nested `atomic()` blocks are savepoints: rolling back the inner one
 /// keeps the outer one's work; rolling back the outer undoes both.
 pub async fn nested_atomic_savepoints<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let outer = db.atomic().await?;
     User::acreate(&db, user("outer")).await?;
     let inner = db.atomic().await?;
@@ -262,7 +252,7 @@ pub async fn nested_atomic_savepoints<T: TestDb>() -> Result<()> {
     User::acreate(&db, user("kept inner")).await?;
     inner.commit().await?;
     outer.commit().await?;
-    assert_eq!(names(&db).await?, ["kept inner", "outer"]);
+    assert_eq!(user_names(&db).await?, ["kept inner", "outer"]);
 
     let outer = db.atomic().await?;
     User::acreate(&db, user("gone")).await?;
@@ -270,42 +260,42 @@ pub async fn nested_atomic_savepoints<T: TestDb>() -> Result<()> {
     User::acreate(&db, user("gone too")).await?;
     inner.commit().await?;
     outer.rollback().await?;
-    assert_eq!(names(&db).await?, ["kept inner", "outer"]);
+    assert_eq!(user_names(&db).await?, ["kept inner", "outer"]);
     Ok(())
 }
 
 /// A nested `transaction()` joins the outer one: its commit leaves the
 /// decision to the outer block.
 pub async fn nested_transaction_joins<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let outer = db.transaction().await?;
     let inner = db.transaction().await?;
     User::acreate(&db, user("joined")).await?;
     inner.commit().await?;
     assert!(db.in_transaction());
     outer.rollback().await?;
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     Ok(())
 }
 
 /// A nested `transaction()` block whose closure fails leaves the decision
 /// to the outer block: the outer work done before it survives.
 pub async fn failed_joined_block_keeps_outer_work<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let outer = db.transaction().await?;
     User::acreate(&db, user("before")).await?;
     let failed: Result<()> = db.transaction().run(|_| async { Err(Error::interface("inner failure")) }).await;
     assert!(failed.is_err());
     User::acreate(&db, user("after")).await?;
     outer.commit().await?;
-    assert_eq!(names(&db).await?, ["after", "before"]);
+    assert_eq!(user_names(&db).await?, ["after", "before"]);
     Ok(())
 }
 
 /// A guard that outlives its place in the stack (its outer block was
 /// dropped first) cannot act on newer blocks that took that place.
 pub async fn stale_guard_cannot_touch_newer_blocks<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let conn = db.aconnect().await?;
     let outer = db.atomic().await?;
     let inner = db.atomic().await?;
@@ -317,14 +307,14 @@ pub async fn stale_guard_cannot_touch_newer_blocks<T: TestDb>() -> Result<()> {
     assert!(inner.commit().await.is_err(), "the stale guard's block is gone");
     newer_inner.commit().await?;
     newer.commit().await?;
-    assert_eq!(names(&db).await?, ["kept"]);
+    assert_eq!(user_names(&db).await?, ["kept"]);
     conn.aclose().await?;
     Ok(())
 }
 
 /// A dropped inner savepoint guard rolls back to its savepoint only.
 pub async fn dropped_savepoint_rolls_back_to_it<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let outer = db.atomic().await?;
     User::acreate(&db, user("outer")).await?;
     {
@@ -333,14 +323,14 @@ pub async fn dropped_savepoint_rolls_back_to_it<T: TestDb>() -> Result<()> {
     }
     User::acreate(&db, user("after")).await?;
     outer.commit().await?;
-    assert_eq!(names(&db).await?, ["after", "outer"]);
+    assert_eq!(user_names(&db).await?, ["after", "outer"]);
     Ok(())
 }
 
 /// Ending an outer block while an inner one is open is an error that
 /// changes nothing.
 pub async fn out_of_order_commit_is_an_error<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let mut outer = db.atomic().await?;
     let inner = db.atomic().await?;
     assert!(matches!(outer.acommit().await, Err(Error::Interface(_))));
@@ -353,7 +343,7 @@ pub async fn out_of_order_commit_is_an_error<T: TestDb>() -> Result<()> {
 /// `aclose` with a transaction open fails and leaves the transaction
 /// intact; after the commit it releases the connection.
 pub async fn aclose_with_open_transaction<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let conn = db.aconnect().await?;
     let tx = db.atomic().await?;
     User::acreate(&db, user("kept")).await?;
@@ -362,13 +352,13 @@ pub async fn aclose_with_open_transaction<T: TestDb>() -> Result<()> {
     tx.commit().await?;
     db.aclose().await?;
     assert!(matches!(conn.aclose().await, Err(Error::Interface(_))), "the handle is closed");
-    assert_eq!(names(&db).await?, ["kept"]);
+    assert_eq!(user_names(&db).await?, ["kept"]);
     Ok(())
 }
 
 /// `aconnect` binds a connection to the task; `aclose` returns it.
 pub async fn aconnect_binds_task_connection<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let idle_before = db.pool_status().idle;
     assert!(idle_before >= 1, "creating the table used and returned a connection");
     let conn = db.aconnect().await?;
@@ -383,15 +373,15 @@ pub async fn aconnect_binds_task_connection<T: TestDb>() -> Result<()> {
 
 /// Explicit handles: queries run directly on a connection or transaction.
 pub async fn explicit_handles<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let conn = db.aconnect().await?;
     let tx = conn.atomic().await?;
     User::insert().set(User::NAME, "via tx").aexecute(&tx).await?;
-    assert_eq!(names(&conn).await?, ["via tx"]);
+    assert_eq!(user_names(&conn).await?, ["via tx"]);
     tx.commit().await?;
     User::insert().set(User::NAME, "via conn").aexecute(&conn).await?;
     conn.aclose().await?;
-    assert_eq!(names(&db).await?, ["via conn", "via tx"]);
+    assert_eq!(user_names(&db).await?, ["via conn", "via tx"]);
     Ok(())
 }
 
@@ -399,7 +389,7 @@ pub async fn explicit_handles<T: TestDb>() -> Result<()> {
 /// ended without releasing it (its transaction rolled back); the next
 /// acquire opens a new pool.
 pub async fn close_pool_drains<T: TestDb>() -> Result<()> {
-    let db = setup::<T>(Config::default()).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let other = db.clone();
     tokio::spawn(async move {
         let conn = other.aconnect().await?;
@@ -410,13 +400,13 @@ pub async fn close_pool_drains<T: TestDb>() -> Result<()> {
     })
     .await
     .expect("task")?;
-    assert!(names(&db).await?.is_empty());
+    assert!(user_names(&db).await?.is_empty());
     db.close_pool().await;
     assert_eq!(db.pool_status().open, 0);
     let conn = db.aconnect().await?;
     if !T::SINGLE_CONNECTION {
         // (On `:memory:` the new pool's database is a new, empty one.)
-        assert!(names(&db).await?.is_empty());
+        assert!(user_names(&db).await?.is_empty());
     }
     conn.aclose().await?;
     Ok(())
