@@ -77,11 +77,19 @@ impl fmt::Display for ConflictKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A query that must return a row (`aget`, `get`, `aget_by_id`) found none.
-    #[error("{model} matching query does not exist")]
+    /// A query that must return a row (`aget`, `get`, `aget_by_id`) found
+    /// none. The message is the reference's, with the SQL; the parameter
+    /// values are kept out of it (they may be secrets bound for a log) and
+    /// are in `params`.
+    #[error("{model} matching query does not exist:\nSQL: {sql}\nParams: {} value(s)", params.len())]
     DoesNotExist {
-        /// The model (or `"row"` for untyped queries) that was looked up.
+        /// The model (or the row type's name for other queries) that was
+        /// looked up.
         model: &'static str,
+        /// The query's SQL, with the dialect's placeholders.
+        sql: String,
+        /// The values bound to its placeholders.
+        params: Vec<crate::value::Value>,
     },
 
     /// The database rejected a write that violates a constraint.

@@ -333,6 +333,18 @@ impl<'a, B: Backend> Target<'a, B> {
     }
 }
 
+/// [`Error::DoesNotExist`] for `query` (with the `LIMIT 1` it ran with),
+/// naming `model`, with its SQL and parameters. Cold: the query is
+/// compiled once more, only when nothing was found.
+#[cold]
+pub(crate) fn not_found<R>(model: &'static str, query: &Select<R>, dialect: &dyn Dialect) -> Error {
+    let (sql, params) = match sql::compile_select(query.clone().limit(1).node(), dialect) {
+        Ok(statement) => (statement.sql, statement.params),
+        Err(error) => (format!("(the query no longer compiles: {error})"), Vec::new()),
+    };
+    Error::DoesNotExist { model, sql, params }
+}
+
 /// The last path segment of a type's name: `User` for `app::models::User`.
 fn short_type_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
@@ -372,7 +384,12 @@ pub trait Executor: Sync {
 
     /// The first row of a select; [`Error::DoesNotExist`] when there is none.
     fn get<R: FromRow + 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<R>> + Send {
-        async move { self.first(query).await?.ok_or(Error::DoesNotExist { model: short_type_name::<R>() }) }
+        async move {
+            match self.first(query).await? {
+                Some(row) => Ok(row),
+                None => Err(not_found(short_type_name::<R>(), query, self.target().dialect())),
+            }
+        }
     }
 
     /// The first row of a select (with `LIMIT 1` applied), or `None`.

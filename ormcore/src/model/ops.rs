@@ -100,7 +100,11 @@ pub(crate) async fn first_where<M: Model, E: Executor>(executor: &E, filter: Exp
 }
 
 pub(crate) async fn get<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<M> {
-    first_where(executor, filter).await?.ok_or(Error::DoesNotExist { model: M::META.model })
+    let query = Select::<M>::model().where_(filter);
+    match executor.first(&query).await? {
+        Some(model) => Ok(model),
+        None => Err(crate::executor::not_found(M::META.model, &query, executor.target().dialect())),
+    }
 }
 
 pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {

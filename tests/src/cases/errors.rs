@@ -88,13 +88,26 @@ pub async fn placeholder_mismatch_is_interface<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
-/// DoesNotExist names the model.
+/// DoesNotExist names the model and carries the query's SQL and
+/// parameters, as the reference's does; the message shows the SQL, not the
+/// values.
 pub async fn does_not_exist_names_model<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     db.acreate_tables(&[User::META]).await?;
     let error = User::aget(&db, User::NAME.eq("nobody")).await.expect_err("empty table");
     assert!(error.is_does_not_exist());
-    assert_eq!(error.to_string(), "User matching query does not exist");
+    let message = error.to_string();
+    assert!(message.starts_with("User matching query does not exist:\nSQL: SELECT "), "{message}");
+    assert!(!message.contains("nobody"), "no value in the message: {message}");
+    match &error {
+        Error::DoesNotExist { model: "User", sql, params } => {
+            assert!(sql.contains("\"name\"") && sql.contains("LIMIT"), "{sql}");
+            assert!(params.contains(&Value::Text("nobody".into())), "{params:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let untyped = db.get(&User::select().where_(User::NAME.eq("nobody"))).await.expect_err("empty table");
+    assert!(matches!(untyped, Error::DoesNotExist { model: "User", .. }), "{untyped:?}");
     Ok(())
 }
 

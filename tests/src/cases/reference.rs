@@ -79,7 +79,7 @@ pub async fn model_methods<T: TestDb>() -> Result<()> {
     assert_eq!(User::aget_by_id(&db, mickey.id).await?.name, "Mickey");
     assert_eq!(User::adelete_by_id(&db, mickey.id).await?, 1);
     let missing = User::aget_by_id(&db, mickey.id).await;
-    assert!(matches!(missing, Err(Error::DoesNotExist { model: "User" })), "{missing:?}");
+    assert!(matches!(missing, Err(Error::DoesNotExist { model: "User", .. })), "{missing:?}");
     Ok(())
 }
 
@@ -135,7 +135,7 @@ pub async fn helper_methods<T: TestDb>() -> Result<()> {
     let alice = db.get(&User::select().where_(User::NAME.eq("Alice"))).await?;
     assert_eq!(alice.name, "Alice");
     let nobody = db.get(&User::select().where_(User::NAME.eq("Nobody"))).await;
-    assert!(matches!(nobody, Err(Error::DoesNotExist { model: "User" })), "{nobody:?}");
+    assert!(matches!(nobody, Err(Error::DoesNotExist { model: "User", .. })), "{nobody:?}");
 
     let users = db.list(&User::select().order_by(User::NAME)).await?;
     assert_eq!(users.len(), 3);
