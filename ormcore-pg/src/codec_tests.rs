@@ -360,7 +360,7 @@ async fn error_mapping() {
         .await
         .expect("tables");
     let integrity = |result: ormcore::Result<u64>| match result {
-        Err(Error::Integrity { kind, constraint, message, source }) => {
+        Err(Error::Integrity { kind, constraint, message, source, .. }) => {
             assert!(source.is_some());
             (kind, constraint, message)
         }

@@ -67,6 +67,8 @@ pub(crate) fn map(error: tokio_postgres::Error) -> Error {
             return Error::Integrity {
                 kind,
                 constraint: constraint.map(str::to_owned),
+                model: None,
+                column: None,
                 message: db.message().to_owned(),
                 source: Some(Box::new(error)),
             };

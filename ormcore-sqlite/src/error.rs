@@ -51,6 +51,8 @@ pub(crate) fn map(error: rusqlite::Error) -> Error {
             Error::Integrity {
                 kind: constraint_kind(e.extended_code, &message),
                 constraint: constraint_name(&message),
+                model: None,
+                column: None,
                 message,
                 source: Some(Box::new(error)),
             }

@@ -100,6 +100,12 @@ pub enum Error {
         /// The constraint's name, or the columns for backends that report those
         /// instead (SQLite reports `table.column`).
         constraint: Option<String>,
+        /// The model whose write was refused, when the statement was a
+        /// model's insert or update.
+        model: Option<&'static str>,
+        /// The column the constraint is on, where one column is known from
+        /// the constraint (its SQL name).
+        column: Option<String>,
         /// The database's message.
         message: String,
         /// The driver error.
@@ -197,6 +203,27 @@ pub enum Error {
     },
 }
 
+/// The one column of `table` that `constraint` (as a database reported
+/// it) is on, if that can be told.
+fn constraint_column(table: &crate::model::TableMeta, constraint: &str) -> Option<String> {
+    let is_column = |name: &str| table.columns.iter().any(|c| c.name == name);
+    let named = constraint
+        .strip_prefix(table.name)
+        .and_then(|rest| rest.strip_prefix('.').or_else(|| rest.strip_prefix('_')))
+        .map(|rest| {
+            ["_key", "_fkey", "_pkey", "_check"].iter().find_map(|suffix| rest.strip_suffix(suffix)).unwrap_or(rest)
+        });
+    match named {
+        Some(name) if is_column(name) => Some(name.to_owned()),
+        _ if is_column(constraint) => Some(constraint.to_owned()),
+        _ => table
+            .indexes
+            .iter()
+            .find(|index| index.name == constraint && index.columns.len() == 1)
+            .map(|index| index.columns[0].to_owned()),
+    }
+}
+
 fn constraint_suffix(constraint: &Option<String>) -> String {
     constraint.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
 }
@@ -239,6 +266,21 @@ impl Error {
     /// then, which ormcore cannot know.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Conflict { .. })
+    }
+
+    /// Name the model and column of an [`Error::Integrity`] raised by a
+    /// write to `table`, where the constraint tells the column: SQLite's
+    /// `table.column`, a NOT NULL column, PostgreSQL's default constraint
+    /// names (`table_column_key`, `_fkey`, `_pkey`, `_check`), or a
+    /// one-column index of the table.
+    pub(crate) fn on_table(self, table: &'static crate::model::TableMeta) -> Self {
+        match self {
+            Error::Integrity { kind, constraint, model: None, column, message, source } => {
+                let column = column.or_else(|| constraint.as_deref().and_then(|c| constraint_column(table, c)));
+                Error::Integrity { kind, constraint, model: Some(table.model), column, message, source }
+            }
+            other => other,
+        }
     }
 
     /// True for [`Error::ConnectionLost`].

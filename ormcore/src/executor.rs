@@ -35,6 +35,13 @@ pub trait Query: Sync {
         statement: &Statement,
     ) -> impl Future<Output = Result<Self::Output>> + Send;
 
+    /// The model table the statement writes to, so that an integrity error
+    /// can name the model and column.
+    #[doc(hidden)]
+    fn written_table(&self) -> Option<&'static TableMeta> {
+        None
+    }
+
     /// Execute on `executor` (a database, connection or transaction): the
     /// reference's `query.aexecute()`.
     fn aexecute<E: Executor>(&self, executor: &E) -> impl Future<Output = Result<Self::Output>> + Send
@@ -97,6 +104,10 @@ impl<M: Model, R> Query for Insert<M, R> {
     /// no auto-increment key: never a key left from an earlier insert.
     type Output = Option<i64>;
 
+    fn written_table(&self) -> Option<&'static TableMeta> {
+        self.node().meta
+    }
+
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
         let node = self.node();
         // Where the driver's report of the new key does not say which row
@@ -144,6 +155,10 @@ impl<M: Model, R> Insert<M, R> {
 impl<M: Sync> Query for crate::query::Update<M> {
     /// The number of rows changed.
     type Output = u64;
+
+    fn written_table(&self) -> Option<&'static TableMeta> {
+        self.node().meta
+    }
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
         sql::compile_update(self.node(), dialect)
@@ -373,7 +388,10 @@ pub trait Executor: Sync {
             let target = self.target();
             let statement = query.compile(target.dialect())?;
             let mut lease = target.lease_for(&statement).await?;
-            query.run(lease.conn(), &statement).await
+            query.run(lease.conn(), &statement).await.map_err(|error| match query.written_table() {
+                Some(table) => error.on_table(table),
+                None => error,
+            })
         }
     }
 

@@ -194,6 +194,10 @@ pub(crate) async fn bulk_create<M: Model, E: Executor>(
     models: &mut [M],
     batch_size: Option<usize>,
 ) -> Result<()> {
+    insert_all(executor, models, batch_size).await.map_err(|error| error.on_table(M::META))
+}
+
+async fn insert_all<M: Model, E: Executor>(executor: &E, models: &mut [M], batch_size: Option<usize>) -> Result<()> {
     if models.is_empty() {
         return Ok(());
     }

@@ -17,12 +17,16 @@ pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
     User::acreate(&db, user("huey")).await?;
     let error = User::acreate(&db, user("huey")).await.expect_err("duplicate name");
     match &error {
-        Error::Integrity { kind: ConstraintKind::Unique, constraint, .. } => {
+        Error::Integrity { kind: ConstraintKind::Unique, constraint, model, column, .. } => {
             let constraint = constraint.as_deref().unwrap_or_default();
             assert!(constraint.contains("name"), "constraint should name the column: {constraint:?}");
+            assert_eq!((*model, column.as_deref()), (Some("User"), Some("name")), "the model and column are named");
         }
         other => panic!("expected a unique violation, got {other:?}"),
     }
+    let mut twins = vec![user("twin"), user("twin")];
+    let error = User::abulk_create(&db, &mut twins, None).await.expect_err("duplicate names in one batch");
+    assert!(matches!(&error, Error::Integrity { model: Some("User"), .. }), "{error:?}");
     assert!(std::error::Error::source(&error).is_some(), "the driver error is kept");
     assert_eq!(db.count(&User::select()).await?, 1);
 
@@ -44,6 +48,15 @@ pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
     let orphan = Tweet { id: 0, user: ForeignKey::new(424_242), content: "x".into(), is_published: false };
     let error = Tweet::acreate(&db, orphan).await.expect_err("no such user");
     assert_eq!(error.constraint_kind(), Some(ConstraintKind::ForeignKey), "{error:?}");
+    match &error {
+        // SQLite does not say which foreign key failed; PostgreSQL names
+        // the constraint, and so the column.
+        Error::Integrity { model, column, .. } => {
+            assert_eq!(*model, Some("Tweet"));
+            assert!(matches!(column.as_deref(), None | Some("user")), "{column:?}");
+        }
+        other => panic!("{other:?}"),
+    }
     let error = db
         .aexecute_sql("INSERT INTO \"user\" (name, is_active) VALUES (NULL, ?)", vec![true.into()])
         .await
