@@ -41,7 +41,7 @@ pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
-/// Foreign-key and not-null violations have their own kinds.
+/// Foreign-key, not-null and check violations have their own kinds.
 pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     db.acreate_tables(&[User::META, Tweet::META]).await?;
@@ -69,6 +69,10 @@ pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
     Pin::acreate(&db, Pin { id: 0, user: ForeignKey::new(owner.id) }).await?;
     let error = User::adelete_by_id(&db, owner.id).await.expect_err("a pin refers to the user");
     assert_eq!(error.constraint_kind(), Some(ConstraintKind::ForeignKey), "{error:?}");
+    // A CHECK constraint.
+    db.aexecute_sql("CREATE TABLE checked (x INTEGER CHECK (x > 0))", vec![]).await?;
+    let error = db.aexecute_sql("INSERT INTO checked (x) VALUES (?)", vec![Value::Int(-1)]).await.expect_err("x > 0");
+    assert_eq!(error.constraint_kind(), Some(ConstraintKind::Check), "{error:?}");
     Ok(())
 }
 
