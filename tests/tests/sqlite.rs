@@ -20,6 +20,18 @@ fn fresh_path() -> PathBuf {
     path
 }
 
+/// Replace the database file at `path` with a copy of itself, as another
+/// process restoring a backup would: connections already open keep the old,
+/// unlinked file.
+async fn replace_database_file(path: &std::path::Path) {
+    let copy = format!("{}.copy", path.display());
+    let _ = std::fs::remove_file(&copy);
+    let copier = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open a copier");
+    copier.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
+    copier.close_pool().await;
+    std::fs::rename(&copy, path).expect("replace the database file");
+}
+
 fn options(path: impl Into<PathBuf>, config: Config) -> SqliteOptions {
     SqliteOptions::new(path).pool_size(config.pool_size).acquire_timeout(config.acquire_timeout)
 }
@@ -91,11 +103,7 @@ mod rollback_journal {
     async fn replace_database_file(conn: &Connection<Sqlite>) {
         let listed = conn.aexecute_sql("PRAGMA database_list", vec![]).await.expect("database_list");
         let path: String = listed.fetchall()[0].get(2).expect("the main database's file");
-        let copy = format!("{path}.copy");
-        let copier = SqliteDatabase::connect(SqliteOptions::new(&path).pool_size(1)).await.expect("open a copier");
-        copier.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
-        copier.close_pool().await;
-        std::fs::rename(&copy, &path).expect("replace the database file");
+        super::replace_database_file(std::path::Path::new(&path)).await;
     }
 
     ormcore_tests::conformance!(SqliteJournal);
@@ -825,7 +833,7 @@ mod auto_traits {
 }
 
 /// attack7: an `i32` auto-increment key on SQLite, whose rowids are 64-bit.
-mod attack7_sqlite {
+mod narrow_keys {
     use ormcore::prelude::*;
     use ormcore_tests::cases::attack7::Small;
 
@@ -857,196 +865,80 @@ mod attack7_sqlite {
         }
         assert!(holes.is_empty(), "{}", holes.join("; "));
     }
-
-    /// Replace the database file `db` has open with a copy of itself (as
-    /// the rollback-journal `kill_connection` does).
-    async fn replace_database_file(db: &SqliteDatabase, path: &std::path::Path) {
-        let copy = format!("{}.copy", path.display());
-        db.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
-        std::fs::rename(&copy, path).expect("replace the database file");
-    }
-
-    async fn durable_names(path: &std::path::Path) -> Vec<String> {
-        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
-        let names = other
-            .list(&ormcore_tests::models::User::select().columns(ormcore_tests::models::User::NAME))
-            .await
-            .expect("names");
-        other.close_pool().await;
-        names
-    }
-
-    /// The database file replaced under a connection (the "killed
-    /// connection" of SQLite, which ormcore reports as ConnectionLost at
-    /// the next write): a transaction that had already written before the
-    /// replacement commits with `Ok`, into the old, unlinked file. The
-    /// acknowledged write is in no file anyone can open. (SQLite's
-    /// `SQLITE_FCNTL_HAS_MOVED` tells, before the COMMIT.)
-    #[tokio::test]
-    async fn commit_after_the_file_was_replaced_is_not_acknowledged() {
-        use ormcore_tests::models::{User, user};
-        for wal in [false] {
-            let path = fresh_path();
-            let options = SqliteOptions::new(&path).pool_size(2);
-            let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
-            db.acreate_tables(&[User::META]).await.expect("create");
-            let tx = db.atomic().await.expect("begin");
-            User::acreate(&db, user("acknowledged")).await.expect("write in the transaction");
-            // Another process restores a backup / swaps the file (from a
-            // connection of its own).
-            let restorer = SqliteDatabase::connect(SqliteOptions::new(&path).pool_size(1)).await.expect("open");
-            replace_database_file(&restorer, &path).await;
-            restorer.close_pool().await;
-            let committed = tx.commit().await;
-            let durable = durable_names(&path).await;
-            assert!(
-                committed.is_err() || durable == ["acknowledged"],
-                "wal={wal}: commit returned {committed:?}, but the file holds {durable:?}"
-            );
-            db.close_pool().await;
-        }
-    }
 }
 
-/// attack7b: ways around the `SQLITE_FCNTL_HAS_MOVED` check before COMMIT.
-mod attack7b_sqlite {
+/// The database file replaced under open connections (another process
+/// restoring a backup): no write is acknowledged that went to the old,
+/// unlinked file. SQLite notices a moved file only when a journal opens, so
+/// ormcore checks `SQLITE_FCNTL_HAS_MOVED` before each commit (attack7,
+/// attack7b).
+mod replaced_file {
     use ormcore::prelude::*;
     use ormcore_tests::models::{User, user};
 
     use super::*;
 
-    async fn replace_database_file(path: &std::path::Path) {
-        let restorer = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
-        let copy = format!("{}.copy", path.display());
-        let _ = std::fs::remove_file(&copy);
-        restorer.aexecute_sql("VACUUM INTO ?", vec![copy.clone().into()]).await.expect("copy the database");
-        restorer.close_pool().await;
-        std::fs::rename(&copy, path).expect("replace the database file");
+    /// A write that straddles the replacement.
+    #[derive(Debug, Clone, Copy)]
+    enum Write {
+        /// A transaction that wrote before the file was replaced commits.
+        Commit,
+        /// `acommit` of such a transaction.
+        Acommit,
+        /// An outermost `savepoint()` block: its commit is a RELEASE.
+        SavepointCommit,
+        /// `acommit` of an outermost savepoint block.
+        SavepointAcommit,
+        /// An autocommit insert on a connection opened before.
+        Autocommit,
+        /// `abulk_create`, with its own transaction, on such a connection.
+        BulkCreate,
     }
 
-    async fn durable_names(path: &std::path::Path) -> Vec<String> {
-        let other = SqliteDatabase::connect(SqliteOptions::new(path).pool_size(1)).await.expect("open");
-        let names = other.list(&User::select().columns(User::NAME)).await.expect("names");
-        other.close_pool().await;
-        names
+    /// Make the write, replacing the file at its middle; the outcome.
+    async fn write_across(db: &SqliteDatabase, path: &std::path::Path, write: Write) -> Result<()> {
+        let block = match write {
+            Write::Commit | Write::Acommit => Some(db.atomic().await?),
+            Write::SavepointCommit | Write::SavepointAcommit => Some(db.savepoint().await?),
+            Write::Autocommit | Write::BulkCreate => None,
+        };
+        let conn = db.aconnect().await?;
+        User::acreate(&conn, user("before")).await?;
+        replace_database_file(path).await;
+        match (write, block) {
+            (Write::Commit | Write::SavepointCommit, Some(tx)) => tx.commit().await,
+            (Write::Acommit | Write::SavepointAcommit, Some(mut tx)) => tx.acommit().await,
+            (Write::Autocommit, _) => User::acreate(&conn, user("after")).await.map(drop),
+            (_, _) => User::abulk_create(&conn, &mut [user("after"), user("after 2")], None).await,
+        }
     }
 
-    async fn open(wal: bool) -> (SqliteDatabase, PathBuf) {
-        let path = fresh_path();
-        let options = SqliteOptions::new(&path).pool_size(2);
-        let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
-        db.acreate_tables(&[User::META]).await.expect("create");
-        (db, path)
-    }
-
-    /// `savepoint()` at the outermost level is a SAVEPOINT that starts the
-    /// transaction; its commit is a RELEASE, which commits, and is not
-    /// checked for a moved file.
     #[tokio::test]
-    async fn outermost_savepoint_commit_after_the_file_was_replaced_is_not_acknowledged() {
+    async fn no_write_is_acknowledged_into_the_old_file() {
+        use Write::*;
         let mut holes = Vec::new();
         for wal in [false, true] {
-            let (db, path) = open(wal).await;
-            let tx = db.savepoint().await.expect("begin");
-            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
-            replace_database_file(&path).await;
-            let committed = tx.commit().await;
-            let durable = durable_names(&path).await;
-            if committed.is_ok() && durable != ["acknowledged"] {
-                holes.push(format!("wal={wal}: commit returned Ok, but the file holds {durable:?}"));
+            for write in [Commit, Acommit, SavepointCommit, SavepointAcommit, Autocommit, BulkCreate] {
+                let path = fresh_path();
+                let options = SqliteOptions::new(&path).pool_size(2);
+                let db = SqliteDatabase::connect(if wal { options.wal() } else { options }).await.expect("open");
+                db.acreate_tables(&[User::META]).await.expect("create");
+                let outcome = write_across(&db, &path, write).await;
+                db.close_pool().await;
+                let reader = SqliteDatabase::connect(path.as_path()).await.expect("open the file at the path");
+                let durable = reader.list(&User::select().columns(User::NAME)).await.expect("names");
+                reader.close_pool().await;
+                let expected = match write {
+                    Commit | Acommit | SavepointCommit | SavepointAcommit => "before",
+                    Autocommit | BulkCreate => "after",
+                };
+                if outcome.is_ok() && !durable.iter().any(|name| name == expected) {
+                    holes.push(format!("wal={wal} {write:?}: acknowledged, but the file holds {durable:?}"));
+                }
             }
-            db.close_pool().await;
         }
         assert!(holes.is_empty(), "{}", holes.join("; "));
     }
-
-    /// The same through `savepoint().run` and an `acommit` of an outermost
-    /// savepoint block.
-    #[tokio::test]
-    async fn outermost_savepoint_acommit_after_the_file_was_replaced_is_not_acknowledged() {
-        let mut holes = Vec::new();
-        for wal in [false, true] {
-            let (db, path) = open(wal).await;
-            let mut tx = db.savepoint().await.expect("begin");
-            User::acreate(&db, user("acknowledged")).await.expect("write in the savepoint");
-            replace_database_file(&path).await;
-            let committed = tx.acommit().await;
-            drop(tx);
-            let durable = durable_names(&path).await;
-            if committed.is_ok() && durable != ["acknowledged"] {
-                holes.push(format!("wal={wal}: acommit returned Ok, but the file holds {durable:?}"));
-            }
-            db.close_pool().await;
-        }
-        assert!(holes.is_empty(), "{}", holes.join("; "));
-    }
-
-    /// The attack7 test covers the rollback journal only: WAL mode.
-    #[tokio::test]
-    async fn wal_commit_after_the_file_was_replaced_is_not_acknowledged() {
-        let (db, path) = open(true).await;
-        let tx = db.atomic().await.expect("begin");
-        User::acreate(&db, user("acknowledged")).await.expect("write in the transaction");
-        replace_database_file(&path).await;
-        let committed = tx.commit().await;
-        let durable = durable_names(&path).await;
-        assert!(
-            committed.is_err() || durable == ["acknowledged"],
-            "commit returned {committed:?}, file holds {durable:?}"
-        );
-        db.close_pool().await;
-    }
-
-    /// A write outside any block (autocommit) on a connection opened before
-    /// the file was replaced.
-    #[tokio::test]
-    async fn autocommit_write_after_the_file_was_replaced_is_not_acknowledged() {
-        let mut holes = Vec::new();
-        for wal in [false, true] {
-            let (db, path) = open(wal).await;
-            let conn = db.aconnect().await.expect("connect");
-            User::acreate(&conn, user("before")).await.expect("write");
-            replace_database_file(&path).await;
-            let written = User::acreate(&conn, user("acknowledged")).await;
-            drop(conn);
-            let durable = durable_names(&path).await;
-            if written.is_ok() && !durable.contains(&"acknowledged".to_owned()) {
-                holes.push(format!("wal={wal}: autocommit insert returned Ok, but the file holds {durable:?}"));
-            }
-            db.close_pool().await;
-        }
-        assert!(holes.is_empty(), "{}", holes.join("; "));
-    }
-
-    /// `abulk_create`'s own transaction.
-    #[tokio::test]
-    async fn bulk_create_after_the_file_was_replaced_is_not_acknowledged() {
-        let mut holes = Vec::new();
-        for wal in [false, true] {
-            let (db, path) = open(wal).await;
-            let conn = db.aconnect().await.expect("connect");
-            User::acreate(&conn, user("before")).await.expect("write");
-            replace_database_file(&path).await;
-            let mut rows = vec![user("bulk1"), user("bulk2")];
-            let written = User::abulk_create(&conn, &mut rows, None).await;
-            drop(conn);
-            let durable = durable_names(&path).await;
-            if written.is_ok() && !durable.contains(&"bulk1".to_owned()) {
-                holes.push(format!("wal={wal}: abulk_create returned Ok, but the file holds {durable:?}"));
-            }
-            db.close_pool().await;
-        }
-        assert!(holes.is_empty(), "{}", holes.join("; "));
-    }
-}
-
-/// attack7b: the HAS_MOVED check firing on a database that has no file
-/// anyone could replace.
-mod attack7b_sqlite_false_alarm {
-    use ormcore::prelude::*;
-    use ormcore_tests::models::{User, user};
-
-    use super::*;
 
     /// `SqliteOptions::new("")`: SQLite's private temporary database,
     /// which `is_memory` treats as in-memory. Once it spills to its
