@@ -5,7 +5,7 @@
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, open, user_names};
+use crate::harness::{Config, TestDb, open, user_names, users_db};
 use crate::models::{User, user};
 
 /// `close_pool()` inside an `atomic().run` block: the block's writes
@@ -19,8 +19,7 @@ pub async fn close_pool_inside_atomic_run_keeps_half_the_block<T: TestDb>() -> R
         // The in-memory database goes with its pool.
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(2)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let inner = db.clone();
     let outcome: Result<()> = db
         .atomic()
@@ -133,8 +132,7 @@ pub async fn close_pool_with_a_stream_open_releases_the_transaction<T: TestDb>()
     if T::SINGLE_CONNECTION {
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(3)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(3)).await?;
     User::acreate(&db, user("seed 1")).await?;
     User::acreate(&db, user("seed 2")).await?;
     let tx = db.atomic().await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, settled_pool_status, user_names};
+use crate::harness::{Config, TestDb, settled_pool_status, user_names, users_db};
 use crate::models::{User, user};
 
 const LIMIT: Duration = Duration::from_secs(5);
@@ -20,8 +20,7 @@ pub async fn close_pool_in_a_nested_block_refuses_everything_until_the_blocks_en
     if T::SINGLE_CONNECTION {
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(2)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let outer = db.atomic().await?;
     User::acreate(&outer, user("outer")).await?;
     let inner = outer.atomic().await?;
@@ -65,8 +64,7 @@ pub async fn close_pool_from_a_joined_future_is_all_or_nothing<T: TestDb>() -> R
     if T::SINGLE_CONNECTION {
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(2)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let (written_tx, written_rx) = tokio::sync::oneshot::channel::<()>();
     let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
     let d1 = db.clone();
@@ -114,8 +112,7 @@ pub async fn close_pool_from_another_task_is_all_or_nothing<T: TestDb>() -> Resu
     if T::SINGLE_CONNECTION {
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(2)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let tx = db.atomic().await?;
     User::acreate(&db, user("before")).await?;
     let other = db.clone();
@@ -140,8 +137,7 @@ pub async fn lost_connection_in_a_nested_block_refuses_everything<T: TestDb>() -
     if T::SINGLE_CONNECTION {
         return Ok(());
     }
-    let db = T::open(Config::default().pool_size(2)).await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default().pool_size(2)).await?;
     let conn = db.aconnect().await?;
     // No write before the kill: SQLite's kill (a replaced file) shows at
     // the write that opens the journal.

@@ -6,14 +6,13 @@ use std::time::{Duration, Instant};
 use ormcore::ConstraintKind;
 use ormcore::prelude::*;
 
-use crate::harness::{Config, TestDb, open};
+use crate::harness::{Config, TestDb, open, users_db};
 use crate::models::{Pin, Tweet, User, user};
 
 /// A unique violation names the constraint; the next query works, also
 /// inside a transaction when the failure was inside a savepoint.
 pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     User::acreate(&db, user("huey")).await?;
     let error = User::acreate(&db, user("huey")).await.expect_err("duplicate name");
     match &error {
@@ -109,8 +108,7 @@ pub async fn placeholder_mismatch_is_interface<T: TestDb>() -> Result<()> {
 /// parameters, as the reference's does; the message shows the SQL, not the
 /// values.
 pub async fn does_not_exist_names_model<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let error = User::aget(&db, User::NAME.eq("nobody")).await.expect_err("empty table");
     assert!(error.is_does_not_exist());
     let message = error.to_string();
@@ -153,8 +151,7 @@ pub async fn acquire_timeout<T: TestDb>() -> Result<()> {
 /// A value that does not fit the field is a decode error naming the model,
 /// column and types.
 pub async fn decode_error_names_column<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     User::acreate(&db, user("huey")).await?;
     let as_integer = User::NAME.cast::<ormcore::types::Integer>(ormcore::query::CastType::Text);
     let rows = db.list(&User::select().columns((as_integer, User::IS_ACTIVE))).await;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use ormcore::prelude::*;
 use ormcore::query::assign;
 
-use crate::harness::{TestDb, open};
+use crate::harness::{Config, TestDb, open, users_db};
 use crate::models::{Draft, Note, Setting, Tiny, User, user};
 
 fn now() -> DateTime<Utc> {
@@ -59,8 +59,7 @@ pub async fn declared_defaults_apply_on_every_create_path<T: TestDb>() -> Result
 /// Comparing with `None` is `IS NULL` / `IS NOT NULL`, as in the
 /// reference (`User.email == None`), not `= NULL`, which never matches.
 pub async fn comparisons_with_none_are_null_tests<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     User::acreate(&db, user("no email")).await?;
     User::acreate(&db, User { email: Some("a@example.com".into()), ..user("has email") }).await?;
 
@@ -204,8 +203,7 @@ impl From<Error> for AppError {
 /// own error type: the block rolls back and the error comes back as it
 /// was.
 pub async fn closures_fail_with_the_applications_error<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
 
     let outcome: std::result::Result<(), AppError> = db
         .atomic()
@@ -241,8 +239,7 @@ pub async fn closures_fail_with_the_applications_error<T: TestDb>() -> Result<()
 /// Raw SQL takes the SQL that `Query::compile` produced for the same
 /// database (the dialect's own placeholders), as well as portable `?`.
 pub async fn raw_sql_takes_compiled_sql<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     User::acreate(&db, user("huey")).await?;
     User::acreate(&db, user("mickey")).await?;
 

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use ormcore::prelude::*;
 use ormcore::types::Json;
 
-use crate::harness::{TestDb, open};
+use crate::harness::{Config, TestDb, open, users_db};
 use crate::models::{Document, Everything, User, user};
 
 fn sample(n: i64) -> Everything {
@@ -55,8 +55,7 @@ pub async fn every_type_round_trips<T: TestDb>() -> Result<()> {
 /// Any string is a value, never SQL: hostile text round-trips and matches
 /// only itself.
 pub async fn hostile_strings_round_trip<T: TestDb>() -> Result<()> {
-    let db = open::<T>().await;
-    db.acreate_tables(&[User::META]).await?;
+    let db = users_db::<T>(Config::default()).await?;
     let hostile = [
         "Robert'); DROP TABLE \"user\"; --",
         "' OR '1'='1",
