@@ -56,6 +56,16 @@ pub trait TestDb: Send + Sync + 'static {
     /// fail so; the implementation says why. `conn` may have a transaction
     /// block open.
     fn kill_connection(conn: &Connection<Self::Backend>) -> impl Future<Output = bool> + Send;
+
+    /// Kill the server session of a raw connection, as
+    /// [`kill_connection`](TestDb::kill_connection) does, for the fault
+    /// injector's [`Fault::Cut`](crate::faults::Fault::Cut); return once
+    /// the backend knows the connection is lost. False (the default) where
+    /// it cannot: then the injector only marks the connection lost.
+    fn kill_raw_connection(conn: &mut <Self::Backend as Backend>::Connection) -> impl Future<Output = bool> + Send {
+        let _ = conn;
+        std::future::ready(false)
+    }
 }
 
 /// Open with the default configuration.

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cases;
+pub mod faults;
 pub mod harness;
 pub mod models;
 

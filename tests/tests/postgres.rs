@@ -99,6 +99,22 @@ impl TestDb for PgSchema {
         }
         true
     }
+
+    /// The session terminates itself (`pg_terminate_backend` of its own
+    /// pid, which the statement's error reports); the kill returns once
+    /// the driver knows the connection is closed.
+    async fn kill_raw_connection(conn: &mut ormcore_pg::PgConnection) -> bool {
+        use ormcore::backend::RawConnection;
+        let kill = ormcore::sql::Statement::new("SELECT pg_terminate_backend(pg_backend_pid())", vec![]);
+        let killed = conn.execute(&kill).await;
+        assert!(killed.is_err(), "a session that terminates itself gets no answer: {killed:?}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !conn.is_lost() {
+            assert!(std::time::Instant::now() < deadline, "the driver never noticed the closed session");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
+    }
 }
 
 ormcore_tests::conformance!(PgSchema);
