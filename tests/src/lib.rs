@@ -46,9 +46,10 @@ macro_rules! conformance {
     ($db:ty) => {
         $crate::conformance_cases!($db);
     };
-    (@expand $db:ty; $($module:ident :: $case:ident),* $(,)?) => {
+    (@expand $db:ty; $($(#[$attr:meta])* $module:ident :: $case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$attr])*
             async fn $case() {
                 if let Err(error) = $crate::cases::$module::$case::<$db>().await {
                     panic!("{}: {error}\n{error:?}", stringify!($case));
