@@ -3,6 +3,7 @@
 
 pub mod attack7;
 pub mod attack7b;
+pub mod cancel_matrix;
 pub mod errors;
 pub mod lifecycle;
 pub mod queries;
@@ -109,6 +110,14 @@ macro_rules! conformance_cases {
             attack7b::close_pool_from_a_joined_future_is_all_or_nothing,
             attack7b::close_pool_from_another_task_is_all_or_nothing,
             attack7b::lost_connection_in_a_nested_block_refuses_everything,
+            cancel_matrix::dropped_at_every_await,
+            cancel_matrix::aborted_at_every_await,
+            cancel_matrix::failed_at_every_operation,
+            cancel_matrix::cut_at_every_operation,
+            #[ignore = "ormcore runs a dropped guard's rollback on a lost connection (transaction_now from SlotState::settle_now)"]
+            cancel_matrix::lost_connection_is_never_used_again,
+            cancel_matrix::statements_are_counted,
+            cancel_matrix::open_transaction_is_seen,
         );
     };
 }
