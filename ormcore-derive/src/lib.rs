@@ -67,7 +67,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// - `impl PrimaryKey` when the key is one column.
 /// - A column constant per column, `User::NAME: Column<User, String>`, the
 ///   field name in upper snake case. A field named `meta` is refused: its
-///   constant would hide `Model::META`.
+///   constant would hide `Record::META`.
 /// - For each `backref`, a method on the referenced model returning a
 ///   `Select` of this one, with the visibility of this struct. Both models
 ///   must be in the same crate: the method is an inherent impl on the

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use ormcore::Error;
-use ormcore::backend::{ExecResult, OnRow, RawConnection, TxOp};
-use ormcore::sql::{PostgresDialect, Statement};
+use ormcore::backend::{ExecResult, OnRow, RawConnection};
+use ormcore::sql::{PostgresDialect, ROLLBACK, Statement, TxOp};
 use tokio_postgres::error::SqlState;
 
 use crate::cancel::CANCEL_TIMEOUT;
@@ -22,33 +22,6 @@ use crate::value::params;
 /// which spares the server a cancel request.
 const CANCEL_GRACE: Duration = Duration::from_millis(20);
 
-/// Resets a connection's session to what a fresh connection has, keeping
-/// the driver's prepared statements: the parts of `DISCARD ALL` other than
-/// `DEALLOCATE ALL`, and a `DEALLOCATE` of each statement prepared with SQL
-/// `PREPARE`. `RESET ALL` goes back to the values the connection started
-/// with (its startup options: time zone, isolation level, search path).
-/// One simple query: a single round trip, run as one implicit transaction.
-///
-/// Functions and views are named with their schema: the session being reset
-/// may have put objects of its own with those names first on its
-/// `search_path`. It ends by counting the session's protocol-level prepared
-/// statements, so that a raw `DEALLOCATE ALL` (or `DISCARD ALL`), which
-/// drops the driver's statements behind its cache's back, is noticed.
-const RESET_SESSION: &str = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; \
-     SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
-     DO $ormcore$DECLARE s text; BEGIN \
-     FOR s IN SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql LOOP \
-     EXECUTE pg_catalog.format('DEALLOCATE %I', s); END LOOP; END$ormcore$; \
-     SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements";
-
-/// Tells whether the session is inside a transaction block: there `now()`
-/// is the block's start, earlier than the statement's own timestamp; in
-/// autocommit the two are the same instant; in a failed block the query is
-/// refused (25P02). A simple query, so that it is one protocol message;
-/// the functions and the operator named with their schema, so that a
-/// session's own `now()` first on its `search_path` cannot answer instead.
-const TRANSACTION_PROBE: &str = "SELECT pg_catalog.now() OPERATOR(pg_catalog.=) pg_catalog.statement_timestamp()";
-
 /// What ormcore knows of the server's transaction status.
 ///
 /// tokio-postgres does not expose the status byte of the protocol's
@@ -57,7 +30,7 @@ const TRANSACTION_PROBE: &str = "SELECT pg_catalog.now() OPERATOR(pg_catalog.=) 
 /// sent until an answer says otherwise. A statement whose future was
 /// dropped in flight thus never leaves a wrong status, only an unknown one,
 /// which counts as "may be inside a transaction": rolled back at release,
-/// and probed with [`TRANSACTION_PROBE`] where the difference matters.
+/// and probed with [`PostgresDialect::TRANSACTION_PROBE`] where the difference matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TxStatus {
     /// No transaction block is open.
@@ -214,7 +187,7 @@ impl PgConnection {
             let client = self.client.client();
             // Answered only after the abandoned statement, whose answer the
             // driver reads and drops.
-            let mut probe = pin!(client.simple_query(TRANSACTION_PROBE));
+            let mut probe = pin!(client.simple_query(PostgresDialect::TRANSACTION_PROBE));
             match tokio::time::timeout(CANCEL_GRACE, probe.as_mut()).await {
                 Ok(answer) => Some(answer),
                 Err(_) => match self.backend.canceller.cancel(&client.cancel_token()).await {
@@ -251,7 +224,7 @@ impl PgConnection {
             return Ok(());
         }
         self.in_flight = true;
-        let answer = self.client.client().simple_query(TRANSACTION_PROBE).await;
+        let answer = self.client.client().simple_query(PostgresDialect::TRANSACTION_PROBE).await;
         self.in_flight = false;
         self.learn_status(answer)
     }
@@ -296,7 +269,7 @@ impl PgConnection {
             // future is dropped, and running it twice would fail.
             let owed = self.pending.remove(0);
             let result = match &owed {
-                Owed::Rollback => self.end_transaction("ROLLBACK").await,
+                Owed::Rollback => self.end_transaction(ROLLBACK).await,
                 Owed::Savepoint(name) => {
                     let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
                     let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
@@ -390,8 +363,11 @@ impl PgConnection {
         // A ROLLBACK outside a transaction costs nothing but a warning in
         // the server's log, on every release: find out instead.
         self.resolve_tx().await?;
-        let sql =
-            if self.tx == TxStatus::Idle { RESET_SESSION.to_owned() } else { format!("ROLLBACK; {RESET_SESSION}") };
+        let sql = if self.tx == TxStatus::Idle {
+            PostgresDialect::RESET_SESSION.to_owned()
+        } else {
+            format!("{ROLLBACK}; {}", PostgresDialect::RESET_SESSION)
+        };
         self.tx = TxStatus::Unknown;
         self.in_flight = true;
         let answer = self.client.client().simple_query(&sql).await;
@@ -606,7 +582,7 @@ impl RawConnection for PgConnection {
                 if self.aborted {
                     // PostgreSQL would answer COMMIT with a rollback and no
                     // error: say so instead.
-                    self.end_transaction("ROLLBACK").await?;
+                    self.end_transaction(ROLLBACK).await?;
                     return Err(Error::Operational {
                         message: "the transaction was aborted by an earlier error and has been rolled back".into(),
                         source: None,

@@ -12,7 +12,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ormcore::Error;
-use ormcore::backend::{OnRow, RawStream, TxOp};
+use ormcore::backend::{OnRow, RawStream};
+use ormcore::sql::TxOp;
 use ormcore::sql::{PostgresDialect, Statement};
 
 use crate::connection::{Owed, TxStatus};
@@ -31,6 +32,9 @@ pub struct PgStream {
     /// a transaction; otherwise the stream began its own.
     savepoint: bool,
     finished: bool,
+    /// The `FETCH` of this cursor, prepared once for the batch size it
+    /// fetches: a batch is then one round trip that sends no SQL text.
+    fetch: Option<(usize, tokio_postgres::Statement)>,
 }
 
 impl PgStream {
@@ -48,7 +52,7 @@ impl PgStream {
             return Err((error, conn));
         }
         let savepoint = conn.tx == TxStatus::Open;
-        let mut stream = PgStream { conn, cursor, savepoint, finished: false };
+        let mut stream = PgStream { conn, cursor, savepoint, finished: false, fetch: None };
         match stream.declare(&statement).await {
             Ok(()) => Ok(stream),
             Err(error) => {
@@ -69,7 +73,7 @@ impl PgStream {
         if !statement.session_free {
             self.conn.session_dirty = true;
         }
-        let declare = format!("DECLARE \"{}\" NO SCROLL CURSOR FOR {}", self.cursor, statement.sql);
+        let declare = PostgresDialect.declare_cursor(&self.cursor, &statement.sql);
         let conn = &mut *self.conn;
         conn.in_flight = true;
         let prepared = conn.client.client().prepare(&declare).await;
@@ -97,6 +101,26 @@ impl PgStream {
     }
 }
 
+impl PgStream {
+    /// The next `max` rows, through the `FETCH` prepared for that size.
+    async fn fetch(&mut self, max: usize) -> ormcore::Result<Vec<tokio_postgres::Row>> {
+        let statement = match &self.fetch {
+            Some((size, statement)) if *size == max => statement.clone(),
+            _ => {
+                let sql = PostgresDialect.fetch_cursor(&self.cursor, max);
+                self.conn.in_flight = true;
+                let prepared = self.conn.client.client().prepare(&sql).await;
+                let prepared = self.conn.track(prepared)?;
+                self.fetch = Some((max, prepared.clone()));
+                prepared
+            }
+        };
+        self.conn.in_flight = true;
+        let rows = self.conn.client.client().query(&statement, &[]).await;
+        self.conn.track(rows)
+    }
+}
+
 impl RawStream for PgStream {
     type Pooled = PooledPg;
 
@@ -104,10 +128,7 @@ impl RawStream for PgStream {
         if self.finished {
             return Ok(false);
         }
-        let fetch = format!("FETCH FORWARD {max} FROM \"{}\"", self.cursor);
-        self.conn.in_flight = true;
-        let rows = self.conn.client.client().query(&fetch, &[]).await;
-        let rows = match self.conn.track(rows) {
+        let rows = match self.fetch(max).await {
             Ok(rows) => rows,
             Err(error) => {
                 let _ = self.finish().await;

@@ -341,7 +341,7 @@ fn main() {
 
     if wanted("build and compile") {
         const OPS: u64 = 100_000;
-        let dialect = ormcore::sql::SqliteDialect;
+        let dialect = ormcore::sql::SqliteDialect::new();
         let mut samples = Vec::new();
         for round in 0..9 {
             samples.push(time(OPS, || {

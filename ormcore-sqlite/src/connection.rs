@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use ormcore::backend::{ExecResult, NextParams, OnResult, OnRow, RawConnection, TxOp};
-use ormcore::sql::{SqliteDialect, Statement};
+use ormcore::backend::{ExecResult, NextParams, OnResult, OnRow, RawConnection};
+use ormcore::sql::{ROLLBACK, SqliteDialect, Statement, TxOp};
 use ormcore::{Error, Value, ValueRef};
 use rusqlite::functions::FunctionFlags;
 
@@ -55,7 +55,8 @@ impl BusyWait {
 pub struct SqliteConnection {
     pub(crate) conn: ConnBox,
     pub(crate) busy_timeout: Duration,
-    begin_immediate: bool,
+    /// How this connection's statements are written (its `BEGIN`).
+    dialect: SqliteDialect,
     /// The session as set up, to put back before the next user.
     snapshot: Snapshot,
     /// A statement ran that may have changed the session (raw SQL beyond
@@ -75,11 +76,6 @@ impl std::fmt::Debug for SqliteConnection {
 
 /// A pragma name or value must be a plain word or number: pragmas cannot
 /// take bound parameters, so nothing else may reach the SQL text.
-fn check_pragma_word(word: &str) -> ormcore::Result<()> {
-    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if plain { Ok(()) } else { Err(Error::interface(format!("invalid pragma word {word:?}"))) }
-}
-
 fn register_function(
     conn: &rusqlite::Connection,
     name: &str,
@@ -127,12 +123,11 @@ impl SqliteConnection {
         let conn = rusqlite::Connection::open(&options.path).map_err(map)?;
         conn.busy_timeout(Duration::ZERO).map_err(map)?;
         conn.set_prepared_statement_cache_capacity(options.statement_cache);
-        conn.execute_batch("PRAGMA foreign_keys = ON").map_err(map)?;
+        let dialect = options.dialect();
+        conn.execute_batch(&dialect.set_pragma("foreign_keys", "ON")?).map_err(map)?;
         for (name, value) in &options.pragmas {
-            check_pragma_word(name)?;
-            check_pragma_word(value)?;
             // `journal_mode` answers with a row; read it to run the pragma.
-            conn.query_row(&format!("PRAGMA {name} = {value}"), [], |_| Ok(()))
+            conn.query_row(&dialect.set_pragma(name, value)?, [], |_| Ok(()))
                 .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(()) } else { Err(e) })
                 .map_err(map)?;
         }
@@ -142,11 +137,11 @@ impl SqliteConnection {
         for hook in &options.on_connect {
             hook(&conn).map_err(map)?;
         }
-        let snapshot = Snapshot::take(&conn).map_err(map)?;
+        let snapshot = Snapshot::take(&conn)?;
         Ok(SqliteConnection {
             conn: ConnBox::new(conn),
             busy_timeout: options.busy_timeout,
-            begin_immediate: options.begin_immediate,
+            dialect,
             snapshot,
             session_dirty: false,
             lost: false,
@@ -174,7 +169,7 @@ impl SqliteConnection {
     /// [`crate::session`]); the pool does it before a connection that ran
     /// session-changing statements goes back.
     pub(crate) fn reset_session(&mut self) -> ormcore::Result<()> {
-        self.snapshot.restore(&self.conn).map_err(map)?;
+        self.snapshot.restore(&self.conn)?;
         self.session_dirty = false;
         Ok(())
     }
@@ -375,7 +370,7 @@ impl RawConnection for SqliteConnection {
             // file anyone can open. SQLite notices a moved file only when a
             // journal opens, so ask before committing. The rollback cannot
             // lose anything the new file has.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.execute_batch(ROLLBACK);
             self.lost = true;
             return Err(Error::ConnectionLost {
                 message: "the database file was replaced or deleted under this transaction; it was rolled back, \
@@ -384,8 +379,7 @@ impl RawConnection for SqliteConnection {
                 source: None,
             });
         }
-        let sql = ormcore::sql::transaction_sql(op, &SqliteDialect)?;
-        let sql = if matches!(op, TxOp::Begin(_)) && self.begin_immediate { "BEGIN IMMEDIATE".to_owned() } else { sql };
+        let sql = ormcore::sql::transaction_sql(op, &self.dialect)?;
         let result = self
             .retry_busy(|conn| {
                 conn.prepare_cached(&sql)?.raw_execute()?;
@@ -406,7 +400,7 @@ impl RawConnection for SqliteConnection {
 
     fn transaction_now(&mut self, op: TxOp<'_>) -> Option<ormcore::Result<()>> {
         // Undoing work takes no lock SQLite could make us wait for.
-        let sql = match ormcore::sql::transaction_sql(op, &SqliteDialect) {
+        let sql = match ormcore::sql::transaction_sql(op, &self.dialect) {
             Ok(sql) => sql,
             Err(error) => return Some(Err(error)),
         };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ormcore::backend::{IntoOptions, UrlParam};
+use ormcore::sql::SqliteDialect;
 use ormcore::{Error, Value, ValueRef};
 
 /// A hook run on every new connection, after ormcore's own setup.
@@ -140,6 +141,11 @@ impl SqliteOptions {
     pub fn begin_immediate(mut self) -> Self {
         self.begin_immediate = true;
         self
+    }
+
+    /// The dialect statements on these connections are written in.
+    pub(crate) fn dialect(&self) -> SqliteDialect {
+        if self.begin_immediate { SqliteDialect::new().begin_immediate() } else { SqliteDialect::new() }
     }
 
     /// Write-ahead logging: readers no longer wait for the writer. Strongly

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
-use ormcore::sql::{Dialect, SqliteDialect, Statement};
+use ormcore::sql::{Dialect, ROLLBACK, SqliteDialect, Statement};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::connection::SqliteConnection;
@@ -109,7 +109,7 @@ impl PoolInner {
                 // Left inside a transaction: a guard dropped without commit,
                 // or an aborted task. Undo it; a connection that cannot be
                 // cleaned is closed instead of reused.
-                let _ = conn.conn.execute_batch("ROLLBACK");
+                let _ = conn.conn.execute_batch(ROLLBACK);
                 conn.conn.is_autocommit()
             }
         };
@@ -137,6 +137,8 @@ impl PoolInner {
 pub struct Sqlite {
     /// The pool in use; `close` puts a new one in its place.
     current: Arc<RwLock<Arc<PoolInner>>>,
+    /// The dialect, as the options configure it.
+    dialect: SqliteDialect,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -192,7 +194,8 @@ impl Backend for Sqlite {
     const ROW_BY_ROW_INSERTS: bool = true;
 
     async fn connect(options: SqliteOptions) -> ormcore::Result<Self> {
-        let backend = Sqlite { current: Arc::new(RwLock::new(Arc::new(PoolInner::new(Arc::new(options))))) };
+        let dialect = options.dialect();
+        let backend = Sqlite { current: Arc::new(RwLock::new(Arc::new(PoolInner::new(Arc::new(options))))), dialect };
         // Open one connection now, so that a bad path or pragma fails here
         // rather than at the first query; it stays in the pool.
         drop(backend.acquire().await?);
@@ -200,7 +203,7 @@ impl Backend for Sqlite {
     }
 
     fn dialect(&self) -> &dyn Dialect {
-        &SqliteDialect
+        &self.dialect
     }
 
     async fn acquire(&self) -> ormcore::Result<PooledSqlite> {

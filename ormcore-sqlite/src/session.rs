@@ -11,7 +11,7 @@
 //! attached database detached. A `:memory:` database, which is one
 //! connection for good, keeps its data.
 
-use ormcore::sql::{SqlWriter, SqliteDialect};
+use ormcore::sql::{ROLLBACK, SqliteDialect};
 
 /// The pragmas that belong to the connection rather than the database
 /// file, and that can be read back. (`case_sensitive_like` cannot be read:
@@ -52,6 +52,10 @@ const CONNECTION_PRAGMAS: &[&str] = &[
     "writable_schema",
 ];
 
+/// Session statements need no transaction options: the default dialect
+/// writes them.
+const DIALECT: SqliteDialect = SqliteDialect::new();
+
 /// The values of a connection's pragmas, as it was set up.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Snapshot {
@@ -60,16 +64,17 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Read the connection's pragmas.
-    pub(crate) fn take(conn: &rusqlite::Connection) -> rusqlite::Result<Self> {
+    pub(crate) fn take(conn: &rusqlite::Connection) -> ormcore::Result<Self> {
         let mut pragmas = Vec::with_capacity(CONNECTION_PRAGMAS.len());
         for &name in CONNECTION_PRAGMAS {
-            let value = conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get_ref(0).map(literal));
+            let sql = DIALECT.read_pragma(name)?;
+            let value = conn.query_row(&sql, [], |row| row.get_ref(0).map(literal));
             match value {
                 Ok(Some(value)) => pragmas.push((name, value)),
                 // Not in this build of SQLite, or not applicable (a
                 // `:memory:` database has no journal size limit to speak of).
                 Ok(None) | Err(rusqlite::Error::QueryReturnedNoRows) => {}
-                Err(error) => return Err(error),
+                Err(error) => return Err(crate::error::map(error)),
             }
         }
         Ok(Snapshot { pragmas })
@@ -78,45 +83,32 @@ impl Snapshot {
     /// Put the session back as it was taken: out of any transaction,
     /// pragmas restored, temporary objects dropped, attached databases
     /// detached.
-    pub(crate) fn restore(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    pub(crate) fn restore(&self, conn: &rusqlite::Connection) -> ormcore::Result<()> {
+        let map = crate::error::map;
         if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK")?;
+            conn.execute_batch(ROLLBACK).map_err(map)?;
         }
         // Pragmas first: `query_only` would refuse the drops below.
-        let mut sql = String::from("PRAGMA case_sensitive_like = OFF;");
+        let mut sql = DIALECT.set_pragma("case_sensitive_like", "OFF")?;
         for (name, value) in &self.pragmas {
-            sql.push_str(&format!(" PRAGMA {name} = {value};"));
+            sql.push_str("; ");
+            sql.push_str(&DIALECT.set_pragma(name, value)?);
         }
-        conn.execute_batch(&sql)?;
+        conn.execute_batch(&sql).map_err(map)?;
         let attached: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')")?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .prepare(SqliteDialect::ATTACHED_DATABASES)
+            .and_then(|mut query| query.query_map([], |row| row.get(0))?.collect())
+            .map_err(map)?;
         let temporary: Vec<(String, String)> = conn
-            .prepare(
-                "SELECT type, name FROM temp.sqlite_master \
-                 WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-            )?
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut sql = String::new();
-        for name in attached {
-            sql.push_str("DETACH DATABASE ");
-            push_ident(&mut sql, &name);
-            sql.push(';');
+            .prepare(SqliteDialect::TEMPORARY_OBJECTS)
+            .and_then(|mut query| query.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
+            .map_err(map)?;
+        let mut statements = Vec::with_capacity(attached.len() + temporary.len());
+        statements.extend(attached.iter().map(|name| DIALECT.detach_database(name)));
+        for (kind, name) in &temporary {
+            statements.push(DIALECT.drop_temporary(kind, name)?);
         }
-        for (kind, name) in temporary {
-            // Dropping a table drops its indexes and triggers with it.
-            let kind = match kind.as_str() {
-                "view" => "VIEW",
-                "trigger" => "TRIGGER",
-                _ => "TABLE",
-            };
-            sql.push_str(&format!("DROP {kind} IF EXISTS temp."));
-            push_ident(&mut sql, &name);
-            sql.push(';');
-        }
-        conn.execute_batch(&sql)
+        conn.execute_batch(&statements.join("; ")).map_err(map)
     }
 }
 
@@ -131,11 +123,4 @@ fn literal(value: rusqlite::types::ValueRef<'_>) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Append a quoted identifier, as the dialect quotes it.
-fn push_ident(sql: &mut String, name: &str) {
-    let mut writer = SqlWriter::new(&SqliteDialect);
-    writer.push_ident(name);
-    sql.push_str(writer.sql());
 }

@@ -43,7 +43,7 @@ pub use url::UrlParam;
 
 use crate::error::Result;
 use crate::row::Row;
-use crate::sql::{Dialect, Statement};
+use crate::sql::{Dialect, Statement, TxOp};
 
 /// A database driver with its connection pool. The type parameter of
 /// [`Database`](crate::Database).
@@ -145,25 +145,6 @@ pub struct ExecResult {
     /// The auto-increment key of the last inserted row, where the database
     /// reports one.
     pub last_insert_id: Option<i64>,
-}
-
-/// A transaction-control operation; the backend renders it through its
-/// dialect and updates what it knows of its transaction state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TxOp<'a> {
-    /// Start a transaction with these options.
-    Begin(crate::TxOptions),
-    /// Commit the transaction.
-    Commit,
-    /// Roll the transaction back.
-    Rollback,
-    /// Create a savepoint.
-    Savepoint(&'a str),
-    /// Release (commit) a savepoint.
-    Release(&'a str),
-    /// Roll back to a savepoint, keeping it.
-    RollbackTo(&'a str),
 }
 
 /// The callback a fetched row is handed to.

@@ -20,6 +20,7 @@
 mod registry;
 mod slot;
 mod stream;
+mod target;
 mod transaction;
 
 use std::future::Future;
@@ -29,25 +30,28 @@ use std::time::Duration;
 
 pub use stream::RowStream;
 pub(crate) use transaction::BeginKind;
-pub use transaction::{Begin, IsolationLevel, Transaction, TxOptions};
+pub use transaction::{Begin, Transaction};
 
 use crate::backend::{Backend, IntoOptions, PoolStatus};
 use crate::error::{Error, Result};
 use crate::sql::Dialect;
 use registry::{Registry, TaskKey};
-pub(crate) use slot::{Lease, Slot};
+pub(crate) use slot::Slot;
+pub(crate) use target::Target;
 
 /// How long a query waits for a stream to release its connection before
 /// failing, by default (the reference's `streaming_timeout`).
 const DEFAULT_STREAMING_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(crate) struct Shared<B: Backend> {
+/// What every handle on one database shares: the backend (its pool), the
+/// registry of task-bound connections, and settings.
+pub(crate) struct DatabaseInner<B: Backend> {
     pub(crate) backend: B,
     pub(crate) registry: Registry<B>,
     streaming_timeout_ms: AtomicU64,
 }
 
-impl<B: Backend> Shared<B> {
+impl<B: Backend> DatabaseInner<B> {
     pub(crate) fn streaming_timeout(&self) -> Duration {
         Duration::from_millis(self.streaming_timeout_ms.load(Ordering::Relaxed))
     }
@@ -58,12 +62,12 @@ impl<B: Backend> Shared<B> {
 /// `B` is the backend, such as `ormcore_sqlite::Sqlite`; each backend crate
 /// names its database type (`SqliteDatabase`).
 pub struct Database<B: Backend> {
-    shared: Arc<Shared<B>>,
+    inner: Arc<DatabaseInner<B>>,
 }
 
 impl<B: Backend> Clone for Database<B> {
     fn clone(&self) -> Self {
-        Database { shared: Arc::clone(&self.shared) }
+        Database { inner: Arc::clone(&self.inner) }
     }
 }
 
@@ -94,7 +98,7 @@ impl<B: Backend> Database<B> {
     /// Wrap an opened backend.
     pub fn from_backend(backend: B) -> Self {
         Database {
-            shared: Arc::new(Shared {
+            inner: Arc::new(DatabaseInner {
                 backend,
                 registry: Registry::new(),
                 streaming_timeout_ms: AtomicU64::new(DEFAULT_STREAMING_TIMEOUT.as_millis() as u64),
@@ -104,17 +108,17 @@ impl<B: Backend> Database<B> {
 
     /// The backend.
     pub fn backend(&self) -> &B {
-        &self.shared.backend
+        &self.inner.backend
     }
 
     /// The SQL dialect queries are compiled with.
     pub fn dialect(&self) -> &dyn Dialect {
-        self.shared.backend.dialect()
+        self.inner.backend.dialect()
     }
 
     /// Counts of the pool's connections.
     pub fn pool_status(&self) -> PoolStatus {
-        self.shared.backend.pool_status()
+        self.inner.backend.pool_status()
     }
 
     /// How long a query on a connection that an open stream holds waits for
@@ -122,16 +126,16 @@ impl<B: Backend> Database<B> {
     /// (default 5 s).
     pub fn set_streaming_timeout(&self, timeout: Duration) {
         let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self.shared.streaming_timeout_ms.store(millis, Ordering::Relaxed);
+        self.inner.streaming_timeout_ms.store(millis, Ordering::Relaxed);
     }
 
     /// The running task's connection slot, if it has one (a slot that
     /// `close_pool` released once its blocks have ended is none).
     pub(crate) fn task_slot(&self) -> Option<Arc<Slot<B>>> {
-        let slot = self.shared.registry.current()?;
+        let slot = self.inner.registry.current()?;
         if slot.released_by_close_pool() {
             if let Some(task) = slot.task {
-                self.shared.registry.remove(task, Arc::as_ptr(&slot));
+                self.inner.registry.remove(task, Arc::as_ptr(&slot));
             }
             return None;
         }
@@ -144,15 +148,15 @@ impl<B: Backend> Database<B> {
         if let Some(slot) = self.task_slot() {
             return Ok(slot);
         }
-        let conn = self.shared.backend.acquire().await?;
+        let conn = self.inner.backend.acquire().await?;
         // A future joined with this one in the same task may have bound a
         // connection while this one waited for the pool: share it.
         if let Some(slot) = self.task_slot() {
             return Ok(slot);
         }
         let key = TaskKey::current();
-        let slot = Arc::new(Slot::new(Arc::clone(&self.shared), conn, Some(key)));
-        self.shared.registry.insert(key, &slot);
+        let slot = Arc::new(Slot::new(Arc::clone(&self.inner), conn, Some(key)));
+        self.inner.registry.insert(key, &slot);
         Ok(slot)
     }
 
@@ -243,7 +247,7 @@ impl<B: Backend> Database<B> {
         if let Some(slot) = self.task_slot() {
             slot.close_for_pool();
         }
-        self.shared.backend.close().await;
+        self.inner.backend.close().await;
     }
 }
 
@@ -261,7 +265,7 @@ async fn close_slot<B: Backend>(slot: &Arc<Slot<B>>) -> Result<()> {
     state.closed = true;
     drop(state);
     if let Some(task) = slot.task {
-        slot.shared.registry.remove(task, Arc::as_ptr(slot));
+        slot.inner.registry.remove(task, Arc::as_ptr(slot));
     }
     // Dropping the lease of a closed slot returns the connection to the pool.
     drop(lease);

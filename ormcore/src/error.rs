@@ -7,6 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::value::DecodeError;
+
 /// A boxed driver error kept as the source of an [`Error`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -203,27 +205,6 @@ pub enum Error {
     },
 }
 
-/// The one column of `table` that `constraint` (as a database reported
-/// it) is on, if that can be told.
-fn constraint_column(table: &crate::model::TableMeta, constraint: &str) -> Option<String> {
-    let is_column = |name: &str| table.columns.iter().any(|c| c.name == name);
-    let named = constraint
-        .strip_prefix(table.name)
-        .and_then(|rest| rest.strip_prefix('.').or_else(|| rest.strip_prefix('_')))
-        .map(|rest| {
-            ["_key", "_fkey", "_pkey", "_check"].iter().find_map(|suffix| rest.strip_suffix(suffix)).unwrap_or(rest)
-        });
-    match named {
-        Some(name) if is_column(name) => Some(name.to_owned()),
-        _ if is_column(constraint) => Some(constraint.to_owned()),
-        _ => table
-            .indexes
-            .iter()
-            .find(|index| index.name == constraint && index.columns.len() == 1)
-            .map(|index| index.columns[0].to_owned()),
-    }
-}
-
 fn constraint_suffix(constraint: &Option<String>) -> String {
     constraint.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
 }
@@ -268,21 +249,6 @@ impl Error {
         matches!(self, Error::Conflict { .. })
     }
 
-    /// Name the model and column of an [`Error::Integrity`] raised by a
-    /// write to `table`, where the constraint tells the column: SQLite's
-    /// `table.column`, a NOT NULL column, PostgreSQL's default constraint
-    /// names (`table_column_key`, `_fkey`, `_pkey`, `_check`), or a
-    /// one-column index of the table.
-    pub(crate) fn on_table(self, table: &'static crate::model::TableMeta) -> Self {
-        match self {
-            Error::Integrity { kind, constraint, model: None, column, message, source } => {
-                let column = column.or_else(|| constraint.as_deref().and_then(|c| constraint_column(table, c)));
-                Error::Integrity { kind, constraint, model: Some(table.model), column, message, source }
-            }
-            other => other,
-        }
-    }
-
     /// True for [`Error::ConnectionLost`].
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, Error::ConnectionLost { .. })
@@ -302,22 +268,7 @@ impl Error {
     }
 }
 
-/// Why a single value could not be decoded; [`Error::Decode`] adds the model
-/// and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// The Rust type that was asked for.
-    pub expected: &'static str,
-    /// What the database returned.
-    pub found: String,
-}
-
 impl DecodeError {
-    /// A value of kind `found` cannot become `expected`.
-    pub fn new(expected: &'static str, found: impl Into<String>) -> Self {
-        DecodeError { expected, found: found.into() }
-    }
-
     /// Attach the model and column this value came from.
     pub fn at(self, model: &'static str, column: impl Into<String>) -> Error {
         Error::Decode { model, column: column.into(), expected: self.expected, found: self.found }

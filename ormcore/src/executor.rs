@@ -5,15 +5,15 @@
 //! [`Database`], [`Connection`] and [`Transaction`].
 
 use std::future::Future;
-use std::sync::Arc;
 
 use crate::backend::{Backend, RawConnection};
-use crate::database::{Begin, BeginKind, Connection, Database, Lease, RowStream, Slot, Transaction};
+use crate::database::{Begin, BeginKind, Connection, Database, RowStream, Target, Transaction};
 use crate::error::{Error, Result};
-use crate::model::{Model, TableMeta};
 use crate::query::node::{ExprNode, SelectItem};
 use crate::query::{Compound, Delete, Insert, Raw, Returning, Select, func};
 use crate::row::{FromRow, SqlRow};
+use crate::schema::Record;
+use crate::schema::TableMeta;
 use crate::sql::{self, Dialect, Statement};
 use crate::value::{FromValue, Value};
 
@@ -29,7 +29,7 @@ pub trait Query: Sync {
 
     /// Run the compiled statement on a connection and shape the result.
     #[doc(hidden)]
-    fn run<C: RawConnection>(
+    fn execute_on<C: RawConnection>(
         &self,
         conn: &mut C,
         statement: &Statement,
@@ -77,7 +77,7 @@ macro_rules! fetch_query {
                 $compile(self, dialect)
             }
 
-            fn run<C: RawConnection>(
+            fn execute_on<C: RawConnection>(
                 &self,
                 conn: &mut C,
                 statement: &Statement,
@@ -97,7 +97,7 @@ fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d));
 fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 
-impl<M: Model, R> Query for Insert<M, R> {
+impl<M: Record, R> Query for Insert<M, R> {
     /// The auto-increment key of the row inserted (of the last one, for
     /// several rows; of the row updated, for an upsert that updated one).
     /// `None` when no row was inserted (a conflict ignored) or the table has
@@ -129,7 +129,7 @@ impl<M: Model, R> Query for Insert<M, R> {
         }
     }
 
-    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<Option<i64>> {
+    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<Option<i64>> {
         // A returned key comes as the first column of each row; otherwise
         // the driver reports the last one.
         let mut returned = None;
@@ -146,8 +146,8 @@ impl<M: Model, R> Query for Insert<M, R> {
     }
 }
 
-impl<M: Model, R> Insert<M, R> {
-    fn auto_key() -> Option<&'static crate::model::ColumnMeta> {
+impl<M: Record, R> Insert<M, R> {
+    fn auto_key() -> Option<&'static crate::schema::ColumnMeta> {
         M::META.primary_key_column().filter(|_| M::META.auto_increment)
     }
 }
@@ -164,7 +164,7 @@ impl<M: Sync> Query for crate::query::Update<M> {
         sql::compile_update(self.node(), dialect)
     }
 
-    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
         Ok(conn.execute(statement).await?.rows_affected)
     }
 }
@@ -177,7 +177,7 @@ impl<M: Sync> Query for Delete<M> {
         sql::compile_delete(self.node(), dialect)
     }
 
-    async fn run<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
         Ok(conn.execute(statement).await?.rows_affected)
     }
 }
@@ -241,113 +241,6 @@ impl Cursor {
     }
 }
 
-/// Where an executor runs its statements. Opaque outside ormcore.
-#[doc(hidden)]
-pub struct Target<'a, B: Backend>(TargetKind<'a, B>);
-
-impl<B: Backend> Clone for Target<'_, B> {
-    fn clone(&self) -> Self {
-        Target(match self.0 {
-            TargetKind::Database(db) => TargetKind::Database(db),
-            TargetKind::Slot(slot) => TargetKind::Slot(slot),
-            TargetKind::Block(slot, id) => TargetKind::Block(slot, id),
-        })
-    }
-}
-
-enum TargetKind<'a, B: Backend> {
-    /// Through the database: the running task's connection if it has one,
-    /// else a connection from the pool for the one statement.
-    Database(&'a Database<B>),
-    /// A bound connection (a `Connection` handle): its innermost open
-    /// block, if any.
-    Slot(&'a Arc<Slot<B>>),
-    /// A transaction block (a `Transaction` handle): its connection and its
-    /// frame. Statements run only while it is the innermost open block.
-    Block(&'a Arc<Slot<B>>, u64),
-}
-
-/// A connection checked out for one statement.
-pub(crate) enum ConnLease<B: Backend> {
-    Slot(Lease<B>),
-    Pooled(B::Pooled),
-}
-
-impl<B: Backend> ConnLease<B> {
-    pub(crate) fn conn(&mut self) -> &mut B::Connection {
-        match self {
-            ConnLease::Slot(lease) => lease.conn(),
-            ConnLease::Pooled(conn) => conn,
-        }
-    }
-}
-
-impl<'a, B: Backend> Target<'a, B> {
-    pub(crate) fn backend(&self) -> &'a B {
-        match self.0 {
-            TargetKind::Database(db) => db.backend(),
-            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => &slot.shared.backend,
-        }
-    }
-
-    pub(crate) fn dialect(&self) -> &'a dyn Dialect {
-        self.backend().dialect()
-    }
-
-    /// The bound connection's slot, if the statement runs on one.
-    pub(crate) fn slot(&self) -> Option<Arc<Slot<B>>> {
-        match self.0 {
-            TargetKind::Database(db) => db.task_slot(),
-            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Some(Arc::clone(slot)),
-        }
-    }
-
-    /// The bound connection's slot, binding a pooled connection to the
-    /// running task first when going through the database outside a scope.
-    pub(crate) async fn slot_or_bind(&self) -> Result<Arc<Slot<B>>> {
-        match self.0 {
-            TargetKind::Database(db) => db.task_slot_or_bind().await,
-            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Ok(Arc::clone(slot)),
-        }
-    }
-
-    /// A connection for `statement`: like [`lease`](Self::lease), except
-    /// that outside any scope a session-free statement may run on a
-    /// connection the backend shares among tasks.
-    pub(crate) async fn lease_for(&self, statement: &Statement) -> Result<ConnLease<B>> {
-        self.lease_sharing(statement.shareable()).await
-    }
-
-    /// A connection for a statement: the bound one (refusing statements in
-    /// a block whose transaction the database ended), or one from the pool.
-    pub(crate) async fn lease(&self) -> Result<ConnLease<B>> {
-        self.lease_sharing(false).await
-    }
-
-    /// The connection of `slot` (this target's), for a statement: refused
-    /// when this target is a transaction block that is not the innermost
-    /// open one, or when the transaction of the open blocks is gone.
-    pub(crate) async fn lease_bound(&self, slot: &Arc<Slot<B>>) -> Result<Lease<B>> {
-        let mut lease = slot.lease().await?;
-        if let TargetKind::Block(_, id) = self.0 {
-            lease.check_block(id)?;
-        }
-        lease.check_transaction().await?;
-        Ok(lease)
-    }
-
-    async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
-        if let Some(slot) = self.slot() {
-            return Ok(ConnLease::Slot(self.lease_bound(&slot).await?));
-        }
-        let shared = if shareable { self.backend().acquire_shared().await? } else { None };
-        match shared {
-            Some(conn) => Ok(ConnLease::Pooled(conn)),
-            None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
-        }
-    }
-}
-
 /// [`Error::DoesNotExist`] for `query` (with the `LIMIT 1` it ran with),
 /// naming `model`, with its SQL and parameters. Cold: the query is
 /// compiled once more, only when nothing was found.
@@ -388,7 +281,7 @@ pub trait Executor: Sync {
             let target = self.target();
             let statement = query.compile(target.dialect())?;
             let mut lease = target.lease_for(&statement).await?;
-            query.run(lease.conn(), &statement).await.map_err(|error| match query.written_table() {
+            query.execute_on(lease.conn(), &statement).await.map_err(|error| match query.written_table() {
                 Some(table) => error.on_table(table),
                 None => error,
             })
@@ -516,13 +409,13 @@ pub trait Executor: Sync {
     /// [`acreate_tables_strict`](Executor::acreate_tables_strict) for the
     /// form that fails on an existing table.
     fn acreate_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, true))
+        execute_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, true))
     }
 
     /// Create the tables, referenced tables first, failing if one exists
     /// (the reference's `safe=False`).
     fn acreate_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
+        execute_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
     }
 
     /// Drop the tables that exist (`IF EXISTS`), referencing tables first:
@@ -530,24 +423,24 @@ pub trait Executor: Sync {
     /// [`adrop_tables_strict`](Executor::adrop_tables_strict) for the form
     /// that fails on a missing table.
     fn adrop_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, true))
+        execute_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, true))
     }
 
     /// Drop the tables, referencing tables first, failing if one is missing
     /// (the reference's `safe=False`).
     fn adrop_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        run_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
+        execute_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
     }
 }
 
-async fn run_ddl<E, F>(executor: &E, tables: Result<Vec<&'static TableMeta>>, render: F) -> Result<()>
+async fn execute_ddl<E, F>(executor: &E, tables: Vec<&'static TableMeta>, render: F) -> Result<()>
 where
     E: Executor + ?Sized,
     F: Fn(&'static TableMeta, &dyn Dialect) -> Result<Vec<String>> + Send,
 {
     let target = executor.target();
     let mut statements = Vec::new();
-    for table in tables? {
+    for table in tables {
         statements.extend(render(table, target.dialect())?);
     }
     let mut lease = target.lease().await?;
@@ -560,21 +453,21 @@ where
 impl<B: Backend> Executor for Database<B> {
     type Backend = B;
     fn target(&self) -> Target<'_, B> {
-        Target(TargetKind::Database(self))
+        Target::database(self)
     }
 }
 
 impl<B: Backend> Executor for Connection<B> {
     type Backend = B;
     fn target(&self) -> Target<'_, B> {
-        Target(TargetKind::Slot(&self.slot))
+        Target::connection(&self.slot)
     }
 }
 
 impl<B: Backend> Executor for Transaction<B> {
     type Backend = B;
     fn target(&self) -> Target<'_, B> {
-        Target(TargetKind::Block(&self.slot, self.id()))
+        Target::block(&self.slot, self.id())
     }
 }
 

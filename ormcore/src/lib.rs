@@ -28,13 +28,16 @@ pub mod sql;
 pub mod types;
 pub mod value;
 
-pub use database::{Begin, Connection, Database, IsolationLevel, RowStream, Transaction, TxOptions};
-pub use error::{BoxError, ConflictKind, ConstraintKind, DecodeError, Error, Result};
+pub use database::{Begin, Connection, Database, RowStream, Transaction};
+pub use error::{BoxError, ConflictKind, ConstraintKind, Error, Result};
 pub use executor::{Cursor, Executor, Query};
-pub use model::{Column, ForeignKey, Model, ModelState, PrimaryKey, SaveOptions, Saved, TableMeta};
+pub use model::{ForeignKey, Model, ModelState, PrimaryKey, SaveOptions, Saved};
 pub use ormcore_derive::Model;
+pub use query::Column;
 pub use row::{FromRow, Row, SqlRow, decode_column};
-pub use value::{FromValue, ToValue, Value, ValueRef};
+pub use schema::{Record, TableMeta};
+pub use sql::{IsolationLevel, TxOptions};
+pub use value::{DecodeError, FromValue, ToValue, Value, ValueRef};
 
 /// The names most code needs, and every name the guide's samples use:
 /// `use ormcore::prelude::*;`.
@@ -44,7 +47,7 @@ pub mod prelude {
     pub use crate::types::Json;
     pub use crate::{
         ConflictKind, ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Model, ModelState,
-        PrimaryKey, Query, Result, SaveOptions, Saved, TxOptions, Value,
+        PrimaryKey, Query, Record, Result, SaveOptions, Saved, TxOptions, Value,
     };
 }
 
@@ -56,13 +59,15 @@ pub mod prelude {
 /// capture it.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::error::{DecodeError, Result};
-    pub use crate::model::{
-        Column, ColumnMeta, DefaultNow, DefaultValue, IndexMeta, Model, ModelState, OnDelete, PrimaryKey, TableMeta,
-    };
+    pub use crate::error::Result;
+    pub use crate::model::{DefaultNow, Model, ModelState, PrimaryKey};
+    pub use crate::query::Column;
     pub use crate::query::{Expr, ExprNode, ExprOps, Select};
     pub use crate::row::{FromRow, Row, decode_column};
-    pub use crate::types::{ColumnType, SqlField};
+    pub use crate::schema::ColumnType;
+    pub use crate::schema::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, Record, TableMeta};
+    pub use crate::types::SqlField;
+    pub use crate::value::DecodeError;
     pub use crate::value::{FromValue, ToValue, Value, ValueRef};
     pub use std::clone::Clone;
     pub use std::convert::From;

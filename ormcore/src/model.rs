@@ -1,18 +1,14 @@
-//! Models: the [`Model`] trait that `#[derive(Model)]` implements, the table
-//! metadata it exposes, typed [`Column`]s, [`ForeignKey`] fields and the
+//! Models: the [`Model`] trait that `#[derive(Model)]` implements (over the
+//! [`Record`] the query builders see), [`ForeignKey`] fields and the
 //! [`ModelState`] that tracks dirty fields.
 
-mod column;
 mod default_now;
 mod foreign_key;
-mod meta;
 mod ops;
 mod state;
 
-pub use column::Column;
 pub use default_now::DefaultNow;
 pub use foreign_key::ForeignKey;
-pub use meta::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, TableMeta};
 pub use ops::{ColumnOf, SaveOptions, Saved};
 pub use state::ModelState;
 
@@ -20,14 +16,14 @@ use std::future::Future;
 
 use crate::error::Result;
 use crate::executor::{Executor, Query};
-use crate::query::{Delete, Expr, Insert, MultiRow, Select, Update};
-use crate::row::FromRow;
+use crate::query::{Column, Delete, Expr, Insert, MultiRow, Select, Update};
+use crate::schema::Record;
 use crate::types::Bool;
-use crate::value::Value;
 
-/// A struct mapped to a table. Implement it with `#[derive(Model)]`; the
-/// required items are metadata and conversions, and the provided `a*`
-/// methods (`acreate`, `aget`, `asave`, ...) read and write rows.
+/// A struct mapped to a table. Implement it with `#[derive(Model)]`, which
+/// also implements its [`Record`] (the metadata and conversions); the
+/// provided `a*` methods (`acreate`, `aget`, `asave`, ...) read and write
+/// rows.
 ///
 /// ```
 /// use ormcore::prelude::*;
@@ -45,29 +41,7 @@ use crate::value::Value;
 /// let adults = User::select().where_(User::NAME.ne("root"));
 /// # let _ = adults;
 /// ```
-pub trait Model: FromRow + Sync + Sized + 'static {
-    /// The table: name, columns, keys, indexes.
-    const META: &'static TableMeta;
-
-    /// The values of every column, in [`TableMeta::columns`] order.
-    fn column_values(&self) -> Vec<Value>;
-
-    /// The value of column `index` (in [`TableMeta::columns`] order).
-    fn column_value(&self, index: usize) -> Value;
-
-    /// The primary key's values, in [`TableMeta::primary_key`] order; `None`
-    /// while an auto-increment key is unassigned (`0` or `None`).
-    fn primary_key_values(&self) -> Option<Vec<Value>>;
-
-    /// Store the key the database assigned on insert. Does nothing for
-    /// models without an auto-increment key. Fails with [`Error::Decode`]
-    /// (naming the model and the key field) when the key does not fit the
-    /// field's type, such as a SQLite rowid past `i32::MAX` for an `i32`
-    /// key.
-    ///
-    /// [`Error::Decode`]: crate::Error::Decode
-    fn set_auto_id(&mut self, id: i64) -> Result<()>;
-
+pub trait Model: Record {
     /// The dirty-tracking state, for models that have a [`ModelState`] field.
     fn state(&self) -> Option<&ModelState> {
         None

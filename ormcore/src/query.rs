@@ -5,6 +5,7 @@
 //! [`Returning`] wrap it with the Rust type their rows decode into; [`Expr`]
 //! types expressions so that mismatched comparisons fail to compile.
 
+mod column;
 pub mod expr;
 pub mod func;
 pub mod node;
@@ -12,6 +13,7 @@ mod projection;
 mod select;
 mod write;
 
+pub use column::Column;
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
 pub use node::{
     BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, OrderBy, QueryNode, SelectItem,

@@ -78,15 +78,6 @@ scalar_rows!(serde_json::Value);
 #[cfg(feature = "decimal")]
 scalar_rows!(rust_decimal::Decimal);
 
-#[cfg(feature = "json")]
-impl<T: serde::de::DeserializeOwned + Send> FromRow for crate::types::Json<T> {
-    fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
-        let index = *next;
-        *next += 1;
-        decode_column(row, index, "row")
-    }
-}
-
 impl<T: FromValue + Send> FromRow for Option<T> {
     fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
         let index = *next;

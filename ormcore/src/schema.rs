@@ -1,50 +1,12 @@
-//! Schema operations: the order in which tables are created and dropped so
-//! that every foreign key points at a table that exists.
+//! What a table is, below everything that reads or writes one: the
+//! metadata `#[derive(Model)]` builds ([`TableMeta`]), the [`Record`] trait
+//! through which the query builders see a model's rows, and the order in
+//! which tables are created and dropped.
 
-use crate::error::Result;
-use crate::model::TableMeta;
+mod meta;
+mod order;
+mod record;
 
-/// `tables` ordered so that each comes after the tables it references
-/// (among those given). Self-references are ignored; a cycle keeps the
-/// given order for its members.
-pub fn create_order(tables: &[&'static TableMeta]) -> Result<Vec<&'static TableMeta>> {
-    let mut ordered: Vec<&'static TableMeta> = Vec::with_capacity(tables.len());
-    let mut visiting: Vec<&'static TableMeta> = Vec::new();
-    for table in tables {
-        visit(table, tables, &mut ordered, &mut visiting);
-    }
-    Ok(ordered)
-}
-
-/// `tables` ordered so that each comes before the tables it references: the
-/// reverse of [`create_order`].
-pub fn drop_order(tables: &[&'static TableMeta]) -> Result<Vec<&'static TableMeta>> {
-    let mut ordered = create_order(tables)?;
-    ordered.reverse();
-    Ok(ordered)
-}
-
-/// Tables are the same when their names are: two models of one table are
-/// one table to the database.
-fn contains(list: &[&'static TableMeta], table: &'static TableMeta) -> bool {
-    list.iter().any(|t| t.name == table.name)
-}
-
-fn visit(
-    table: &'static TableMeta,
-    all: &[&'static TableMeta],
-    ordered: &mut Vec<&'static TableMeta>,
-    visiting: &mut Vec<&'static TableMeta>,
-) {
-    if contains(ordered, table) || contains(visiting, table) {
-        return;
-    }
-    visiting.push(table);
-    for referenced in table.references() {
-        if referenced.name != table.name && contains(all, referenced) {
-            visit(referenced, all, ordered, visiting);
-        }
-    }
-    visiting.pop();
-    ordered.push(table);
-}
+pub use meta::{ColumnMeta, ColumnType, DefaultValue, IndexMeta, OnDelete, TableMeta};
+pub use order::{create_order, drop_order};
+pub use record::Record;

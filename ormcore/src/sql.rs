@@ -32,13 +32,14 @@
 mod check;
 mod ddl;
 mod dialect;
+mod dml;
 mod expr;
 mod mysql;
 mod postgres;
-mod query;
 mod raw;
+mod select;
 mod sqlite;
-mod write;
+mod transaction;
 mod writer;
 
 pub use check::ValueUse;
@@ -46,12 +47,12 @@ pub use dialect::{Dialect, NativePlaceholders};
 pub use mysql::{MySqlDialect, MySqlFlavor};
 pub use postgres::PostgresDialect;
 pub use sqlite::SqliteDialect;
+pub use transaction::{COMMIT, IsolationLevel, ROLLBACK, TxOp, TxOptions, transaction_sql};
 pub use writer::SqlWriter;
 
-use crate::backend::TxOp;
 use crate::error::Result;
-use crate::model::TableMeta;
 use crate::query::node::{CompoundNode, DeleteNode, InsertNode, QueryNode, SelectNode, StatementNode, UpdateNode};
+use crate::schema::TableMeta;
 use crate::value::Value;
 
 /// A compiled statement: SQL text with placeholders, and the values bound to
@@ -117,32 +118,32 @@ fn compile_read(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> 
 
 /// Compile a select or compound select.
 pub fn compile_query(node: &QueryNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile_read(dialect, |w| query::write_query(w, node))
+    compile_read(dialect, |w| select::write_query(w, node))
 }
 
 /// Compile a select.
 pub fn compile_select(node: &SelectNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile_read(dialect, |w| query::write_select(w, node))
+    compile_read(dialect, |w| select::write_select(w, node))
 }
 
 /// Compile a compound select.
 pub fn compile_compound(node: &CompoundNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile_read(dialect, |w| query::write_compound(w, node))
+    compile_read(dialect, |w| select::write_compound(w, node))
 }
 
 /// Compile an insert.
 pub fn compile_insert(node: &InsertNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| write::write_insert(w, node))
+    compile(dialect, |w| dml::write_insert(w, node))
 }
 
 /// Compile an update.
 pub fn compile_update(node: &UpdateNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| write::write_update(w, node))
+    compile(dialect, |w| dml::write_update(w, node))
 }
 
 /// Compile a delete.
 pub fn compile_delete(node: &DeleteNode, dialect: &dyn Dialect) -> Result<Statement> {
-    compile(dialect, |w| write::write_delete(w, node))
+    compile(dialect, |w| dml::write_delete(w, node))
 }
 
 /// Compile any statement.
@@ -196,21 +197,4 @@ pub fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Resu
 /// `DROP TABLE`; with `safe`, `IF EXISTS`.
 pub fn drop_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result<Vec<String>> {
     ddl::drop_table(meta, dialect, safe)
-}
-
-/// The SQL of a transaction-control operation; fails for transaction
-/// options the dialect cannot express.
-pub fn transaction_sql(op: TxOp<'_>, dialect: &dyn Dialect) -> Result<String> {
-    let (keyword, name) = match op {
-        TxOp::Begin(options) => return dialect.begin_transaction(&options),
-        TxOp::Commit => return Ok("COMMIT".to_owned()),
-        TxOp::Rollback => return Ok("ROLLBACK".to_owned()),
-        TxOp::Savepoint(name) => ("SAVEPOINT ", name),
-        TxOp::Release(name) => ("RELEASE SAVEPOINT ", name),
-        TxOp::RollbackTo(name) => ("ROLLBACK TO SAVEPOINT ", name),
-    };
-    let mut sql = String::with_capacity(keyword.len() + name.len() + 2);
-    sql.push_str(keyword);
-    writer::quote_ident(&mut sql, dialect.identifier_quote(), name);
-    Ok(sql)
 }

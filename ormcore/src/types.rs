@@ -7,6 +7,7 @@
 //! `User::NAME.eq(42)` a compile error: `i32` is an operand of `Integer`
 //! expressions only.
 
+use crate::schema::{ColumnType, TableMeta};
 use crate::value::{FromValue, ToValue};
 
 /// A SQL type class that expressions are typed by. Implemented by the
@@ -98,48 +99,6 @@ impl Ordered for Uuid {}
 #[cfg(feature = "decimal")]
 impl Ordered for Decimal {}
 
-/// The column type a field is created with; each dialect renders it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ColumnType {
-    /// 16-bit integer.
-    SmallInt,
-    /// 32-bit integer.
-    Integer,
-    /// 64-bit integer.
-    BigInt,
-    /// 32-bit float.
-    Real,
-    /// 64-bit float.
-    Double,
-    /// Boolean.
-    Boolean,
-    /// Text of any length.
-    Text,
-    /// Text of at most this many characters (`#[orm(max_length = N)]`).
-    VarChar(u32),
-    /// Binary data.
-    Blob,
-    /// Calendar date.
-    Date,
-    /// Time of day.
-    Time,
-    /// Timestamp without zone.
-    DateTime,
-    /// Timestamp in UTC.
-    DateTimeUtc,
-    /// UUID.
-    Uuid,
-    /// JSON document.
-    Json,
-    /// Exact decimal: with `Some((precision, scale))` at most `precision`
-    /// digits, `scale` of them after the decimal point, as declared with
-    /// `#[orm(max_digits = P, decimal_places = S)]`; with `None` as exact
-    /// as the backend stores decimals (PostgreSQL's unbounded `NUMERIC`
-    /// holds every `rust_decimal::Decimal`).
-    Decimal(Option<(u8, u8)>),
-}
-
 /// A Rust type usable as a model field: how it binds, decodes, is typed in
 /// expressions and is declared in DDL.
 ///
@@ -154,7 +113,7 @@ pub trait SqlField: ToValue + FromValue + Send + Sync {
     /// Whether the column accepts NULL (true for `Option<T>` only).
     const NULLABLE: bool = false;
     /// The table this column references, for foreign keys.
-    const REFERENCES: Option<fn() -> &'static crate::model::TableMeta> = None;
+    const REFERENCES: Option<fn() -> &'static TableMeta> = None;
 }
 
 macro_rules! fields {
@@ -208,7 +167,7 @@ impl<T: SqlField> SqlField for Option<T> {
     type Sql = T::Sql;
     const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = true;
-    const REFERENCES: Option<fn() -> &'static crate::model::TableMeta> = T::REFERENCES;
+    const REFERENCES: Option<fn() -> &'static TableMeta> = T::REFERENCES;
 }
 
 /// A field stored as a JSON document: any `Serialize + Deserialize` type.
@@ -232,4 +191,44 @@ where
 {
     type Sql = JsonDoc;
     const COLUMN_TYPE: ColumnType = ColumnType::Json;
+}
+
+/// A `Json<T>` is bound as a JSON document; it decodes from one, or from
+/// JSON text or bytes where a backend stores documents so.
+#[cfg(feature = "json")]
+mod json_value {
+    use super::Json;
+    use crate::row::{FromRow, Row, decode_column};
+    use crate::value::{DecodeError, FromValue, ToValue, Value, ValueRef};
+
+    impl<T: serde::Serialize> ToValue for Json<T> {
+        fn to_value(&self) -> Value {
+            // Serializing into a `serde_json::Value` fails only for maps with
+            // non-string keys; such a value is stored as JSON null rather than
+            // panicking in the middle of building a query.
+            Value::Json(serde_json::to_value(&self.0).unwrap_or(serde_json::Value::Null))
+        }
+    }
+
+    impl<T: serde::de::DeserializeOwned> FromValue for Json<T> {
+        fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
+            let parsed = match value {
+                ValueRef::Json(v) => T::deserialize(v).map_err(|e| e.to_string()),
+                ValueRef::Text(t) => serde_json::from_str(t).map_err(|e| e.to_string()),
+                ValueRef::Bytes(b) => serde_json::from_slice(b).map_err(|e| e.to_string()),
+                other => return Err(DecodeError::new("Json<T>", other.kind())),
+            };
+            parsed
+                .map(Json)
+                .map_err(|e| DecodeError::new(std::any::type_name::<T>(), format!("JSON that does not match: {e}")))
+        }
+    }
+
+    impl<T: serde::de::DeserializeOwned + Send> FromRow for Json<T> {
+        fn from_row(row: &dyn Row, next: &mut usize) -> crate::error::Result<Self> {
+            let index = *next;
+            *next += 1;
+            decode_column(row, index, "row")
+        }
+    }
 }

@@ -6,12 +6,10 @@
 //! backend narrows them to the column's type when it binds them, and the
 //! Rust side checks the range when it decodes.
 
-mod optional;
+mod external;
 
 #[cfg(feature = "chrono")]
-pub use optional::formats;
-
-use crate::error::DecodeError;
+pub use external::formats;
 
 /// An owned SQL value, as bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -393,5 +391,22 @@ impl FromValue for Vec<u8> {
             ValueRef::Text(v) => Ok(v.as_bytes().to_vec()),
             other => Err(other.mismatch("Vec<u8>")),
         }
+    }
+}
+
+/// Why a single value could not be decoded; [`Error::Decode`](crate::Error::Decode)
+/// adds the model and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The Rust type that was asked for.
+    pub expected: &'static str,
+    /// What the database returned.
+    pub found: String,
+}
+
+impl DecodeError {
+    /// A value of kind `found` cannot become `expected`.
+    pub fn new(expected: &'static str, found: impl Into<String>) -> Self {
+        DecodeError { expected, found: found.into() }
     }
 }

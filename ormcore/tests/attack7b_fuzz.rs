@@ -63,7 +63,7 @@ impl Rng {
 
 #[test]
 fn attack7b_raw_scanner_never_panics() {
-    let dialects: [&dyn Dialect; 4] = [&SqliteDialect, &PostgresDialect, &MYSQL, &MARIADB];
+    let dialects: [&dyn Dialect; 4] = [&SqliteDialect::new(), &PostgresDialect, &MYSQL, &MARIADB];
     let mut rng = Rng(0x9e3779b97f4a7c15);
     let mut panics = Vec::new();
     for _ in 0..20000 {

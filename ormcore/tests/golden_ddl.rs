@@ -5,9 +5,9 @@ mod golden_common;
 
 use golden_common::*;
 use ormcore::TableMeta;
-use ormcore::model::{ColumnMeta, DefaultValue, IndexMeta, OnDelete};
+use ormcore::schema::ColumnType;
+use ormcore::schema::{ColumnMeta, DefaultValue, IndexMeta, OnDelete};
 use ormcore::sql::{Dialect, create_table, drop_table};
-use ormcore::types::ColumnType;
 
 const fn column(name: &'static str, ty: ColumnType) -> ColumnMeta {
     ColumnMeta {

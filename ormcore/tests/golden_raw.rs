@@ -73,7 +73,7 @@ fn backslash_escapes_only_on_mysql() {
     let two = [Value::Int(1), Value::Int(2)];
     assert_eq!(compile_raw(sql, &one, &MYSQL).unwrap().sql, sql);
     assert_eq!(compile_raw(sql, &two, &PostgresDialect).unwrap().sql, r"SELECT 'a\' , $1 , \'b', $2");
-    assert_eq!(compile_raw(sql, &two, &SqliteDialect).unwrap().sql, sql);
+    assert_eq!(compile_raw(sql, &two, &SqliteDialect::new()).unwrap().sql, sql);
 }
 
 #[test]
@@ -188,16 +188,16 @@ fn parameter_limit_is_checked() {
 
 #[test]
 fn dialect_capabilities() {
-    assert!(SqliteDialect.supports_insert_returning());
+    assert!(SqliteDialect::new().supports_insert_returning());
     assert!(PostgresDialect.supports_insert_returning());
     assert!(!MySqlDialect::mysql((8, 0, 36)).supports_insert_returning());
     assert!(MySqlDialect::mariadb((10, 5, 0)).supports_insert_returning());
     assert!(!MySqlDialect::mariadb((10, 4, 99)).supports_insert_returning());
-    assert_eq!(SqliteDialect.max_params(), 32766);
+    assert_eq!(SqliteDialect::new().max_params(), 32766);
     assert_eq!(PostgresDialect.max_params(), 65535);
     assert_eq!(MYSQL.max_params(), 65535);
     assert_eq!(
-        (SqliteDialect.name(), PostgresDialect.name(), MYSQL.name(), MARIADB.name()),
+        (SqliteDialect::new().name(), PostgresDialect.name(), MYSQL.name(), MARIADB.name()),
         ("SQLite", "PostgreSQL", "MySQL", "MariaDB")
     );
 }
@@ -244,11 +244,11 @@ fn postgres_takes_its_own_numbered_placeholders() {
 fn sqlite_takes_its_own_numbered_and_named_placeholders() {
     let params = [Value::Int(1), text("x")];
     for sql in ["SELECT ?1, ?2, ?1", "SELECT :a, @b", "SELECT $a, :b WHERE ':c' = \"$d\""] {
-        let statement = compile_raw(sql, &params, &SqliteDialect).expect(sql);
+        let statement = compile_raw(sql, &params, &SqliteDialect::new()).expect(sql);
         assert_eq!((statement.sql.as_str(), statement.params.as_slice()), (sql, &params[..]), "{sql}");
     }
     // `??` and `?` stay portable.
-    let statement = compile_raw("SELECT ?, ??", &params[..1], &SqliteDialect).expect("portable");
+    let statement = compile_raw("SELECT ?, ??", &params[..1], &SqliteDialect::new()).expect("portable");
     assert_eq!(statement.sql, "SELECT ?, ?");
 }
 
@@ -275,7 +275,7 @@ fn attack7_native_placeholder_in_a_fragment_is_refused() {
     let query = User::select()
         .where_(User::NAME.eq("bob"))
         .where_(Expr::<ormcore::types::Bool>::raw("\"user\".\"name\" <> ?1", vec![]));
-    let compiled = query.compile(&SqliteDialect);
+    let compiled = query.compile(&SqliteDialect::new());
     assert!(compiled.is_err(), "SQLite fragment `?1` binds the statement's first value: {compiled:?}");
 }
 
@@ -300,9 +300,9 @@ fn attack7_postgres_nested_comments_hide_their_placeholders() {
 /// parameters were given").
 #[test]
 fn attack7b_sqlite_bracket_quoted_names_hide_their_question_marks() {
-    let stmt = compile_raw("SELECT 1 AS [done?]", &[], &SqliteDialect);
+    let stmt = compile_raw("SELECT 1 AS [done?]", &[], &SqliteDialect::new());
     assert!(stmt.is_ok(), "SQLite sees no placeholder: {stmt:?}");
     let one = [Value::Int(1)];
-    let stmt = compile_raw("SELECT ? AS [done?]", &one, &SqliteDialect);
+    let stmt = compile_raw("SELECT ? AS [done?]", &one, &SqliteDialect::new());
     assert!(stmt.is_ok(), "SQLite sees one placeholder: {stmt:?}");
 }

@@ -5,11 +5,14 @@ mod golden_common;
 
 use golden_common::*;
 use ormcore::Value;
-use ormcore::backend::TxOp;
 use ormcore::prelude::*;
 use ormcore::query::node::{ConflictAction, InsertNode, InsertSource, OnConflict, UpdateNode};
 use ormcore::query::*;
-use ormcore::sql::{MySqlDialect, compile_delete, compile_insert, compile_statement, compile_update, transaction_sql};
+use ormcore::sql::TxOp;
+use ormcore::sql::{
+    MySqlDialect, PostgresDialect, SqliteDialect, compile_delete, compile_insert, compile_statement, compile_update,
+    transaction_sql,
+};
 use ormcore::types::Integer;
 use ormcore::{IsolationLevel, TxOptions};
 
@@ -341,4 +344,43 @@ fn transaction_options() {
     assert_eq!(transaction_sql(read_only, POSTGRES).expect("PostgreSQL"), "BEGIN READ ONLY");
     assert_eq!("repeatable_read".parse::<IsolationLevel>().expect("a level"), IsolationLevel::RepeatableRead);
     assert!("sometimes".parse::<IsolationLevel>().is_err());
+}
+
+#[test]
+fn sqlite_begin_immediate() {
+    let immediate = SqliteDialect::new().begin_immediate();
+    assert_eq!(transaction_sql(TxOp::Begin(TxOptions::default()), &immediate).expect("begin"), "BEGIN IMMEDIATE");
+    assert_eq!(transaction_sql(TxOp::Commit, &immediate).expect("commit"), "COMMIT");
+    assert_eq!(transaction_sql(TxOp::Savepoint("s"), &immediate).expect("savepoint"), r#"SAVEPOINT "s""#);
+    let options = TxOp::Begin(TxOptions { read_only: true, ..TxOptions::default() });
+    assert_unsupported(transaction_sql(options, &immediate).expect_err("options"), "transaction options", "SQLite");
+}
+
+/// The statements backends send for their own bookkeeping come from the
+/// dialects too, quoting what they name.
+#[test]
+fn backend_bookkeeping() {
+    let pg = PostgresDialect;
+    assert_eq!(
+        pg.declare_cursor("c1", r#"SELECT "id" FROM "user" WHERE "id" > $1"#),
+        r#"DECLARE "c1" NO SCROLL CURSOR FOR SELECT "id" FROM "user" WHERE "id" > $1"#
+    );
+    assert_eq!(pg.fetch_cursor("c1", 100), r#"FETCH FORWARD 100 FROM "c1""#);
+    assert_eq!(pg.fetch_cursor(r#"a"b"#, 1), r#"FETCH FORWARD 1 FROM "a""b""#);
+    assert!(PostgresDialect::RESET_SESSION.starts_with("SET SESSION AUTHORIZATION DEFAULT; RESET ALL;"));
+    assert!(PostgresDialect::TRANSACTION_PROBE.contains("pg_catalog.statement_timestamp()"));
+
+    let sqlite = SqliteDialect::new();
+    assert_eq!(sqlite.read_pragma("foreign_keys").expect("a pragma"), "PRAGMA foreign_keys");
+    assert_eq!(sqlite.set_pragma("cache_size", "-2000").expect("a pragma"), "PRAGMA cache_size = -2000");
+    for (name, value) in
+        [("foreign_keys; DROP TABLE t", "1"), ("cache_size", "1; DROP TABLE t"), ("", "1"), ("a", "'x'")]
+    {
+        let error = sqlite.set_pragma(name, value).expect_err("not a plain word");
+        assert!(matches!(error, ormcore::Error::Interface(_)), "{error}");
+    }
+    assert_eq!(sqlite.detach_database(r#"aux"1"#), r#"DETACH DATABASE "aux""1""#);
+    assert_eq!(sqlite.drop_temporary("view", "v").expect("a view"), r#"DROP VIEW IF EXISTS temp."v""#);
+    assert_eq!(sqlite.drop_temporary("table", r#"t"x"#).expect("a table"), r#"DROP TABLE IF EXISTS temp."t""x""#);
+    assert!(sqlite.drop_temporary("index", "i").is_err());
 }

@@ -29,7 +29,8 @@ use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 
-use ormcore::backend::{Backend, ExecResult, NextParams, OnResult, OnRow, PoolStatus, RawConnection, RawStream, TxOp};
+use ormcore::backend::{Backend, ExecResult, NextParams, OnResult, OnRow, PoolStatus, RawConnection, RawStream};
+use ormcore::sql::TxOp;
 use ormcore::sql::{Dialect, Statement};
 use ormcore::{Database, Error, Result};
 use tokio::sync::Notify;

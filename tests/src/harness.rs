@@ -118,7 +118,7 @@ pub fn interface_message(error: ormcore::Error) -> String {
 /// A fresh database with the `User` table, its pool configured as asked.
 pub async fn users_db<T: TestDb>(config: Config) -> ormcore::Result<Database<T::Backend>> {
     let db = T::open(config).await;
-    db.acreate_tables(&[<crate::models::User as ormcore::Model>::META]).await?;
+    db.acreate_tables(&[<crate::models::User as ormcore::Record>::META]).await?;
     Ok(db)
 }
 

@@ -2,10 +2,10 @@
 //! column constants, values, keys, row decoding, back-references, and
 //! typed expressions over the generated columns.
 
-use ormcore::model::{DefaultValue, OnDelete};
 use ormcore::prelude::*;
 use ormcore::query::{BinaryOp, ExprNode};
-use ormcore::types::ColumnType;
+use ormcore::schema::ColumnType;
+use ormcore::schema::{DefaultValue, OnDelete};
 use ormcore::{FromRow, Row, TableMeta, Value, ValueRef};
 
 /// Every column attribute, the implicit `id` key, a state and a skipped
@@ -150,7 +150,7 @@ mod hygiene {
     }
 }
 
-fn column<'m>(meta: &'m TableMeta, name: &str) -> &'m ormcore::model::ColumnMeta {
+fn column<'m>(meta: &'m TableMeta, name: &str) -> &'m ormcore::schema::ColumnMeta {
     meta.column_named(name).unwrap_or_else(|| panic!("no column {name} in {}", meta.name))
 }
 
@@ -191,7 +191,7 @@ fn hygiene() {
 #[test]
 fn meta_is_one_static() {
     assert!(std::ptr::eq(User::META, User::META));
-    assert!(std::ptr::eq(<User as Model>::META, (Tweet::META.columns[1].references.expect("a foreign key"))()));
+    assert!(std::ptr::eq(<User as Record>::META, (Tweet::META.columns[1].references.expect("a foreign key"))()));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::private;
 use crate::internals::ast::{Container, Field, Index};
 use crate::internals::attr::{Literal, OnDelete};
 
-/// `static __ORM_META: TableMeta = ..;`, which `Model::META` points to: a
+/// `static __ORM_META: TableMeta = ..;`, which `Record::META` points to: a
 /// static rather than a const so that the table has one address.
 pub fn expand(cont: &Container<'_>) -> TokenStream {
     let p = private();

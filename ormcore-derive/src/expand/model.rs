@@ -1,5 +1,5 @@
-//! `impl Model` (the required items only: metadata, values, key, state) and
-//! `impl PrimaryKey` for single-column keys.
+//! `impl Record` (metadata, values, key), `impl Model` (the dirty-tracking
+//! state; the rest is provided) and `impl PrimaryKey` for single-column keys.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -40,6 +40,11 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #p::Model for #ident {
+            #state
+        }
+
+        #[automatically_derived]
+        impl #p::Record for #ident {
             const META: &'static #p::TableMeta = &__ORM_META;
 
             fn column_values(&self) -> #p::Vec<#p::Value> {
@@ -61,7 +66,6 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
 
             #primary_key_values
             #set_auto_id
-            #state
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
     let remember = cont.state_field().map(|field| {
         let member = field.ident;
         quote! {
-            let __values = <#ident as #p::Model>::column_values(&__model);
+            let __values = <#ident as #p::Record>::column_values(&__model);
             __model.#member.remember(__values);
         }
     });

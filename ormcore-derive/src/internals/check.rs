@@ -225,14 +225,14 @@ fn check_column_names(cx: &Ctxt, cont: &Container<'_>) {
 }
 
 /// A field named `meta` would generate the constant `META`, which hides
-/// `Model::META` behind `User::META`.
+/// `Record::META` behind `User::META`.
 fn check_meta_constant(cx: &Ctxt, cont: &Container<'_>) {
     for field in cont.columns() {
         if upper_snake_case(&field.name) == "META" {
             cx.error_spanned_by(
                 field.ident,
                 format!(
-                    "a field named `{}` would generate the column constant `{}::META`, hiding `Model::META`; \
+                    "a field named `{}` would generate the column constant `{}::META`, hiding `Record::META`; \
                      rename the field and keep the column name with `#[orm(column = \"{}\")]`",
                     field.name,
                     cont.ident,

@@ -30,10 +30,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
-use super::Shared;
+use super::DatabaseInner;
 use super::registry::TaskKey;
-use crate::backend::{Backend, RawConnection, TxOp};
+use crate::backend::{Backend, RawConnection};
 use crate::error::{Error, Result};
+use crate::sql::{TxOp, TxOptions};
 
 /// One open transaction block on a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,7 @@ impl Frame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FrameKind {
     /// A real transaction (`BEGIN`), with the options it began with.
-    Transaction(super::TxOptions),
+    Transaction(TxOptions),
     /// A savepoint with this name.
     Savepoint(String),
     /// A `transaction()` nested in another: joins it, no SQL of its own.
@@ -88,7 +89,7 @@ impl Cleanup {
 
     /// Run the cleanup synchronously if the backend can; `None` if it would
     /// need I/O.
-    fn run_now<C: RawConnection>(&self, conn: &mut C) -> Option<Result<()>> {
+    fn apply_now<C: RawConnection>(&self, conn: &mut C) -> Option<Result<()>> {
         match self {
             Cleanup::Rollback if !conn.in_transaction() => Some(Ok(())),
             Cleanup::Rollback => conn.transaction_now(TxOp::Rollback),
@@ -99,7 +100,7 @@ impl Cleanup {
         }
     }
 
-    async fn run<C: RawConnection>(&self, conn: &mut C) -> Result<()> {
+    async fn apply<C: RawConnection>(&self, conn: &mut C) -> Result<()> {
         match self {
             Cleanup::Rollback if !conn.transaction_status().await? => Ok(()),
             Cleanup::Rollback => conn.transaction(TxOp::Rollback).await,
@@ -169,12 +170,12 @@ impl<B: Backend> SlotState<B> {
             let Some(cleanup) = self.cleanups.first().cloned() else { return false };
             // Out with a statement or a stream: settled when it comes back.
             let Some(conn) = self.conn.as_deref_mut() else { return false };
-            match cleanup.run_now(conn) {
+            match cleanup.apply_now(conn) {
                 Some(Ok(())) => {
                     self.cleanups.remove(0);
                 }
                 // A failed rollback is left to the next lease, which
-                // escalates (see `Lease::run_cleanups`).
+                // escalates (see `Lease::apply_cleanups`).
                 Some(Err(_)) if cleanup == Cleanup::Rollback => return true,
                 Some(Err(_)) => {
                     // The state is unknown: roll back everything.
@@ -188,7 +189,7 @@ impl<B: Backend> SlotState<B> {
 }
 
 pub(crate) struct Slot<B: Backend> {
-    pub(crate) shared: Arc<Shared<B>>,
+    pub(crate) inner: Arc<DatabaseInner<B>>,
     /// The task this slot is registered for, if any.
     pub(crate) task: Option<TaskKey>,
     /// Serializes the users of the connection (futures joined within one
@@ -200,9 +201,9 @@ pub(crate) struct Slot<B: Backend> {
 }
 
 impl<B: Backend> Slot<B> {
-    pub(crate) fn new(shared: Arc<Shared<B>>, conn: B::Pooled, task: Option<TaskKey>) -> Self {
+    pub(crate) fn new(inner: Arc<DatabaseInner<B>>, conn: B::Pooled, task: Option<TaskKey>) -> Self {
         Slot {
-            shared,
+            inner,
             task,
             turn: Arc::new(Semaphore::new(1)),
             state: Mutex::new(SlotState {
@@ -282,7 +283,7 @@ impl<B: Backend> Slot<B> {
             match taken {
                 Taken::Conn(conn) => {
                     let mut lease = Lease { slot: Arc::clone(self), conn: Some(conn), _permit: permit };
-                    lease.run_cleanups().await?;
+                    lease.apply_cleanups().await?;
                     return Ok(lease);
                 }
                 // Dropped outside the lock: the backend discards it.
@@ -294,7 +295,7 @@ impl<B: Backend> Slot<B> {
                     // This lease holds the slot's turn: nobody opens a block
                     // meanwhile. If the pool has no connection to give, the
                     // next lease tries again.
-                    let fresh = self.shared.backend.acquire().await?;
+                    let fresh = self.inner.backend.acquire().await?;
                     let mut state = self.state();
                     if !state.closed {
                         state.replace = false;
@@ -302,7 +303,7 @@ impl<B: Backend> Slot<B> {
                     }
                 }
                 Taken::Wait(returned) => {
-                    let grace = self.shared.streaming_timeout();
+                    let grace = self.inner.streaming_timeout();
                     if tokio::time::timeout(grace, returned).await.is_err() {
                         return Err(Error::interface(format!(
                             "the connection is held by an open stream (iterate) and was not released within \
@@ -340,7 +341,7 @@ impl<B: Backend> Slot<B> {
             (state.conn.take(), !state.frames.is_empty())
         };
         if !blocks_open && let Some(task) = self.task {
-            self.shared.registry.remove(task, self);
+            self.inner.registry.remove(task, self);
         }
         drop(conn);
     }
@@ -413,7 +414,7 @@ impl<B: Backend> Slot<B> {
 impl<B: Backend> Drop for Slot<B> {
     fn drop(&mut self) {
         if let Some(task) = self.task {
-            self.shared.registry.remove(task, self);
+            self.inner.registry.remove(task, self);
         }
         // The connection (if not out with a stream, which returns it to the
         // pool itself) drops here; the backend rolls back an open transaction.
@@ -449,12 +450,12 @@ impl<B: Backend> Lease<B> {
     /// back and the blocks still open are marked dead (their statements are
     /// refused, their guards report it), while statements outside any
     /// block go on.
-    async fn run_cleanups(&mut self) -> Result<()> {
+    async fn apply_cleanups(&mut self) -> Result<()> {
         loop {
             let Some(cleanup) = self.slot.state().cleanups.first().cloned() else {
                 return Ok(());
             };
-            let result = cleanup.run(self.conn()).await;
+            let result = cleanup.apply(self.conn()).await;
             {
                 let mut state = self.slot.state();
                 state.cleanups.remove(0);

@@ -7,10 +7,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use super::Target;
 use super::slot::Slot;
 use crate::backend::{Backend, RawStream};
 use crate::error::Result;
-use crate::executor::Target;
 use crate::row::FromRow;
 use crate::sql::Statement;
 

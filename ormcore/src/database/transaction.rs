@@ -12,67 +12,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::Connection;
+use super::Target;
 use super::slot::{Cleanup, Frame, FrameKind, Slot};
-use crate::backend::{Backend, RawConnection, TxOp};
+use crate::backend::{Backend, RawConnection};
 use crate::error::{Error, Result};
-use crate::executor::Target;
-
-/// A transaction isolation level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IsolationLevel {
-    /// `READ UNCOMMITTED`.
-    ReadUncommitted,
-    /// `READ COMMITTED`.
-    ReadCommitted,
-    /// `REPEATABLE READ`.
-    RepeatableRead,
-    /// `SERIALIZABLE`.
-    Serializable,
-}
-
-impl IsolationLevel {
-    /// The level's SQL name.
-    pub fn as_sql(self) -> &'static str {
-        match self {
-            IsolationLevel::ReadUncommitted => "READ UNCOMMITTED",
-            IsolationLevel::ReadCommitted => "READ COMMITTED",
-            IsolationLevel::RepeatableRead => "REPEATABLE READ",
-            IsolationLevel::Serializable => "SERIALIZABLE",
-        }
-    }
-}
-
-impl std::str::FromStr for IsolationLevel {
-    type Err = Error;
-
-    /// A level name as the reference accepts it (`"SERIALIZABLE"`), in any
-    /// case, with spaces, underscores or hyphens.
-    fn from_str(name: &str) -> Result<Self> {
-        match name.to_ascii_uppercase().replace(['_', '-'], " ").as_str() {
-            "READ UNCOMMITTED" => Ok(IsolationLevel::ReadUncommitted),
-            "READ COMMITTED" => Ok(IsolationLevel::ReadCommitted),
-            "REPEATABLE READ" => Ok(IsolationLevel::RepeatableRead),
-            "SERIALIZABLE" => Ok(IsolationLevel::Serializable),
-            _ => Err(Error::interface(format!("unknown isolation level {name:?}"))),
-        }
-    }
-}
-
-/// How a transaction starts: its isolation level, and whether it is
-/// read-only and deferrable (the options the reference forwards to
-/// asyncpg). They apply to the outermost block only; a dialect that cannot
-/// express one refuses it with [`Error::Unsupported`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct TxOptions {
-    /// The isolation level; the connection's default when `None`.
-    pub isolation: Option<IsolationLevel>,
-    /// `READ ONLY`.
-    pub read_only: bool,
-    /// `DEFERRABLE` (PostgreSQL: a serializable read-only transaction that
-    /// waits for a safe snapshot instead of risking a serialization failure).
-    pub deferrable: bool,
-}
+use crate::sql::{IsolationLevel, TxOp, TxOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BeginKind {

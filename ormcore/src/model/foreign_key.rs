@@ -3,11 +3,14 @@
 
 use std::sync::OnceLock;
 
-use super::{Model, PrimaryKey, TableMeta};
-use crate::error::{DecodeError, Result};
+use super::{Model, PrimaryKey};
+use crate::error::Result;
 use crate::executor::Executor;
 use crate::row::{FromRow, Row};
-use crate::types::{ColumnType, SqlField};
+use crate::schema::ColumnType;
+use crate::schema::TableMeta;
+use crate::types::SqlField;
+use crate::value::DecodeError;
 use crate::value::{FromValue, ToValue, Value, ValueRef};
 
 /// A foreign key to model `M`: the key value, plus the related object once

@@ -2,18 +2,19 @@
 //! once here as generic functions; the [`Model`] and [`PrimaryKey`] traits
 //! expose them as provided methods.
 
-use super::{Column, Model, PrimaryKey};
+use super::{Model, PrimaryKey};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Query};
 use crate::query::node::{ExprNode, Ident};
-use crate::query::{Delete, Expr, ExprOps, Insert, Select, Update};
+use crate::query::{Column, Delete, Expr, ExprOps, Insert, Select, Update};
+use crate::schema::TableMeta;
 use crate::types::{Bool, SqlField};
 use crate::value::Value;
 
 /// A column of model `M`, whatever its Rust type: what
 /// [`SaveOptions::only`] and `abulk_update` take.
 pub trait ColumnOf<M>: Sync {
-    /// The column's position in [`TableMeta::columns`](super::TableMeta).
+    /// The column's position in [`TableMeta::columns`](TableMeta).
     fn index(&self) -> usize;
 }
 
@@ -53,7 +54,7 @@ pub enum Saved {
 
 /// The index of `column` in `meta`, refused if out of range (a `Column`
 /// made by hand with a wrong index: the generated ones are right).
-fn column_index<M>(meta: &super::TableMeta, column: &dyn ColumnOf<M>) -> Result<usize> {
+fn column_index<M>(meta: &TableMeta, column: &dyn ColumnOf<M>) -> Result<usize> {
     let index = column.index();
     if index < meta.columns.len() {
         Ok(index)
@@ -166,7 +167,7 @@ const DEFAULT_INSERT_BATCH: usize = 100;
 /// rows: compiled once per batch shape, then executed with each batch's
 /// values moved straight into the parameters.
 fn insert_template(
-    meta: &'static super::TableMeta,
+    meta: &'static TableMeta,
     columns: &[usize],
     rows: usize,
     returning: Option<&'static str>,

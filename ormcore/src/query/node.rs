@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::TableMeta;
+use crate::schema::TableMeta;
 use crate::value::Value;
 
 /// A SQL identifier (table, column, alias): always quoted when compiled.

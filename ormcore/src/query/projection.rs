@@ -3,8 +3,9 @@
 
 use super::expr::{Aliased, Expr};
 use super::node::SelectItem;
-use crate::model::{Column, Model};
+use crate::query::Column;
 use crate::row::FromRow;
+use crate::schema::Record;
 use crate::types::{SqlField, SqlType};
 
 /// A list of projected expressions and the row type they decode into: a
@@ -52,20 +53,20 @@ where
 #[derive(Debug)]
 pub struct All<M>(std::marker::PhantomData<fn() -> M>);
 
-impl<M: Model> All<M> {
+impl<M: Record> All<M> {
     /// Every column of `M`.
     pub fn new() -> Self {
         All(std::marker::PhantomData)
     }
 }
 
-impl<M: Model> Default for All<M> {
+impl<M: Record> Default for All<M> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<M: Model> Projection for All<M> {
+impl<M: Record> Projection for All<M> {
     type Row = M;
     fn push_items(self, items: &mut Vec<SelectItem>) {
         push_model_columns(M::META, items);
@@ -73,7 +74,7 @@ impl<M: Model> Projection for All<M> {
 }
 
 /// Append every column of a table, qualified by its name.
-pub(crate) fn push_model_columns(meta: &'static crate::model::TableMeta, items: &mut Vec<SelectItem>) {
+pub(crate) fn push_model_columns(meta: &'static crate::schema::TableMeta, items: &mut Vec<SelectItem>) {
     items.extend(meta.columns.iter().map(|c| SelectItem {
         expr: super::node::ExprNode::Column { table: Some(meta.name.into()), name: c.name.into() },
         alias: None,

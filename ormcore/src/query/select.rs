@@ -7,8 +7,8 @@ use super::node::{
     CompoundNode, CompoundOp, ExprNode, Ident, Join, JoinKind, OrderBy, QueryNode, SelectItem, SelectNode, TableRef,
 };
 use super::projection::{Projection, push_model_columns};
-use crate::model::Model;
 use crate::row::SqlRow;
+use crate::schema::Record;
 use crate::types::{Bool, SqlType};
 
 /// The methods selects and compound selects share: combining with another
@@ -86,7 +86,7 @@ pub struct Table<M> {
     _model: PhantomData<fn() -> M>,
 }
 
-impl<M: Model> Table<M> {
+impl<M: Record> Table<M> {
     /// The table under its own name.
     pub fn new() -> Self {
         Table { alias: None, _model: PhantomData }
@@ -98,19 +98,19 @@ impl<M: Model> Table<M> {
     }
 }
 
-impl<M: Model> Default for Table<M> {
+impl<M: Record> Default for Table<M> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<M: Model> IntoTableRef for Table<M> {
+impl<M: Record> IntoTableRef for Table<M> {
     fn into_table_ref(self) -> TableRef {
         TableRef::Table { name: M::META.name.into(), alias: self.alias }
     }
 }
 
-impl<M: Model> Select<M> {
+impl<M: Record> Select<M> {
     /// `SELECT <every column of M> FROM <M's table>`.
     pub fn model() -> Self {
         let mut columns = Vec::with_capacity(M::META.columns.len());
@@ -263,7 +263,7 @@ impl<T> IntoOrderBy for Expr<T> {
     }
 }
 
-impl<M, F> IntoOrderBy for crate::model::Column<M, F> {
+impl<M, F> IntoOrderBy for crate::query::Column<M, F> {
     fn into_order_by(self) -> OrderBy {
         OrderBy { expr: self.node(), desc: false }
     }

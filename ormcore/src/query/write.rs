@@ -8,7 +8,8 @@ use super::node::{
     UpdateNode,
 };
 use super::projection::{All, Projection};
-use crate::model::{Column, Model};
+use crate::query::Column;
+use crate::schema::Record;
 use crate::types::{Bool, SqlField};
 
 /// An `INSERT` into model `M`'s table. Executing it returns the key of the
@@ -43,7 +44,7 @@ impl<M, R> std::fmt::Debug for Insert<M, R> {
     }
 }
 
-impl<M: Model> Insert<M> {
+impl<M: Record> Insert<M> {
     /// An insert of one row whose columns are given by [`set`](Insert::set);
     /// the columns not given take the table's defaults.
     pub fn new() -> Self {
@@ -148,14 +149,14 @@ impl<M, R> Insert<M, R> {
     }
 }
 
-impl<M: Model, R> Insert<M, R> {
+impl<M: Record, R> Insert<M, R> {
     /// Return every inserted row as a model.
     pub fn returning_all(self) -> Returning<M> {
         self.returning(All::<M>::new())
     }
 }
 
-impl<M: Model> Default for Insert<M> {
+impl<M: Record> Default for Insert<M> {
     fn default() -> Self {
         Self::new()
     }
@@ -186,7 +187,7 @@ impl<M> std::fmt::Debug for Update<M> {
     }
 }
 
-impl<M: Model> Update<M> {
+impl<M: Record> Update<M> {
     /// An update of every row; narrow it with [`where_`](Update::where_).
     pub fn new() -> Self {
         Update::from_node(UpdateNode {
@@ -204,7 +205,7 @@ impl<M: Model> Update<M> {
     }
 }
 
-impl<M: Model> Default for Update<M> {
+impl<M: Record> Default for Update<M> {
     fn default() -> Self {
         Self::new()
     }
@@ -261,7 +262,7 @@ impl<M> std::fmt::Debug for Delete<M> {
     }
 }
 
-impl<M: Model> Delete<M> {
+impl<M: Record> Delete<M> {
     /// A delete of every row; narrow it with [`where_`](Delete::where_).
     pub fn new() -> Self {
         Delete::from_node(DeleteNode { table: M::META.name.into(), where_: None, returning: Vec::new() })
@@ -273,7 +274,7 @@ impl<M: Model> Delete<M> {
     }
 }
 
-impl<M: Model> Default for Delete<M> {
+impl<M: Record> Default for Delete<M> {
     fn default() -> Self {
         Self::new()
     }

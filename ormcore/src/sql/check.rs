@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use super::Dialect;
 use super::writer::quote_ident;
 use crate::error::{Error, Result};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
 use crate::value::Value;
 
 /// What a bound value is for, as the compiler sees it where it writes the

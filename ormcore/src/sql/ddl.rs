@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use super::Dialect;
 use super::writer::quote_ident;
 use crate::error::{Error, Result};
-use crate::model::{ColumnMeta, DefaultValue, OnDelete, TableMeta};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
+use crate::schema::{ColumnMeta, DefaultValue, OnDelete, TableMeta};
 
 /// The statements that create `meta`'s table and its indexes.
 pub(crate) fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result<Vec<String>> {

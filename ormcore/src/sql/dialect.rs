@@ -5,11 +5,11 @@
 
 use std::borrow::Cow;
 
-use super::{SqlWriter, ValueUse, ddl, query, write};
+use super::{SqlWriter, ValueUse, ddl, dml, select};
 use crate::error::{Error, Result};
-use crate::model::DefaultValue;
 use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, OnConflict, QueryNode};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
+use crate::schema::DefaultValue;
 use crate::value::Value;
 
 /// The rules of one SQL dialect, used by the compiler in [`crate::sql`].
@@ -174,14 +174,14 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     /// ` LIMIT n OFFSET m`, either part optional; nothing when both are
     /// `None`.
     fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
-        query::write_limit_offset_common(w, limit, offset);
+        select::write_limit_offset_common(w, limit, offset);
     }
 
     /// One side of a compound select, parenthesized by default.
     /// `is_left` tells the left member from the right one.
     fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
         let _ = is_left;
-        query::write_member_parenthesized(w, member)
+        select::write_member_parenthesized(w, member)
     }
 
     // ---- writes -------------------------------------------------------
@@ -200,19 +200,19 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         on_conflict: Option<&OnConflict>,
     ) -> Result<()> {
         let _ = on_conflict;
-        write::write_insert_source_common(w, source)
+        dml::write_insert_source_common(w, source)
     }
 
     /// The ` ON CONFLICT ...` clause of an insert.
     fn write_on_conflict(&self, w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
-        write::write_on_conflict_common(w, on_conflict)
+        dml::write_on_conflict_common(w, on_conflict)
     }
 
     // ---- transactions -------------------------------------------------
 
     /// The statement that starts a transaction with `options` (standard
     /// SQL, as PostgreSQL spells it).
-    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
+    fn begin_transaction(&self, options: &super::TxOptions) -> Result<String> {
         let mut sql = String::from("BEGIN");
         if let Some(level) = options.isolation {
             sql.push_str(" ISOLATION LEVEL ");

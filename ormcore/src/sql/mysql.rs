@@ -5,13 +5,13 @@
 use std::borrow::Cow;
 
 use super::dialect::unsupported;
-use super::query::write_limit_offset_required;
-use super::write::write_insert_source_common;
+use super::dml::write_insert_source_common;
+use super::select::write_limit_offset_required;
 use super::{Dialect, SqlWriter, ddl};
 use crate::error::{Error, Result};
-use crate::model::DefaultValue;
 use crate::query::node::{CastType, CompoundOp, ConflictAction, ExprNode, InsertSource, OnConflict};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
+use crate::schema::DefaultValue;
 
 /// Which server a [`MySqlDialect`] speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,7 +188,7 @@ impl Dialect for MySqlDialect {
     /// `START TRANSACTION [READ ONLY]`. MySQL sets a transaction's
     /// isolation level with a separate `SET TRANSACTION` before it, and has
     /// no deferrable transactions.
-    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
+    fn begin_transaction(&self, options: &super::TxOptions) -> Result<String> {
         if options.isolation.is_some() {
             return Err(unsupported("a per-transaction isolation level", self));
         }

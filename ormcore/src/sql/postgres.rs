@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use super::writer::quote_ident;
 use super::{Dialect, NativePlaceholders, ValueUse};
 use crate::value::Value;
 
@@ -69,6 +70,61 @@ fn json_has_negative_zero(document: &serde_json::Value, levels: usize) -> bool {
 /// `ILIKE`, `RETURNING`, `ON CONFLICT`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PostgresDialect;
+
+/// The statements ormcore-pg sends for its own bookkeeping: streaming
+/// through a cursor, resetting a session, asking whether a transaction is
+/// open. Rendered here, like every other statement, so that the backend
+/// writes no SQL.
+impl PostgresDialect {
+    /// Resets a connection's session to what a fresh connection has, keeping
+    /// the driver's prepared statements: the parts of `DISCARD ALL` other
+    /// than `DEALLOCATE ALL`, and a `DEALLOCATE` of each statement prepared
+    /// with SQL `PREPARE`. `RESET ALL` goes back to the values the
+    /// connection started with (its startup options: time zone, isolation
+    /// level, search path). One simple query: a single round trip, run as
+    /// one implicit transaction.
+    ///
+    /// Functions and views are named with their schema: the session being
+    /// reset may have put objects of its own with those names first on its
+    /// `search_path`. It ends by counting the session's protocol-level
+    /// prepared statements, so that a raw `DEALLOCATE ALL` (or `DISCARD
+    /// ALL`), which drops the driver's statements behind its cache's back,
+    /// is noticed.
+    pub const RESET_SESSION: &'static str = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; \
+         SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
+         DO $ormcore$DECLARE s text; BEGIN \
+         FOR s IN SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql LOOP \
+         EXECUTE pg_catalog.format('DEALLOCATE %I', s); END LOOP; END$ormcore$; \
+         SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements";
+
+    /// Tells whether the session is inside a transaction block: there
+    /// `now()` is the block's start, earlier than the statement's own
+    /// timestamp; in autocommit the two are the same instant; in a failed
+    /// block the query is refused (25P02). A simple query, so that it is
+    /// one protocol message; the functions and the operator named with
+    /// their schema, so that a session's own `now()` first on its
+    /// `search_path` cannot answer instead.
+    pub const TRANSACTION_PROBE: &'static str =
+        "SELECT pg_catalog.now() OPERATOR(pg_catalog.=) pg_catalog.statement_timestamp()";
+
+    /// `DECLARE cursor NO SCROLL CURSOR FOR query`: `query` is a statement
+    /// ormcore compiled (its placeholders are bound with the `DECLARE`).
+    pub fn declare_cursor(&self, cursor: &str, query: &str) -> String {
+        let mut sql = String::with_capacity(cursor.len() + query.len() + 32);
+        sql.push_str("DECLARE ");
+        quote_ident(&mut sql, '"', cursor);
+        sql.push_str(" NO SCROLL CURSOR FOR ");
+        sql.push_str(query);
+        sql
+    }
+
+    /// `FETCH FORWARD count FROM cursor`: the next `count` rows.
+    pub fn fetch_cursor(&self, cursor: &str, count: usize) -> String {
+        let mut sql = format!("FETCH FORWARD {count} FROM ");
+        quote_ident(&mut sql, '"', cursor);
+        sql
+    }
+}
 
 impl Dialect for PostgresDialect {
     fn native_placeholders(&self) -> NativePlaceholders {

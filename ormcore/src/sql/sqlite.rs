@@ -13,19 +13,93 @@
 use std::borrow::Cow;
 
 use super::dialect::unsupported;
-use super::query::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
-use super::write::write_insert_source_common;
+use super::dml::write_insert_source_common;
+use super::select::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
 use super::writer::quote_ident;
 use super::{Dialect, NativePlaceholders, SqlWriter, ValueUse};
 use crate::error::{Error, Result};
 use crate::query::node::{CastType, InsertSource, OnConflict, QueryNode};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
 use crate::value::Value;
 
 /// The SQLite dialect: `?` placeholders, `"quoted"` names, `RETURNING`
 /// (SQLite 3.35 or later), unparenthesized compound members.
+///
+/// Transactions begin `DEFERRED` (SQLite's default: the write lock is
+/// taken at the first write), or `IMMEDIATE` with
+/// [`begin_immediate`](SqliteDialect::begin_immediate).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SqliteDialect;
+pub struct SqliteDialect {
+    immediate: bool,
+}
+
+/// The statements ormcore-sqlite sends for its own bookkeeping: the
+/// connection's pragmas, and undoing what a session left behind. Rendered
+/// here, like every other statement, so that the backend writes no SQL.
+impl SqliteDialect {
+    /// The dialect, with deferred transactions.
+    pub const fn new() -> Self {
+        SqliteDialect { immediate: false }
+    }
+
+    /// Begin every transaction with `BEGIN IMMEDIATE`, which takes the
+    /// database's write lock at once: two transactions that read and then
+    /// write wait for each other at `BEGIN` instead of one failing to
+    /// upgrade its read lock.
+    pub const fn begin_immediate(self) -> Self {
+        SqliteDialect { immediate: true }
+    }
+
+    /// `PRAGMA name`, which reads a pragma's value. Refuses a name that is
+    /// not a plain word.
+    pub fn read_pragma(&self, name: &str) -> Result<String> {
+        Ok(format!("PRAGMA {}", pragma_word(name)?))
+    }
+
+    /// `PRAGMA name = value`. Refuses a name or value that is not a plain
+    /// word (a keyword, a number, a file name without quotes).
+    pub fn set_pragma(&self, name: &str, value: &str) -> Result<String> {
+        Ok(format!("PRAGMA {} = {}", pragma_word(name)?, pragma_word(value)?))
+    }
+
+    /// The names of the databases attached to the connection besides its
+    /// own (`main`) and its temporary one.
+    pub const ATTACHED_DATABASES: &'static str =
+        "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')";
+
+    /// The temporary tables, views and triggers of the connection, as
+    /// `(type, name)` rows (`type` is `table`, `view` or `trigger`).
+    pub const TEMPORARY_OBJECTS: &'static str = "SELECT type, name FROM temp.sqlite_master \
+         WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+
+    /// `DETACH DATABASE name`.
+    pub fn detach_database(&self, name: &str) -> String {
+        let mut sql = String::from("DETACH DATABASE ");
+        quote_ident(&mut sql, '"', name);
+        sql
+    }
+
+    /// `DROP TABLE|VIEW|TRIGGER IF EXISTS temp.name`, for a row of
+    /// [`TEMPORARY_OBJECTS`](Self::TEMPORARY_OBJECTS). Dropping a table
+    /// drops its indexes and triggers with it.
+    pub fn drop_temporary(&self, kind: &str, name: &str) -> Result<String> {
+        let kind = match kind {
+            "table" => "TABLE",
+            "view" => "VIEW",
+            "trigger" => "TRIGGER",
+            other => return Err(Error::interface(format!("not a temporary object type: {other:?}"))),
+        };
+        let mut sql = format!("DROP {kind} IF EXISTS temp.");
+        quote_ident(&mut sql, '"', name);
+        Ok(sql)
+    }
+}
+
+/// A pragma name or value that can be written into SQL as it is.
+fn pragma_word(word: &str) -> Result<&str> {
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain { Ok(word) } else { Err(Error::interface(format!("invalid pragma word {word:?}"))) }
+}
 
 impl Dialect for SqliteDialect {
     fn native_placeholders(&self) -> NativePlaceholders {
@@ -38,11 +112,11 @@ impl Dialect for SqliteDialect {
 
     /// SQLite has one isolation level (serializable) and no read-only or
     /// deferrable transactions.
-    fn begin_transaction(&self, options: &crate::TxOptions) -> Result<String> {
-        if *options != crate::TxOptions::default() {
+    fn begin_transaction(&self, options: &super::TxOptions) -> Result<String> {
+        if *options != super::TxOptions::default() {
             return Err(unsupported("transaction options", self));
         }
-        Ok("BEGIN".to_owned())
+        Ok(if self.immediate { "BEGIN IMMEDIATE" } else { "BEGIN" }.to_owned())
     }
 
     fn name(&self) -> &'static str {
@@ -96,7 +170,7 @@ impl Dialect for SqliteDialect {
     /// `SELECT * FROM (member) AS "_uN"`, which keeps its meaning.
     fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
         match member {
-            QueryNode::Select(select) if is_unordered(member) => super::query::write_select(w, select),
+            QueryNode::Select(select) if is_unordered(member) => super::select::write_select(w, select),
             QueryNode::Compound(compound) if is_left && is_unordered(member) => write_compound(w, compound),
             _ => {
                 w.push("SELECT * FROM ");

@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 
 use super::check::{self, Bound};
-use super::{Dialect, Statement, expr, query};
+use super::{Dialect, Statement, expr, select};
 use crate::error::{Error, Result};
-use crate::model::TableMeta;
 use crate::query::node::{ExprNode, Ident, QueryNode};
-use crate::types::ColumnType;
+use crate::schema::ColumnType;
+use crate::schema::TableMeta;
 use crate::value::Value;
 
 /// SQL text and its parameters as a statement is compiled for one dialect.
@@ -177,14 +177,14 @@ impl<'a> SqlWriter<'a> {
 
     /// Write a select or compound select, without surrounding parentheses.
     pub fn push_query(&mut self, node: &QueryNode) -> Result<()> {
-        query::write_query(self, node)
+        select::write_query(self, node)
     }
 
     /// Write an upsert's `column = value` list. [`ExprNode::Excluded`] is
     /// only accepted inside it.
     pub fn push_upsert_assignments(&mut self, set: &[(Ident, ExprNode)]) -> Result<()> {
         let outer = std::mem::replace(&mut self.in_upsert, true);
-        let result = super::write::write_assignments(self, set);
+        let result = super::dml::write_assignments(self, set);
         self.in_upsert = outer;
         result
     }

@@ -3,12 +3,12 @@
 
 #![allow(dead_code)]
 
-use ormcore::model::{ColumnMeta, OnDelete};
+use ormcore::schema::ColumnType;
+use ormcore::schema::{ColumnMeta, OnDelete};
 use ormcore::sql::{Dialect, MySqlDialect, PostgresDialect, SqliteDialect, Statement};
-use ormcore::types::ColumnType;
-use ormcore::{Column, Error, FromRow, Model, Result, Row, TableMeta, Value};
+use ormcore::{Column, Error, FromRow, Model, Record, Result, Row, TableMeta, Value};
 
-pub const SQLITE: &dyn Dialect = &SqliteDialect;
+pub const SQLITE: &dyn Dialect = &SqliteDialect::new();
 pub const POSTGRES: &dyn Dialect = &PostgresDialect;
 pub const MYSQL: MySqlDialect = MySqlDialect { flavor: ormcore::sql::MySqlFlavor::MySql, version: (8, 0, 36) };
 pub const MARIADB: MySqlDialect = MySqlDialect { flavor: ormcore::sql::MySqlFlavor::MariaDb, version: (10, 11, 0) };
@@ -160,7 +160,9 @@ impl FromRow for User {
     }
 }
 
-impl Model for User {
+impl Model for User {}
+
+impl Record for User {
     const META: &'static TableMeta = &USER_META;
 
     fn column_values(&self) -> Vec<Value> {
@@ -223,7 +225,9 @@ impl FromRow for Tweet {
     }
 }
 
-impl Model for Tweet {
+impl Model for Tweet {}
+
+impl Record for Tweet {
     const META: &'static TableMeta = &TWEET_META;
 
     fn column_values(&self) -> Vec<Value> {

@@ -363,7 +363,8 @@ pub async fn lost_connection_is_never_used_again<T: TestDb>() -> Result<()> {
 /// The matrix's check for an open transaction sees one: a transaction
 /// begun on a raw connection and left open is found, and rolled back.
 pub async fn open_transaction_is_seen<T: TestDb>() -> Result<()> {
-    use ormcore::backend::{RawConnection, TxOp};
+    use ormcore::backend::RawConnection;
+    use ormcore::sql::TxOp;
     let db = faults::open::<T>(Config::default().pool_size(1)).await;
     let mut conn = db.backend().acquire().await?;
     assert!(!faults::server_transaction_open(conn.inner(), db.dialect()).await?, "a fresh connection");

@@ -1,13 +1,11 @@
-//! Conversions for the types behind cargo features: dates and times
+//! Conversions for other crates' types, each behind its cargo feature: dates and times
 //! (`chrono`), `uuid`, JSON (`json`) and decimals (`decimal`).
 //!
 //! Backends without native types for these (SQLite) store them as text in
 //! the canonical formats below, so decoding accepts text as well.
 
 #[cfg(any(feature = "chrono", feature = "uuid", feature = "json", feature = "decimal"))]
-use super::{FromValue, ToValue, Value, ValueRef};
-#[cfg(any(feature = "chrono", feature = "uuid", feature = "json", feature = "decimal"))]
-use crate::error::DecodeError;
+use super::{DecodeError, FromValue, ToValue, Value, ValueRef};
 
 /// Canonical text formats, shared by the decoders here and by backends that
 /// store these types as text.
@@ -135,9 +133,6 @@ mod uuid_impls {
 #[cfg(feature = "json")]
 mod json_impls {
     use super::{DecodeError, FromValue, ToValue, Value, ValueRef};
-    use crate::types::Json;
-    use serde::Serialize;
-    use serde::de::DeserializeOwned;
 
     impl ToValue for serde_json::Value {
         fn to_value(&self) -> Value {
@@ -155,29 +150,6 @@ mod json_impls {
                     .map_err(|e| DecodeError::new("serde_json::Value", format!("invalid JSON bytes: {e}"))),
                 other => Err(DecodeError::new("serde_json::Value", other.kind())),
             }
-        }
-    }
-
-    impl<T: Serialize> ToValue for Json<T> {
-        fn to_value(&self) -> Value {
-            // Serializing into a `serde_json::Value` fails only for maps with
-            // non-string keys; such a value is stored as JSON null rather than
-            // panicking in the middle of building a query.
-            Value::Json(serde_json::to_value(&self.0).unwrap_or(serde_json::Value::Null))
-        }
-    }
-
-    impl<T: DeserializeOwned> FromValue for Json<T> {
-        fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
-            let parsed = match value {
-                ValueRef::Json(v) => T::deserialize(v).map_err(|e| e.to_string()),
-                ValueRef::Text(t) => serde_json::from_str(t).map_err(|e| e.to_string()),
-                ValueRef::Bytes(b) => serde_json::from_slice(b).map_err(|e| e.to_string()),
-                other => return Err(DecodeError::new("Json<T>", other.kind())),
-            };
-            parsed
-                .map(Json)
-                .map_err(|e| DecodeError::new(std::any::type_name::<T>(), format!("JSON that does not match: {e}")))
         }
     }
 }

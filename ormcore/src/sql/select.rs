@@ -1,4 +1,4 @@
-//! Selects and compound selects.
+//! Compiling selects and compound selects.
 
 use super::SqlWriter;
 use super::dialect::unsupported;

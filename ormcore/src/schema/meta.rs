@@ -1,7 +1,7 @@
 //! Table metadata, built as statics by `#[derive(Model)]` and read by the
-//! query builders and the DDL compiler.
+//! query builders, the SQL compiler and the DDL it writes.
 
-use crate::types::ColumnType;
+use crate::error::Error;
 
 /// A table: what `#[derive(Model)]` knows about the struct.
 #[derive(Debug)]
@@ -121,4 +121,85 @@ pub struct IndexMeta {
     pub columns: &'static [&'static str],
     /// Whether the index is unique.
     pub unique: bool,
+}
+
+/// The column type a field is created with; each dialect renders it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ColumnType {
+    /// 16-bit integer.
+    SmallInt,
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// 32-bit float.
+    Real,
+    /// 64-bit float.
+    Double,
+    /// Boolean.
+    Boolean,
+    /// Text of any length.
+    Text,
+    /// Text of at most this many characters (`#[orm(max_length = N)]`).
+    VarChar(u32),
+    /// Binary data.
+    Blob,
+    /// Calendar date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Timestamp without zone.
+    DateTime,
+    /// Timestamp in UTC.
+    DateTimeUtc,
+    /// UUID.
+    Uuid,
+    /// JSON document.
+    Json,
+    /// Exact decimal: with `Some((precision, scale))` at most `precision`
+    /// digits, `scale` of them after the decimal point, as declared with
+    /// `#[orm(max_digits = P, decimal_places = S)]`; with `None` as exact
+    /// as the backend stores decimals (PostgreSQL's unbounded `NUMERIC`
+    /// holds every `rust_decimal::Decimal`).
+    Decimal(Option<(u8, u8)>),
+}
+
+/// What an integrity error learns from the table its write went to.
+impl Error {
+    /// Name the model and column of an [`Error::Integrity`] raised by a
+    /// write to `table`, where the constraint tells the column: SQLite's
+    /// `table.column`, a NOT NULL column, PostgreSQL's default constraint
+    /// names (`table_column_key`, `_fkey`, `_pkey`, `_check`), or a
+    /// one-column index of the table.
+    pub(crate) fn on_table(self, table: &'static TableMeta) -> Self {
+        match self {
+            Error::Integrity { kind, constraint, model: None, column, message, source } => {
+                let column = column.or_else(|| constraint.as_deref().and_then(|c| constraint_column(table, c)));
+                Error::Integrity { kind, constraint, model: Some(table.model), column, message, source }
+            }
+            other => other,
+        }
+    }
+}
+
+/// The one column of `table` that `constraint` (as a database reported
+/// it) is on, if that can be told.
+fn constraint_column(table: &TableMeta, constraint: &str) -> Option<String> {
+    let is_column = |name: &str| table.columns.iter().any(|c| c.name == name);
+    let named = constraint
+        .strip_prefix(table.name)
+        .and_then(|rest| rest.strip_prefix('.').or_else(|| rest.strip_prefix('_')))
+        .map(|rest| {
+            ["_key", "_fkey", "_pkey", "_check"].iter().find_map(|suffix| rest.strip_suffix(suffix)).unwrap_or(rest)
+        });
+    match named {
+        Some(name) if is_column(name) => Some(name.to_owned()),
+        _ if is_column(constraint) => Some(constraint.to_owned()),
+        _ => table
+            .indexes
+            .iter()
+            .find(|index| index.name == constraint && index.columns.len() == 1)
+            .map(|index| index.columns[0].to_owned()),
+    }
 }

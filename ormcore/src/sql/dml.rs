@@ -1,9 +1,10 @@
-//! `INSERT`, `UPDATE` and `DELETE`.
+//! Compiling `INSERT`, `UPDATE` and `DELETE`: the data-manipulation
+//! statements, beside `ddl`'s `CREATE` and `DROP`.
 
 use super::SqlWriter;
 use super::dialect::unsupported;
 use super::expr::{write_bound, write_expr};
-use super::query::{write_items, write_query};
+use super::select::{write_items, write_query};
 use super::writer::Written;
 use crate::error::{Error, Result};
 use crate::query::node::{

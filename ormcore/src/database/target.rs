@@ -1,0 +1,133 @@
+//! Where a statement runs: [`Target`] names the database, connection or
+//! transaction block an executor stands for, and leases a connection from
+//! it for one statement ([`ConnLease`]).
+
+use std::sync::Arc;
+
+use super::Database;
+use super::slot::{Lease, Slot};
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::sql::{Dialect, Statement};
+
+/// Where an executor runs its statements. Opaque outside ormcore.
+#[doc(hidden)]
+pub struct Target<'a, B: Backend>(TargetKind<'a, B>);
+
+impl<B: Backend> Clone for Target<'_, B> {
+    fn clone(&self) -> Self {
+        Target(match self.0 {
+            TargetKind::Database(db) => TargetKind::Database(db),
+            TargetKind::Slot(slot) => TargetKind::Slot(slot),
+            TargetKind::Block(slot, id) => TargetKind::Block(slot, id),
+        })
+    }
+}
+
+enum TargetKind<'a, B: Backend> {
+    /// Through the database: the running task's connection if it has one,
+    /// else a connection from the pool for the one statement.
+    Database(&'a Database<B>),
+    /// A bound connection (a `Connection` handle): its innermost open
+    /// block, if any.
+    Slot(&'a Arc<Slot<B>>),
+    /// A transaction block (a `Transaction` handle): its connection and its
+    /// frame. Statements run only while it is the innermost open block.
+    Block(&'a Arc<Slot<B>>, u64),
+}
+
+/// A connection checked out for one statement.
+pub(crate) enum ConnLease<B: Backend> {
+    Slot(Lease<B>),
+    Pooled(B::Pooled),
+}
+
+impl<B: Backend> ConnLease<B> {
+    pub(crate) fn conn(&mut self) -> &mut B::Connection {
+        match self {
+            ConnLease::Slot(lease) => lease.conn(),
+            ConnLease::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl<'a, B: Backend> Target<'a, B> {
+    /// Through `db`: the task's connection, else a pooled one.
+    pub(crate) fn database(db: &'a Database<B>) -> Self {
+        Target(TargetKind::Database(db))
+    }
+
+    /// On the connection of a `Connection` handle.
+    pub(crate) fn connection(slot: &'a Arc<Slot<B>>) -> Self {
+        Target(TargetKind::Slot(slot))
+    }
+
+    /// In the transaction block `id` on `slot`.
+    pub(crate) fn block(slot: &'a Arc<Slot<B>>, id: u64) -> Self {
+        Target(TargetKind::Block(slot, id))
+    }
+
+    pub(crate) fn backend(&self) -> &'a B {
+        match self.0 {
+            TargetKind::Database(db) => db.backend(),
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => &slot.inner.backend,
+        }
+    }
+
+    pub(crate) fn dialect(&self) -> &'a dyn Dialect {
+        self.backend().dialect()
+    }
+
+    /// The bound connection's slot, if the statement runs on one.
+    pub(crate) fn slot(&self) -> Option<Arc<Slot<B>>> {
+        match self.0 {
+            TargetKind::Database(db) => db.task_slot(),
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Some(Arc::clone(slot)),
+        }
+    }
+
+    /// The bound connection's slot, binding a pooled connection to the
+    /// running task first when going through the database outside a scope.
+    pub(crate) async fn slot_or_bind(&self) -> Result<Arc<Slot<B>>> {
+        match self.0 {
+            TargetKind::Database(db) => db.task_slot_or_bind().await,
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => Ok(Arc::clone(slot)),
+        }
+    }
+
+    /// A connection for `statement`: like [`lease`](Self::lease), except
+    /// that outside any scope a session-free statement may run on a
+    /// connection the backend shares among tasks.
+    pub(crate) async fn lease_for(&self, statement: &Statement) -> Result<ConnLease<B>> {
+        self.lease_sharing(statement.shareable()).await
+    }
+
+    /// A connection for a statement: the bound one (refusing statements in
+    /// a block whose transaction the database ended), or one from the pool.
+    pub(crate) async fn lease(&self) -> Result<ConnLease<B>> {
+        self.lease_sharing(false).await
+    }
+
+    /// The connection of `slot` (this target's), for a statement: refused
+    /// when this target is a transaction block that is not the innermost
+    /// open one, or when the transaction of the open blocks is gone.
+    pub(crate) async fn lease_bound(&self, slot: &Arc<Slot<B>>) -> Result<Lease<B>> {
+        let mut lease = slot.lease().await?;
+        if let TargetKind::Block(_, id) = self.0 {
+            lease.check_block(id)?;
+        }
+        lease.check_transaction().await?;
+        Ok(lease)
+    }
+
+    async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
+        if let Some(slot) = self.slot() {
+            return Ok(ConnLease::Slot(self.lease_bound(&slot).await?));
+        }
+        let shared = if shareable { self.backend().acquire_shared().await? } else { None };
+        match shared {
+            Some(conn) => Ok(ConnLease::Pooled(conn)),
+            None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
+        }
+    }
+}

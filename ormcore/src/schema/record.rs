@@ -1,0 +1,35 @@
+//! [`Record`]: a Rust type whose values are rows of one table.
+
+use super::TableMeta;
+use crate::error::Result;
+use crate::row::FromRow;
+use crate::value::Value;
+
+/// A type whose values are the rows of one table: the table's metadata and
+/// the conversions between an instance and its columns' values. It is what
+/// the query builders and the statements they compile need of a model;
+/// [`Model`](crate::Model) adds the methods that run queries.
+/// `#[derive(Model)]` implements both.
+pub trait Record: FromRow + Sync + Sized + 'static {
+    /// The table: name, columns, keys, indexes.
+    const META: &'static TableMeta;
+
+    /// The values of every column, in [`TableMeta::columns`] order.
+    fn column_values(&self) -> Vec<Value>;
+
+    /// The value of column `index` (in [`TableMeta::columns`] order).
+    fn column_value(&self, index: usize) -> Value;
+
+    /// The primary key's values, in [`TableMeta::primary_key`] order; `None`
+    /// while an auto-increment key is unassigned (`0` or `None`).
+    fn primary_key_values(&self) -> Option<Vec<Value>>;
+
+    /// Store the key the database assigned on insert. Does nothing for
+    /// models without an auto-increment key. Fails with [`Error::Decode`]
+    /// (naming the model and the key field) when the key does not fit the
+    /// field's type, such as a SQLite rowid past `i32::MAX` for an `i32`
+    /// key.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    fn set_auto_id(&mut self, id: i64) -> Result<()>;
+}
