@@ -114,7 +114,6 @@ macro_rules! conformance_cases {
             cancel_matrix::aborted_at_every_await,
             cancel_matrix::failed_at_every_operation,
             cancel_matrix::cut_at_every_operation,
-            #[ignore = "ormcore runs a dropped guard's rollback on a lost connection (transaction_now from SlotState::settle_now)"]
             cancel_matrix::lost_connection_is_never_used_again,
             cancel_matrix::statements_are_counted,
             cancel_matrix::open_transaction_is_seen,

@@ -165,11 +165,18 @@ impl<B: Backend> SlotState<B> {
 
     /// Run owed cleanups now, as far as the connection is idle here and
     /// the backend can without I/O. True if some are left that need I/O.
-    fn settle_now(&mut self) -> bool {
+    /// A lost connection runs nothing more: it comes back in `lost`, for the
+    /// caller to drop outside the lock, and what it owed went down with it.
+    fn settle_now(&mut self, lost: &mut Option<B::Pooled>) -> bool {
         loop {
             let Some(cleanup) = self.cleanups.first().cloned() else { return false };
             // Out with a statement or a stream: settled when it comes back.
             let Some(conn) = self.conn.as_deref_mut() else { return false };
+            if conn.is_lost() {
+                *lost = self.conn.take();
+                self.lose();
+                return false;
+            }
             match cleanup.apply_now(conn) {
                 Some(Ok(())) => {
                     self.cleanups.remove(0);
@@ -366,7 +373,11 @@ impl<B: Backend> Slot<B> {
     /// never come. While a statement or a stream has the connection out,
     /// this runs again when it comes back.
     fn settle_owed(self: &Arc<Self>) {
-        if !self.state().settle_now() {
+        let mut lost = None;
+        let owed = self.state().settle_now(&mut lost);
+        // Dropped outside the lock: the backend discards it.
+        drop(lost);
+        if !owed {
             return;
         }
         // Outside a runtime the cleanup waits for the next statement, or
