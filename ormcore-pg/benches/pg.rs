@@ -62,6 +62,20 @@ impl Raw {
         client.query(&stmt, &[&low, &high]).await.expect("rows").iter().map(item_from_row).collect()
     }
 
+    /// Every row of the table, read as the driver streams them.
+    async fn stream_all(&self) -> u64 {
+        let client = self.pool.get().await.expect("connection");
+        let stmt = client.prepare_cached(&format!("SELECT {COLUMNS} FROM \"item\"")).await.expect("prepare");
+        let rows = client.query_raw(&stmt, std::iter::empty::<i64>()).await.expect("query");
+        let mut rows = std::pin::pin!(rows);
+        let mut n = 0;
+        while let Some(row) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx)).await {
+            black_box(item_from_row(&row.expect("row")));
+            n += 1;
+        }
+        n
+    }
+
     async fn bulk_insert(&self, items: &[Item]) {
         let mut client = self.pool.get().await.expect("connection");
         let tx = client.transaction().await.expect("begin");
@@ -376,23 +390,40 @@ async fn bench(filter: Option<String>) {
         )
         .await
         .expect("seed 1M rows");
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-        let before = memory();
-        let started = Instant::now();
-        let mut stream = db.iterate(&Item::select()).buffer_size(1000);
-        let mut n = 0u64;
-        while let Some(item) = stream.next().await {
-            black_box(item.expect("row"));
-            n += 1;
+        // Raw: one query whose rows tokio-postgres streams as they come,
+        // the floor for reading a result row by row. ormcore: a cursor,
+        // `buffer_size` rows per FETCH, at the default (100) and at 1000.
+        let (mut r, mut o100, mut o1000) = (Vec::new(), Vec::new(), Vec::new());
+        let mut peaks = Vec::new();
+        for _ in 0..3 {
+            r.push(
+                time(STREAMED as u64, async { assert_eq!(raw.stream_all().await, STREAMED as u64 + ROWS as u64) })
+                    .await,
+            );
+            for (buffer, times) in [(100, &mut o100), (1000, &mut o1000)] {
+                let _ = std::fs::write("/proc/self/clear_refs", "5");
+                let before = memory();
+                times.push(
+                    time(STREAMED as u64, async {
+                        let mut stream = db.iterate(&Item::select()).buffer_size(buffer);
+                        let mut n = 0u64;
+                        while let Some(item) = stream.next().await {
+                            black_box(item.expect("row"));
+                            n += 1;
+                        }
+                        assert_eq!(n, STREAMED as u64 + ROWS as u64);
+                    })
+                    .await,
+                );
+                if let (Some((rss, _)), Some((_, peak))) = (before, memory()) {
+                    peaks.push((buffer, peak.saturating_sub(rss) as f64 / 1024.0));
+                }
+            }
         }
-        drop(stream);
-        let elapsed = started.elapsed();
-        match (before, memory()) {
-            (Some((rss, _)), Some((_, peak))) => println!(
-                "stream {n} rows (cursor, buffer 1000): {elapsed:.2?}, peak RSS +{:.1} MiB",
-                peak.saturating_sub(rss) as f64 / 1024.0
-            ),
-            _ => println!("stream {n} rows: {elapsed:.2?} (peak memory not measurable here)"),
+        row("stream 1M rows, buffer 100 (/row)", median(r.clone()), median(o100));
+        row("stream 1M rows, buffer 1000 (/row)", median(r), median(o1000));
+        for (buffer, peak) in peaks.iter().take(2) {
+            println!("  peak RSS while streaming, buffer {buffer}: +{peak:.1} MiB");
         }
     }
     db.close_pool().await;

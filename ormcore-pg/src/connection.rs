@@ -44,10 +44,11 @@ pub(crate) enum TxStatus {
 /// What an abandoned stream leaves to undo before the next statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Owed {
-    /// Roll back the transaction the stream began.
-    Rollback,
-    /// Roll back to the savepoint the stream's cursor lived in, and release it.
+    /// Roll back to the savepoint the stream's statement ran in, and
+    /// release it.
     Savepoint(String),
+    /// Release the savepoint of a stream whose statement ran to its end.
+    Release(String),
 }
 
 /// One pooled PostgreSQL connection, with what ormcore knows of its state.
@@ -79,6 +80,9 @@ pub struct PgConnection {
     /// The last statement failed because its cached prepared statement is
     /// stale (see [`stale_statement`]).
     stale: bool,
+    /// The statement in flight was abandoned by a stream with rows still
+    /// coming: cancel it at once rather than wait for it to end.
+    cancel_now: bool,
 }
 
 /// Whether the server refused a cached prepared statement that DDL made
@@ -143,6 +147,7 @@ impl PgConnection {
             lost: false,
             gave_up: false,
             stale: false,
+            cancel_now: false,
         }
     }
 
@@ -188,7 +193,8 @@ impl PgConnection {
             // Answered only after the abandoned statement, whose answer the
             // driver reads and drops.
             let mut probe = pin!(client.simple_query(PostgresDialect::TRANSACTION_PROBE));
-            match tokio::time::timeout(CANCEL_GRACE, probe.as_mut()).await {
+            let grace = if std::mem::take(&mut self.cancel_now) { Duration::ZERO } else { CANCEL_GRACE };
+            match tokio::time::timeout(grace, probe.as_mut()).await {
                 Ok(answer) => Some(answer),
                 Err(_) => match self.backend.canceller.cancel(&client.cancel_token()).await {
                     Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok(),
@@ -269,7 +275,10 @@ impl PgConnection {
             // future is dropped, and running it twice would fail.
             let owed = self.pending.remove(0);
             let result = match &owed {
-                Owed::Rollback => self.end_transaction(ROLLBACK).await,
+                Owed::Release(name) => {
+                    let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
+                    self.control(&release).await
+                }
                 Owed::Savepoint(name) => {
                     let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
                     let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
@@ -296,21 +305,37 @@ impl PgConnection {
     /// Record the outcome of a statement: an error inside a transaction
     /// aborts it on the server until a rollback.
     pub(crate) fn track<T>(&mut self, result: Result<T, tokio_postgres::Error>) -> ormcore::Result<T> {
-        self.in_flight = false;
-        result.map_err(|error| {
-            self.lost |= crate::error::is_lost(&error);
-            if self.tx != TxStatus::Idle {
-                self.aborted = true;
+        match result {
+            Ok(value) => {
+                self.in_flight = false;
+                Ok(value)
             }
-            if matches!(self.client, Handle::Shared(_)) {
-                self.gave_up = crate::shared::gave_up(&error);
-            }
-            self.stale = stale_statement(&error);
-            map(error)
-        })
+            Err(error) => Err(self.failed(error)),
+        }
     }
 
-    /// Run a control statement (SAVEPOINT, DECLARE, ...) with no parameters.
+    /// Record a statement's failure: an error inside a transaction aborts
+    /// it on the server until a rollback.
+    pub(crate) fn failed(&mut self, error: tokio_postgres::Error) -> Error {
+        self.in_flight = false;
+        self.lost |= crate::error::is_lost(&error);
+        if self.tx != TxStatus::Idle {
+            self.aborted = true;
+        }
+        if matches!(self.client, Handle::Shared(_)) {
+            self.gave_up = crate::shared::gave_up(&error);
+        }
+        self.stale = stale_statement(&error);
+        map(error)
+    }
+
+    /// A stream was dropped with its statement still sending rows: cancel
+    /// it before the next statement instead of reading them all.
+    pub(crate) fn cancel_abandoned(&mut self) {
+        self.cancel_now = self.in_flight;
+    }
+
+    /// Run a control statement (SAVEPOINT, RELEASE, ...) with no parameters.
     pub(crate) async fn control(&mut self, sql: &str) -> ormcore::Result<()> {
         self.in_flight = true;
         let result = self.client.client().batch_execute(sql).await;
@@ -395,7 +420,7 @@ impl PgConnection {
     /// could not prove session-free may change the session, and raw SQL
     /// that may begin or end a transaction the transaction status: they
     /// count as changed from now on.
-    async fn prepare(&mut self, statement: &Statement) -> ormcore::Result<tokio_postgres::Statement> {
+    pub(crate) async fn prepare(&mut self, statement: &Statement) -> ormcore::Result<tokio_postgres::Statement> {
         self.ready().await?;
         if !statement.session_free {
             self.session_dirty = true;

@@ -360,13 +360,6 @@ fn sqlite_begin_immediate() {
 /// dialects too, quoting what they name.
 #[test]
 fn backend_bookkeeping() {
-    let pg = PostgresDialect;
-    assert_eq!(
-        pg.declare_cursor("c1", r#"SELECT "id" FROM "user" WHERE "id" > $1"#),
-        r#"DECLARE "c1" NO SCROLL CURSOR FOR SELECT "id" FROM "user" WHERE "id" > $1"#
-    );
-    assert_eq!(pg.fetch_cursor("c1", 100), r#"FETCH FORWARD 100 FROM "c1""#);
-    assert_eq!(pg.fetch_cursor(r#"a"b"#, 1), r#"FETCH FORWARD 1 FROM "a""b""#);
     assert!(PostgresDialect::RESET_SESSION.starts_with("SET SESSION AUTHORIZATION DEFAULT; RESET ALL;"));
     assert!(PostgresDialect::TRANSACTION_PROBE.contains("pg_catalog.statement_timestamp()"));
 

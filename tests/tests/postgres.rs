@@ -589,6 +589,45 @@ mod pg_only {
         assert_eq!(names(&db).await, ["committed", "mine", "more"]);
         assert!(!leftover_transaction(&db).await);
     }
+
+    /// A stream of ten million rows dropped after its first: the statement
+    /// is cancelled, not read to its end, in a transaction or out of one,
+    /// and the transaction goes on.
+    #[tokio::test]
+    async fn abandoned_huge_stream_is_cancelled() {
+        let db = db(1).await;
+        let huge = ormcore::query::Raw::<i64>::new("SELECT n FROM generate_series(1, 10000000) AS n", vec![]);
+        for in_block in [false, true] {
+            let tx = if in_block { Some(db.atomic().await.expect("begin")) } else { None };
+            let begun = Instant::now();
+            let mut stream = db.iterate(&huge);
+            assert_eq!(stream.next().await.expect("a row").expect("ok"), 1);
+            drop(stream);
+            User::acreate(&db, user(if in_block { "in" } else { "out" })).await.expect("the next statement");
+            assert!(begun.elapsed() < Duration::from_secs(2), "in_block={in_block}: {:?}", begun.elapsed());
+            if let Some(tx) = tx {
+                tx.commit().await.expect("commit");
+            }
+        }
+        assert_eq!(names(&db).await, ["committed", "in", "out"]);
+        assert!(!leftover_transaction(&db).await);
+    }
+
+    /// A write with `RETURNING` streamed inside a transaction keeps what it
+    /// wrote: its savepoint is released, not rolled back.
+    #[tokio::test]
+    async fn streamed_write_is_kept() {
+        let db = db(1).await;
+        let tx = db.atomic().await.expect("begin");
+        let insert = ormcore::query::Raw::<String>::new(
+            "INSERT INTO \"user\" (name, is_active) VALUES ('s1', true), ('s2', true) RETURNING name",
+            vec![],
+        );
+        let written = db.iterate(&insert).buffer_size(1).try_collect().await.expect("streamed insert");
+        assert_eq!(written, ["s1", "s2"]);
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&db).await, ["committed", "s1", "s2"]);
+    }
 }
 
 /// TLS (the `tls` feature): `sslmode=require` in the URL.

@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::writer::quote_ident;
 use super::{Dialect, NativePlaceholders, ValueUse};
 use crate::value::Value;
 
@@ -71,9 +70,8 @@ fn json_has_negative_zero(document: &serde_json::Value, levels: usize) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PostgresDialect;
 
-/// The statements ormcore-pg sends for its own bookkeeping: streaming
-/// through a cursor, resetting a session, asking whether a transaction is
-/// open. Rendered here, like every other statement, so that the backend
+/// The statements ormcore-pg sends for its own bookkeeping: resetting a
+/// session, asking whether a transaction is open. Rendered here, like every other statement, so that the backend
 /// writes no SQL.
 impl PostgresDialect {
     /// Resets a connection's session to what a fresh connection has, keeping
@@ -106,24 +104,6 @@ impl PostgresDialect {
     /// `search_path` cannot answer instead.
     pub const TRANSACTION_PROBE: &'static str =
         "SELECT pg_catalog.now() OPERATOR(pg_catalog.=) pg_catalog.statement_timestamp()";
-
-    /// `DECLARE cursor NO SCROLL CURSOR FOR query`: `query` is a statement
-    /// ormcore compiled (its placeholders are bound with the `DECLARE`).
-    pub fn declare_cursor(&self, cursor: &str, query: &str) -> String {
-        let mut sql = String::with_capacity(cursor.len() + query.len() + 32);
-        sql.push_str("DECLARE ");
-        quote_ident(&mut sql, '"', cursor);
-        sql.push_str(" NO SCROLL CURSOR FOR ");
-        sql.push_str(query);
-        sql
-    }
-
-    /// `FETCH FORWARD count FROM cursor`: the next `count` rows.
-    pub fn fetch_cursor(&self, cursor: &str, count: usize) -> String {
-        let mut sql = format!("FETCH FORWARD {count} FROM ");
-        quote_ident(&mut sql, '"', cursor);
-        sql
-    }
 }
 
 impl Dialect for PostgresDialect {
