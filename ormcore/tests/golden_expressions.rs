@@ -536,10 +536,8 @@ fn postgres_placeholders_carry_the_value_type() {
 
 fn node_statement(node: &ExprNode) -> impl Fn(&dyn Dialect) -> ormcore::Result<ormcore::sql::Statement> + '_ {
     move |d| {
-        let select = ormcore::query::node::SelectNode {
-            columns: vec![ormcore::query::SelectItem { expr: node.clone(), alias: None }],
-            ..Default::default()
-        };
+        let mut select = ormcore::query::node::SelectNode::default();
+        select.columns = vec![ormcore::query::SelectItem::new(node.clone(), None)];
         ormcore::sql::compile_select(&select, d)
     }
 }

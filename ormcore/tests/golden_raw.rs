@@ -110,14 +110,12 @@ fn raw_text_is_kept_byte_for_byte() {
 
 #[test]
 fn identifiers_with_quotes_are_escaped() {
-    let node = SelectNode {
-        columns: vec![SelectItem {
-            expr: ExprNode::Column { table: Some("t\"a`b".into()), name: "c\"d`e".into() },
-            alias: Some("al\"i`as".into()),
-        }],
-        from: Some(TableRef::Table { name: "t\"a`b".into(), alias: None }),
-        ..SelectNode::default()
-    };
+    let mut node = SelectNode::default();
+    node.columns = vec![SelectItem::new(
+        ExprNode::Column { table: Some("t\"a`b".into()), name: "c\"d`e".into() },
+        Some("al\"i`as".into()),
+    )];
+    node.from = Some(TableRef::Table { name: "t\"a`b".into(), alias: None });
     check(
         |d| compile_select(&node, d),
         r#"SELECT "t""a`b"."c""d`e" AS "al""i`as" FROM "t""a`b""#,

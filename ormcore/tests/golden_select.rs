@@ -136,11 +136,9 @@ fn select_star_untyped_and_star_of_an_alias() {
         r#"SELECT * FROM "user""#,
         "SELECT * FROM `user`",
     );
-    let node = SelectNode {
-        columns: vec![SelectItem { expr: ExprNode::Star(Some("u".into())), alias: None }],
-        from: Some(TableRef::Table { name: "user".into(), alias: Some("u".into()) }),
-        ..SelectNode::default()
-    };
+    let mut node = SelectNode::default();
+    node.columns = vec![SelectItem::new(ExprNode::Star(Some("u".into())), None)];
+    node.from = Some(TableRef::Table { name: "user".into(), alias: Some("u".into()) });
     check(
         |d| compile_select(&node, d),
         r#"SELECT "u".* FROM "user" AS "u""#,
@@ -151,10 +149,8 @@ fn select_star_untyped_and_star_of_an_alias() {
 
 #[test]
 fn select_without_from() {
-    let node = SelectNode {
-        columns: vec![SelectItem { expr: ExprNode::Value(Value::Int(1)), alias: Some("one".into()) }],
-        ..SelectNode::default()
-    };
+    let mut node = SelectNode::default();
+    node.columns = vec![SelectItem::new(ExprNode::Value(Value::Int(1)), Some("one".into()))];
     check_with(
         |d| compile_select(&node, d),
         r#"SELECT ? AS "one""#,
@@ -170,11 +166,10 @@ fn malformed_selects_are_errors() {
     for d in [SQLITE, POSTGRES, &MYSQL] {
         assert_interface(error(|d| compile_select(&empty, d), d), "at least one column");
     }
-    let q = Select::<SqlRow>::from_node(SelectNode {
-        columns: vec![SelectItem { expr: ExprNode::Star(None), alias: None }],
-        joins: User::select().join(Table::<Tweet>::new(), Tweet::USER_ID.eq(User::ID)).into_node().joins,
-        ..SelectNode::default()
-    });
+    let mut node = SelectNode::default();
+    node.columns = vec![SelectItem::new(ExprNode::Star(None), None)];
+    node.joins = User::select().join(Table::<Tweet>::new(), Tweet::USER_ID.eq(User::ID)).into_node().joins;
+    let q = Select::<SqlRow>::from_node(node);
     assert_interface(error(|d| compile_select(q.node(), d), SQLITE), "FROM");
 }
 
@@ -258,14 +253,7 @@ fn ordered_members_are_wrapped_on_sqlite() {
 #[test]
 fn nested_compound_on_the_left_is_flat_on_sqlite() {
     // `Compound` has no `except` builder method: build the node.
-    let q = CompoundNode {
-        op: CompoundOp::Except,
-        left: minors().union(seniors()).into(),
-        right: authors().into(),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-    };
+    let q = CompoundNode::new(CompoundOp::Except, minors().union(seniors()).into(), authors().into());
     check_with(
         |d| compile_compound(&q, d),
         r#"SELECT "user"."name" FROM "user" WHERE "user"."age" < ? UNION SELECT "user"."name" FROM "user" WHERE "user"."age" > ? EXCEPT SELECT "tweet"."content" FROM "tweet" WHERE "tweet"."id" = ?"#,

@@ -18,18 +18,17 @@ fn value(v: f64) -> ExprNode {
 }
 
 fn insert(values: Vec<ExprNode>) -> InsertNode {
-    InsertNode {
-        table: "m".into(),
-        meta: None,
-        columns: vec!["a".into(), "b".into()],
-        source: InsertSource::Values(vec![values]),
-        on_conflict: None,
-        returning: vec![],
-    }
+    let mut node = InsertNode::new("m");
+    node.columns = vec!["a".into(), "b".into()];
+    node.source = InsertSource::Values(vec![values]);
+    node
 }
 
 fn update(set: ExprNode, where_: Option<ExprNode>) -> UpdateNode {
-    UpdateNode { table: "m".into(), meta: None, set: vec![("b".into(), set)], where_, returning: vec![] }
+    let mut node = UpdateNode::new("m");
+    node.set = vec![("b".into(), set)];
+    node.where_ = where_;
+    node
 }
 
 fn compare(left: ExprNode, op: BinaryOp, right: ExprNode) -> ExprNode {

@@ -60,14 +60,8 @@ fn insert_default_values() {
         &[],
     );
     // One empty VALUES row is a row of defaults too.
-    let node = InsertNode {
-        table: "user".into(),
-        meta: None,
-        columns: vec![],
-        source: InsertSource::Values(vec![vec![]]),
-        on_conflict: None,
-        returning: vec![],
-    };
+    let mut node = InsertNode::new("user");
+    node.source = InsertSource::Values(vec![vec![]]);
     check(
         |d| compile_insert(&node, d),
         r#"INSERT INTO "user" DEFAULT VALUES"#,
@@ -100,7 +94,7 @@ fn on_conflict_do_nothing() {
         "INSERT IGNORE INTO `user` (`name`, `age`) VALUES (?, ?)",
     );
     let mut node = q.node().clone();
-    node.on_conflict = Some(OnConflict { target: vec!["name".into()], action: ConflictAction::DoNothing });
+    node.on_conflict = Some(OnConflict::new(vec!["name".into()], ConflictAction::DoNothing));
     check(
         |d| compile_insert(&node, d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO NOTHING"#,
@@ -257,16 +251,12 @@ fn update_returning() {
     assert_unsupported(error(|d| compile_statement(q.node(), d), &MYSQL), "UPDATE ... RETURNING", "MySQL");
     assert_unsupported(error(|d| compile_statement(q.node(), d), &MARIADB), "UPDATE ... RETURNING", "MariaDB");
     // Columns of other tables keep their qualifier.
-    let node = UpdateNode {
-        table: "user".into(),
-        meta: None,
-        set: vec![("age".into(), ExprNode::Value(Value::Int(1)))],
-        where_: None,
-        returning: vec![
-            SelectItem { expr: ExprNode::Star(Some("user".into())), alias: None },
-            SelectItem { expr: ExprNode::Column { table: Some("other".into()), name: "x".into() }, alias: None },
-        ],
-    };
+    let mut node = UpdateNode::new("user");
+    node.set = vec![("age".into(), ExprNode::Value(Value::Int(1)))];
+    node.returning = vec![
+        SelectItem::new(ExprNode::Star(Some("user".into())), None),
+        SelectItem::new(ExprNode::Column { table: Some("other".into()), name: "x".into() }, None),
+    ];
     assert_eq!(
         sql(|d| compile_update(&node, d), POSTGRES).sql,
         r#"UPDATE "user" SET "age" = $1::int8 RETURNING *, "other"."x""#

@@ -228,6 +228,7 @@ pub enum CastType {
 
 /// A query that produces rows: a select or a compound of selects.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum QueryNode {
     /// A plain `SELECT`.
     Select(Box<SelectNode>),
@@ -237,6 +238,7 @@ pub enum QueryNode {
 
 /// A `SELECT`.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SelectNode {
     /// `SELECT DISTINCT`.
     pub distinct: bool,
@@ -262,6 +264,7 @@ pub struct SelectNode {
 
 /// One projected expression, with an optional alias.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SelectItem {
     /// The expression.
     pub expr: ExprNode,
@@ -271,6 +274,7 @@ pub struct SelectItem {
 
 /// A source in `FROM` or a join.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum TableRef {
     /// A table, optionally aliased.
     Table {
@@ -290,6 +294,7 @@ pub enum TableRef {
 
 /// A join clause.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Join {
     /// INNER or LEFT.
     pub kind: JoinKind,
@@ -311,6 +316,7 @@ pub enum JoinKind {
 
 /// One `ORDER BY` term.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OrderBy {
     /// The sort key.
     pub expr: ExprNode,
@@ -321,6 +327,7 @@ pub struct OrderBy {
 /// A compound select: `left op right`, with ordering and limits applying to
 /// the whole.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CompoundNode {
     /// The operator.
     pub op: CompoundOp,
@@ -352,6 +359,7 @@ pub enum CompoundOp {
 
 /// An `INSERT`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct InsertNode {
     /// Target table.
     pub table: Ident,
@@ -371,6 +379,7 @@ pub struct InsertNode {
 
 /// The rows of an insert.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum InsertSource {
     /// `VALUES (..), (..)`: one inner vector per row, in column order.
     Values(Vec<Vec<ExprNode>>),
@@ -382,6 +391,7 @@ pub enum InsertSource {
 
 /// `ON CONFLICT` (`INSERT IGNORE` / `ON DUPLICATE KEY UPDATE` on MySQL).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OnConflict {
     /// The conflict target columns. SQLite and PostgreSQL require them for
     /// `DO UPDATE`; MySQL ignores them (any unique key conflicts).
@@ -392,6 +402,7 @@ pub struct OnConflict {
 
 /// What an upsert does on conflict.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ConflictAction {
     /// Skip the row.
     DoNothing,
@@ -401,6 +412,7 @@ pub enum ConflictAction {
 
 /// An `UPDATE`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct UpdateNode {
     /// Target table.
     pub table: Ident,
@@ -417,6 +429,7 @@ pub struct UpdateNode {
 
 /// A `DELETE`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteNode {
     /// Target table.
     pub table: Ident,
@@ -428,6 +441,7 @@ pub struct DeleteNode {
 
 /// Any statement the compiler accepts.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StatementNode {
     /// A select or compound select.
     Query(QueryNode),
@@ -444,4 +458,68 @@ pub enum StatementNode {
         /// Its parameters.
         params: Vec<Value>,
     },
+}
+
+impl SelectItem {
+    /// `expr [AS alias]`.
+    pub fn new(expr: ExprNode, alias: Option<Ident>) -> Self {
+        SelectItem { expr, alias }
+    }
+}
+
+impl Join {
+    /// `kind JOIN table ON on`.
+    pub fn new(kind: JoinKind, table: TableRef, on: ExprNode) -> Self {
+        Join { kind, table, on }
+    }
+}
+
+impl OrderBy {
+    /// `expr [DESC]`.
+    pub fn new(expr: ExprNode, desc: bool) -> Self {
+        OrderBy { expr, desc }
+    }
+}
+
+impl CompoundNode {
+    /// `left op right`, unordered and unlimited.
+    pub fn new(op: CompoundOp, left: QueryNode, right: QueryNode) -> Self {
+        CompoundNode { op, left, right, order_by: Vec::new(), limit: None, offset: None }
+    }
+}
+
+impl InsertNode {
+    /// `INSERT INTO table DEFAULT VALUES`, with no model: set the columns
+    /// and the source to insert rows.
+    pub fn new(table: impl Into<Ident>) -> Self {
+        InsertNode {
+            table: table.into(),
+            meta: None,
+            columns: Vec::new(),
+            source: InsertSource::DefaultValues,
+            on_conflict: None,
+            returning: Vec::new(),
+        }
+    }
+}
+
+impl OnConflict {
+    /// On a conflict over `target`, do `action`.
+    pub fn new(target: Vec<Ident>, action: ConflictAction) -> Self {
+        OnConflict { target, action }
+    }
+}
+
+impl UpdateNode {
+    /// `UPDATE table` of every row, with no model and nothing set yet.
+    pub fn new(table: impl Into<Ident>) -> Self {
+        UpdateNode { table: table.into(), meta: None, set: Vec::new(), where_: None, returning: Vec::new() }
+    }
+}
+
+impl DeleteNode {
+    /// `DELETE FROM table` of every row.
+    pub fn new(table: impl Into<Ident>) -> Self {
+        DeleteNode { table: table.into(), where_: None, returning: Vec::new() }
+    }
 }
