@@ -199,7 +199,7 @@ async fn bench(filter: Option<String>) {
     let shared_db = PgDatabase::connect(options.pipeline(true)).await.expect("connect");
     db.acreate_tables(&[Item::META]).await.expect("create table");
     let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
-    Item::abulk_create(&db, &mut items, None).await.expect("seed");
+    Item::abulk_create(&db, &mut items).await.expect("seed");
 
     let mut config: tokio_postgres::Config = url().parse().expect("url");
     config.options(format!("-c search_path={schema}"));
@@ -320,7 +320,7 @@ async fn bench(filter: Option<String>) {
             let fresh: Vec<Item> = (0..ROWS).map(new_item).collect();
             let mut mine = fresh.clone();
             r.push(time(1, raw.bulk_insert(&fresh)).await);
-            o.push(time(1, async { Item::abulk_create(&db, &mut mine, None).await.expect("bulk") }).await);
+            o.push(time(1, async { Item::abulk_create(&db, &mut mine).await.expect("bulk") }).await);
             db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS))).await.expect("trim");
         }
         row("bulk insert 10k rows (1 tx)", median(r), median(o));

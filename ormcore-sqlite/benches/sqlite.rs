@@ -189,7 +189,7 @@ fn stream_memory(c: &Contestants) {
     c.rt.block_on(async {
         let have = c.db.count(&Item::select()).await.expect("count");
         let mut items: Vec<Item> = (have..STREAMED).map(new_item).collect();
-        Item::abulk_create(&c.db, &mut items, None).await.expect("seed 1M rows");
+        Item::abulk_create(&c.db, &mut items).await.expect("seed 1M rows");
     });
     let measure = |label: &str, f: &dyn Fn() -> usize| {
         reset_peak();
@@ -233,7 +233,7 @@ fn main() {
     rt.block_on(async {
         db.acreate_tables(&[Item::META]).await?;
         let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
-        Item::abulk_create(&db, &mut items, None).await
+        Item::abulk_create(&db, &mut items).await
     })
     .expect("seed");
     let raw = Raw { conn: rusqlite::Connection::open(&path).expect("open raw") };
@@ -328,7 +328,7 @@ fn main() {
             // clock starts: raw rusqlite borrows them, ormcore sets their keys.
             let mut orm_items = items.clone();
             let orm = time(1, || {
-                c.rt.block_on(Item::abulk_create(&c.db, &mut orm_items, None)).expect("bulk create");
+                c.rt.block_on(Item::abulk_create(&c.db, &mut orm_items).into_future()).expect("bulk create");
             });
             let worker_items = items.clone();
             let worker = time(1, || {

@@ -9,7 +9,7 @@ use std::future::Future;
 use crate::backend::{Backend, RawConnection};
 use crate::database::{Begin, BeginKind, Connection, Database, RowStream, Target, Transaction};
 use crate::error::{Error, Result};
-use crate::query::node::{ExprNode, SelectItem};
+use crate::query::node::{ExprNode, SelectItem, StatementNode};
 use crate::query::{Compound, Delete, Insert, Raw, Returning, Select, func};
 use crate::row::{FromRow, SqlRow};
 use crate::schema::Record;
@@ -70,11 +70,18 @@ pub(crate) async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statem
 
 macro_rules! fetch_query {
     ($ty:ident, $compile:expr) => {
+        fetch_query!($ty, $compile, |_: &$ty<R>| None);
+    };
+    ($ty:ident, $compile:expr, $written:expr) => {
         impl<R: FromRow + 'static> Query for $ty<R> {
             type Output = Vec<R>;
 
             fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
                 $compile(self, dialect)
+            }
+
+            fn written_table(&self) -> Option<&'static TableMeta> {
+                $written(self)
             }
 
             fn execute_on<C: RawConnection>(
@@ -94,7 +101,11 @@ macro_rules! fetch_query {
 
 fetch_query!(Select, |q: &Select<R>, d| sql::compile_select(q.node(), d));
 fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
-fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d));
+fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d), |q: &Returning<R>| match q.node() {
+    StatementNode::Insert(node) => node.meta,
+    StatementNode::Update(node) => node.meta,
+    _ => None,
+});
 fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 
 impl<M: Record, R> Query for Insert<M, R> {

@@ -31,7 +31,7 @@ pub mod value;
 pub use database::{Begin, Connection, Database, RowStream, Transaction};
 pub use error::{BoxError, ConflictKind, ConstraintKind, Error, Result};
 pub use executor::{Cursor, Executor, Query};
-pub use model::{ForeignKey, Model, ModelState, PrimaryKey, SaveOptions, Saved};
+pub use model::{ForeignKey, Model, ModelState, PrimaryKey, Saved};
 pub use ormcore_derive::Model;
 pub use query::Column;
 pub use row::{FromRow, Row, SqlRow, decode_column};
@@ -43,11 +43,11 @@ pub use value::{DecodeError, FromValue, ToValue, Value, ValueRef};
 /// `use ormcore::prelude::*;`.
 pub mod prelude {
     pub use crate::query::func;
-    pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps};
+    pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps, assign, excluded};
     pub use crate::types::Json;
     pub use crate::{
         ConflictKind, ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Model, ModelState,
-        PrimaryKey, Query, Record, Result, SaveOptions, Saved, TxOptions, Value,
+        PrimaryKey, Query, Record, Result, Saved, TxOptions, Value,
     };
 }
 

@@ -6,17 +6,19 @@ mod default_now;
 mod foreign_key;
 mod ops;
 mod state;
+mod write;
 
 pub use default_now::DefaultNow;
 pub use foreign_key::ForeignKey;
-pub use ops::{ColumnOf, SaveOptions, Saved};
+pub use ops::Saved;
 pub use state::ModelState;
+pub use write::{BulkCreate, BulkUpdate, Create, Save};
 
 use std::future::Future;
 
 use crate::error::Result;
 use crate::executor::{Executor, Query};
-use crate::query::{Column, Delete, Expr, Insert, MultiRow, Select, Update};
+use crate::query::{Column, Columns, Delete, Expr, Insert, MultiRow, RowOf, Select, Update};
 use crate::schema::Record;
 use crate::types::Bool;
 
@@ -67,6 +69,16 @@ pub trait Model: Record {
         Insert::models(models)
     }
 
+    /// An `INSERT` of rows of values for `columns`, the other columns taking
+    /// their defaults (the reference's `insert_many(rows, fields=[..])`):
+    /// see [`Insert::rows`].
+    fn insert_rows<C: Columns<Self>, Row: RowOf<C>>(
+        columns: C,
+        rows: impl IntoIterator<Item = Row>,
+    ) -> Insert<Self, MultiRow> {
+        Insert::rows(columns, rows)
+    }
+
     /// An `UPDATE` of this model's table.
     fn update() -> Update<Self> {
         Update::new()
@@ -111,45 +123,44 @@ pub trait Model: Record {
         ops::get_or_create(executor, filter, make)
     }
 
-    /// Insert the instances inside one transaction and set their
-    /// auto-increment keys. Backends with a round trip per statement insert
-    /// `batch_size` rows per statement (default 100, within the parameter
-    /// limit) with `RETURNING`; SQLite inserts row by row through one cached
-    /// statement, which is faster there, and ignores `batch_size`.
-    fn abulk_create<E: Executor>(
-        executor: &E,
-        models: &mut [Self],
-        batch_size: Option<usize>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        ops::bulk_create(executor, models, batch_size)
+    /// A row made of the columns [`set`](Create::set) on the builder, the
+    /// others taking their defaults; `.await` it for the inserted model, as
+    /// the database stored it (the reference's `User.acreate(name='x')`):
+    /// `User::create(&db).set(User::NAME, "ann").await?`. Needs `INSERT ..
+    /// RETURNING` (SQLite, PostgreSQL, MariaDB 10.5+).
+    fn create<E: Executor>(executor: &E) -> Create<'_, Self, E> {
+        Create::new(executor)
     }
 
-    /// Write `fields` of each instance to its row, in batches of one `UPDATE
-    /// ... SET col = CASE key WHEN .. THEN .. END` each, inside one
-    /// transaction. Returns the number of rows changed.
-    fn abulk_update<E: Executor>(
-        executor: &E,
-        models: &[Self],
-        fields: &[&dyn ColumnOf<Self>],
-        batch_size: Option<usize>,
-    ) -> impl Future<Output = Result<u64>> + Send {
-        ops::bulk_update(executor, models, fields, batch_size)
+    /// Insert the instances inside one transaction and set their
+    /// auto-increment keys; `.await` the builder, after
+    /// [`batch_size`](BulkCreate::batch_size) if need be. Backends with a
+    /// round trip per statement insert 100 rows per statement (within the
+    /// parameter limit) with `RETURNING`; SQLite inserts row by row through
+    /// one cached statement, which is faster there.
+    fn abulk_create<'a, E: Executor>(executor: &'a E, models: &'a mut [Self]) -> BulkCreate<'a, Self, E> {
+        BulkCreate::new(executor, models)
+    }
+
+    /// Write `fields` (`User::NAME`, or a tuple of columns) of each instance
+    /// to its row, in batches of one `UPDATE ... SET col = CASE key WHEN ..
+    /// THEN .. END` each, inside one transaction; `.await` the builder for
+    /// the number of rows changed.
+    fn abulk_update<'a, E: Executor>(
+        executor: &'a E,
+        models: &'a [Self],
+        fields: impl Columns<Self>,
+    ) -> BulkUpdate<'a, Self, E> {
+        BulkUpdate::new(executor, models, fields.indices())
     }
 
     /// Save this instance: update its row if it has a key, insert it
-    /// otherwise. With a [`ModelState`] field only changed columns are
-    /// written, and a save with nothing changed is [`Saved::Unchanged`].
-    fn asave<E: Executor>(&mut self, executor: &E) -> impl Future<Output = Result<Saved>> + Send {
-        ops::save(executor, self, SaveOptions::default())
-    }
-
-    /// [`asave`](Model::asave) with options: `force_insert`, `only`.
-    fn asave_with<'a, E: Executor>(
-        &'a mut self,
-        executor: &'a E,
-        options: SaveOptions<'a, Self>,
-    ) -> impl Future<Output = Result<Saved>> + Send + 'a {
-        ops::save(executor, self, options)
+    /// otherwise; `.await` the builder, after
+    /// [`only`](Save::only) or [`force_insert`](Save::force_insert) if need
+    /// be. With a [`ModelState`] field only changed columns are written, and
+    /// a save with nothing changed is [`Saved::Unchanged`].
+    fn asave<'a, E: Executor>(&'a mut self, executor: &'a E) -> Save<'a, Self, E> {
+        Save::new(self, executor)
     }
 
     /// Delete this instance's row; returns the number of rows deleted.

@@ -13,7 +13,7 @@ mod projection;
 mod select;
 mod write;
 
-pub use column::Column;
+pub use column::{Column, ColumnOf, Columns};
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
 pub use node::{
     BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, OrderBy, QueryNode, SelectItem,
@@ -21,4 +21,4 @@ pub use node::{
 };
 pub use projection::{All, Projection};
 pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};
-pub use write::{Delete, Insert, MultiRow, Raw, Returning, SingleRow, Update, assign};
+pub use write::{Assignment, Delete, Insert, MultiRow, Raw, Returning, RowOf, SingleRow, Update, Upsert, assign};

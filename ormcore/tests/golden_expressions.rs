@@ -490,7 +490,7 @@ fn raw_fragments_continue_the_numbering() {
 
 #[test]
 fn excluded_outside_an_upsert_is_an_error() {
-    let e = User::AGE.eq(excluded::<Integer>("age"));
+    let e = User::AGE.eq(excluded(User::AGE));
     for d in [SQLITE, POSTGRES, &MYSQL] {
         assert_interface(error(expr(&e), d), "upsert");
     }

@@ -145,7 +145,8 @@ fn values_never_reach_sql_text() {
         Box::new(move |d| {
             let q = Insert::<User>::new()
                 .set(User::NAME, evil())
-                .on_conflict_update(&["name"], vec![assign(User::NAME, User::NAME.concat(evil()))]);
+                .on_conflict(User::NAME)
+                .do_update_set([assign(User::NAME, User::NAME.concat(evil()))]);
             compile_insert(q.node(), d)
         }),
         Box::new(move |d| {

@@ -105,18 +105,40 @@ fn on_conflict_do_nothing() {
 
 #[test]
 fn upsert_with_excluded_values() {
-    let q = Insert::<User>::new().set(User::NAME, "alice").set(User::AGE, 30).on_conflict_update(
-        &["name"],
-        vec![assign(User::AGE, User::AGE + excluded::<Integer>("age")), assign(User::NAME, excluded("name"))],
-    );
+    let q = Insert::<User>::new()
+        .set(User::NAME, "alice")
+        .set(User::AGE, 30)
+        .on_conflict(User::NAME)
+        .do_update_set([assign(User::AGE, User::AGE + excluded(User::AGE)), assign(User::NAME, excluded(User::NAME))]);
     check(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
         r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8) ON CONFLICT ("name") DO UPDATE SET "age" = "user"."age" + excluded."age", "name" = excluded."name""#,
         "INSERT INTO `user` (`name`, `age`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `age` = `user`.`age` + VALUES(`age`), `name` = VALUES(`name`)",
     );
+    // `do_update(columns)`: each takes the proposed value.
+    let q = Insert::<User>::new()
+        .set(User::NAME, "alice")
+        .set(User::AGE, 30)
+        .on_conflict(User::NAME)
+        .do_update((User::AGE, User::NAME));
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name", "age") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "age" = excluded."age", "name" = excluded."name""#,
+        r#"INSERT INTO "user" ("name", "age") VALUES ($1::text, $2::int8) ON CONFLICT ("name") DO UPDATE SET "age" = excluded."age", "name" = excluded."name""#,
+        "INSERT INTO `user` (`name`, `age`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `age` = VALUES(`age`), `name` = VALUES(`name`)",
+    );
+    // `do_nothing` with a target; `on_conflict_ignore` without.
+    let q = Insert::<User>::new().set(User::NAME, "alice").on_conflict(User::NAME).do_nothing();
+    check(
+        |d| compile_insert(q.node(), d),
+        r#"INSERT INTO "user" ("name") VALUES (?) ON CONFLICT ("name") DO NOTHING"#,
+        r#"INSERT INTO "user" ("name") VALUES ($1::text) ON CONFLICT ("name") DO NOTHING"#,
+        "INSERT IGNORE INTO `user` (`name`) VALUES (?)",
+    );
     // Values in the update list are parameters numbered after the row's.
-    let q = Insert::<User>::new().set(User::NAME, "alice").on_conflict_update(&["name"], vec![assign(User::AGE, 7)]);
+    let q =
+        Insert::<User>::new().set(User::NAME, "alice").on_conflict(User::NAME).do_update_set([assign(User::AGE, 7)]);
     check_with(
         |d| compile_insert(q.node(), d),
         r#"INSERT INTO "user" ("name") VALUES (?) ON CONFLICT ("name") DO UPDATE SET "age" = ?"#,
@@ -128,13 +150,13 @@ fn upsert_with_excluded_values() {
 
 #[test]
 fn upsert_errors() {
-    let no_target = Insert::<User>::new().set(User::NAME, "a").on_conflict_update(&[], vec![assign(User::AGE, 1)]);
+    let no_target = Insert::<User>::new().set(User::NAME, "a").on_conflict(()).do_update_set([assign(User::AGE, 1)]);
     assert_interface(error(|d| compile_insert(no_target.node(), d), SQLITE), "conflict target");
     assert_interface(error(|d| compile_insert(no_target.node(), d), POSTGRES), "conflict target");
     // MySQL's ON DUPLICATE KEY UPDATE needs no target.
     sql(|d| compile_insert(no_target.node(), d), &MYSQL);
 
-    let nothing = Insert::<User>::new().set(User::NAME, "a").on_conflict_update(&["name"], vec![]);
+    let nothing = Insert::<User>::new().set(User::NAME, "a").on_conflict(User::NAME).do_update(());
     for d in [SQLITE, POSTGRES, &MYSQL] {
         assert_interface(error(|d| compile_insert(nothing.node(), d), d), "at least one column");
     }
@@ -231,7 +253,7 @@ fn update_with_case_and_subquery() {
 fn update_errors() {
     let q = Update::<User>::new().where_(User::ID.eq(1));
     assert_interface(error(|d| compile_update(q.node(), d), SQLITE), "at least one column");
-    let q = Update::<User>::new().set(User::AGE, excluded("age"));
+    let q = Update::<User>::new().set(User::AGE, excluded(User::AGE));
     assert_interface(error(|d| compile_update(q.node(), d), POSTGRES), "upsert");
 }
 

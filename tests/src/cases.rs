@@ -13,6 +13,7 @@ pub mod results;
 pub mod scope;
 pub mod stream;
 pub mod types;
+pub mod writes;
 
 /// Every case, as `module::case`: expanded by [`conformance!`](crate::conformance).
 #[macro_export]
@@ -34,6 +35,10 @@ macro_rules! conformance_cases {
             reference::bulk_create_and_update,
             reference::save_options,
             reference::only_dirty_save,
+            writes::create_from_the_columns_set,
+            writes::insert_rows_of_values,
+            writes::typed_upserts,
+            writes::save_and_bulk_options,
             results::declared_defaults_apply_on_every_create_path,
             results::comparisons_with_none_are_null_tests,
             results::inserts_report_only_their_own_key,

@@ -174,6 +174,15 @@ pub struct Price {
     pub total: Option<rust_decimal::Decimal>,
 }
 
+/// A typed JSON document as a field of its own.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Prefs {
+    pub id: i64,
+    #[orm(unique)]
+    pub owner: String,
+    pub document: ormcore::types::Json<Document>,
+}
+
 /// A typed JSON document.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
@@ -196,6 +205,7 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
         Measure::META,
         Doc::META,
         Price::META,
+        Prefs::META,
         Draft::META,
         Tiny::META,
     ]

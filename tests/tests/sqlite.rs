@@ -852,7 +852,7 @@ mod narrow_keys {
             .await
             .expect("seed");
         let mut bulk = vec![Small { name: "bulk".into(), ..Small::default() }];
-        let bulk_outcome = Small::abulk_create(&db, &mut bulk, None).await;
+        let bulk_outcome = Small::abulk_create(&db, &mut bulk).await;
         let bulk_rows = db.count(&Small::select().where_(Small::NAME.eq("bulk"))).await.expect("count");
         let created = Small::acreate(&db, Small { name: "created".into(), ..Small::default() }).await;
         let created_rows = db.count(&Small::select().where_(Small::NAME.eq("created"))).await.expect("count");
@@ -909,7 +909,7 @@ mod replaced_file {
             (Write::Commit | Write::SavepointCommit, Some(tx)) => tx.commit().await,
             (Write::Acommit | Write::SavepointAcommit, Some(mut tx)) => tx.acommit().await,
             (Write::Autocommit, _) => User::acreate(&conn, user("after")).await.map(drop),
-            (_, _) => User::abulk_create(&conn, &mut [user("after"), user("after 2")], None).await,
+            (_, _) => User::abulk_create(&conn, &mut [user("after"), user("after 2")]).await,
         }
     }
 

@@ -6,38 +6,10 @@ use super::{Model, PrimaryKey};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Query};
 use crate::query::node::{ExprNode, Ident};
-use crate::query::{Column, Delete, Expr, ExprOps, Insert, Select, Update};
+use crate::query::{Delete, Expr, ExprOps, Insert, Select, Update};
 use crate::schema::TableMeta;
 use crate::types::{Bool, SqlField};
 use crate::value::Value;
-
-/// A column of model `M`, whatever its Rust type: what
-/// [`SaveOptions::only`] and `abulk_update` take.
-pub trait ColumnOf<M>: Sync {
-    /// The column's position in [`TableMeta::columns`](TableMeta).
-    fn index(&self) -> usize;
-}
-
-impl<M, F> ColumnOf<M> for Column<M, F> {
-    fn index(&self) -> usize {
-        Column::index(self)
-    }
-}
-
-/// How [`Model::asave_with`] saves.
-pub struct SaveOptions<'a, M> {
-    /// Insert even though the primary key is set (for models whose key the
-    /// application assigns).
-    pub force_insert: bool,
-    /// Update only these columns.
-    pub only: Option<&'a [&'a dyn ColumnOf<M>]>,
-}
-
-impl<M> Default for SaveOptions<'_, M> {
-    fn default() -> Self {
-        SaveOptions { force_insert: false, only: None }
-    }
-}
 
 /// What [`Model::asave`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +24,12 @@ pub enum Saved {
     Unchanged,
 }
 
-/// The index of `column` in `meta`, refused if out of range (a `Column`
-/// made by hand with a wrong index: the generated ones are right).
-fn column_index<M>(meta: &TableMeta, column: &dyn ColumnOf<M>) -> Result<usize> {
-    let index = column.index();
-    if index < meta.columns.len() {
-        Ok(index)
-    } else {
-        Err(Error::interface(format!("{} has no column number {index}", meta.model)))
+/// `columns` refused if one is out of range (a `Column` made by hand with a
+/// wrong index: the generated ones are right).
+fn check_columns(meta: &TableMeta, columns: &[usize]) -> Result<()> {
+    match columns.iter().find(|&&index| index >= meta.columns.len()) {
+        Some(index) => Err(Error::interface(format!("{} has no column number {index}", meta.model))),
+        None => Ok(()),
     }
 }
 
@@ -121,10 +91,11 @@ pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -
 pub(crate) async fn save<M: Model, E: Executor>(
     executor: &E,
     model: &mut M,
-    options: SaveOptions<'_, M>,
+    only: Option<Vec<usize>>,
+    force_insert: bool,
 ) -> Result<Saved> {
     let key = match model.primary_key_values() {
-        Some(key) if !options.force_insert && !M::META.primary_key.is_empty() => key,
+        Some(key) if !force_insert && !M::META.primary_key.is_empty() => key,
         _ => {
             insert(executor, model).await?;
             return Ok(Saved::Inserted);
@@ -132,8 +103,11 @@ pub(crate) async fn save<M: Model, E: Executor>(
     };
     let meta = M::META;
     let values = model.column_values();
-    let mut columns: Vec<usize> = match options.only {
-        Some(only) => only.iter().map(|&c| column_index(meta, c)).collect::<Result<_>>()?,
+    let mut columns: Vec<usize> = match only {
+        Some(only) => {
+            check_columns(meta, &only)?;
+            only
+        }
         None => match model.state() {
             Some(state) => state.dirty_columns(&values),
             None => (0..values.len()).collect(),
@@ -143,10 +117,11 @@ pub(crate) async fn save<M: Model, E: Executor>(
     if columns.is_empty() {
         return Ok(Saved::Unchanged);
     }
-    let mut node = Update::<M>::new().where_(key_filter::<M>(&key)?).node().clone();
-    node.set =
-        columns.iter().map(|&i| (Ident::from(meta.columns[i].name), ExprNode::Value(values[i].clone()))).collect();
-    let changed = Update::<M>::from_node(node).aexecute(executor).await?;
+    let mut values = values;
+    let update = columns.iter().fold(Update::<M>::new().where_(key_filter::<M>(&key)?), |update, &i| {
+        update.set_node(meta.columns[i].name, ExprNode::Value(std::mem::replace(&mut values[i], Value::Null)))
+    });
+    let changed = update.aexecute(executor).await?;
     remember(model);
     Ok(Saved::Updated(changed))
 }
@@ -303,7 +278,7 @@ async fn insert_all<M: Model, E: Executor>(executor: &E, models: &mut [M], batch
 pub(crate) async fn bulk_update<M: Model, E: Executor>(
     executor: &E,
     models: &[M],
-    fields: &[&dyn ColumnOf<M>],
+    fields: Vec<usize>,
     batch_size: Option<usize>,
 ) -> Result<u64> {
     let meta = M::META;
@@ -314,9 +289,7 @@ pub(crate) async fn bulk_update<M: Model, E: Executor>(
         return Ok(0);
     }
     let key_index = meta.primary_key[0];
-    for &field in fields {
-        column_index(meta, field)?;
-    }
+    check_columns(meta, &fields)?;
     let key_expr = || ExprNode::Column { table: Some(meta.name.into()), name: key.name.into() };
     // Each row binds its key twice (WHEN and IN) and one value per field.
     let per_statement = executor.target().dialect().max_params() / (2 * fields.len() + 1);
@@ -325,24 +298,22 @@ pub(crate) async fn bulk_update<M: Model, E: Executor>(
     let mut changed = 0;
     for chunk in models.chunks(batch) {
         let keys: Vec<Value> = chunk.iter().map(|m| m.column_value(key_index)).collect();
-        let mut node = Update::<M>::new().node().clone();
-        for field in fields {
-            let index = field.index();
+        let mut update = Update::<M>::new();
+        for &index in &fields {
             let whens = chunk
                 .iter()
                 .zip(&keys)
                 .map(|(model, id)| (ExprNode::Value(id.clone()), ExprNode::Value(model.column_value(index))))
                 .collect();
             let case = ExprNode::Case { operand: Some(Box::new(key_expr())), whens, else_: None };
-            node.set.push((meta.columns[index].name.into(), case));
+            update = update.set_node(meta.columns[index].name, case);
         }
         let in_keys = ExprNode::InList {
             expr: Box::new(key_expr()),
             list: keys.into_iter().map(ExprNode::Value).collect(),
             negated: false,
         };
-        node.where_ = Some(in_keys);
-        changed += Update::<M>::from_node(node).aexecute(&tx).await?;
+        changed += update.where_node(in_keys).aexecute(&tx).await?;
     }
     tx.commit().await?;
     Ok(changed)

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::ops;
 
 use super::node::{BinaryOp, CastType, ExprNode, Ident, OrderBy, QueryNode, SelectItem, UnaryOp};
-use crate::types::{Bool, Bytes, Float, Integer, Numeric, SqlType, Text};
+use crate::types::{Bool, Bytes, Float, Integer, Numeric, SqlField, SqlType, Text};
 use crate::value::{ToValue, Value};
 
 /// An expression whose SQL type class is `T`.
@@ -134,6 +134,21 @@ operands!(crate::types::DateTimeUtc: chrono::DateTime<chrono::Utc>);
 operands!(crate::types::Uuid: uuid::Uuid);
 #[cfg(feature = "json")]
 operands!(crate::types::JsonDoc: serde_json::Value, &serde_json::Value);
+
+/// A `Json<T>` field's own type is an operand of its column: `.set(User::SETTINGS, Json(settings))`.
+#[cfg(feature = "json")]
+impl<T: serde::Serialize> IntoExpr<crate::types::JsonDoc> for crate::types::Json<T> {
+    fn into_expr(self) -> Expr<crate::types::JsonDoc> {
+        bound(self.to_value())
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T: serde::Serialize> IntoExpr<crate::types::JsonDoc> for &crate::types::Json<T> {
+    fn into_expr(self) -> Expr<crate::types::JsonDoc> {
+        bound(self.to_value())
+    }
+}
 #[cfg(feature = "decimal")]
 operands!(crate::types::Decimal: rust_decimal::Decimal, i64, i32);
 
@@ -542,6 +557,6 @@ pub fn not_exists(query: impl Into<QueryNode>) -> Expr<Bool> {
 
 /// In an upsert's update list, the value proposed for `column` by the
 /// conflicting insert (`excluded.column`, or `VALUES(column)` on MySQL).
-pub fn excluded<T: SqlType>(column: impl Into<Ident>) -> Expr<T> {
-    Expr::from_node(ExprNode::Excluded(column.into()))
+pub fn excluded<M, F: SqlField>(column: super::Column<M, F>) -> Expr<F::Sql> {
+    Expr::from_node(ExprNode::Excluded(column.name().into()))
 }

@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 
+use super::column::Columns;
 use super::expr::IntoExpr;
 use super::node::{
     ConflictAction, DeleteNode, ExprNode, Ident, InsertNode, InsertSource, OnConflict, QueryNode, StatementNode,
@@ -79,6 +80,41 @@ impl<M: Record> Insert<M> {
         })
     }
 
+    /// An insert of rows of values for `columns`, the other columns taking
+    /// their defaults (the reference's `insert_many(rows, fields=[..])`).
+    /// Each row is a value for a single column, an array for an array of
+    /// columns, or a tuple for a tuple of columns, each value of its
+    /// column's type:
+    ///
+    /// ```
+    /// # use ormcore::prelude::*;
+    /// # #[derive(Model, Debug, Default)] struct User { id: i64, name: String, email: Option<String> }
+    /// let insert = User::insert_rows((User::NAME, User::EMAIL), [("ann", Some("a@x")), ("bob", None)]);
+    /// # let _ = insert;
+    /// ```
+    pub fn rows<C, Row>(columns: C, rows: impl IntoIterator<Item = Row>) -> Insert<M, MultiRow>
+    where
+        C: Columns<M>,
+        Row: RowOf<C>,
+    {
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let mut values = Vec::new();
+                row.push_values(&mut values);
+                values
+            })
+            .collect();
+        Insert::wrap(InsertNode {
+            table: M::META.name.into(),
+            meta: Some(M::META),
+            columns: columns.names(),
+            source: InsertSource::Values(rows),
+            on_conflict: None,
+            returning: Vec::new(),
+        })
+    }
+
     /// `INSERT INTO table (columns) SELECT ...`.
     pub fn from_select(columns: &[&'static str], query: impl Into<QueryNode>) -> Insert<M, MultiRow> {
         Insert::wrap(InsertNode {
@@ -125,21 +161,21 @@ impl<M, R> Insert<M, R> {
     }
 
     /// `ON CONFLICT DO NOTHING` (`INSERT IGNORE` on MySQL): rows that would
-    /// violate a unique constraint are skipped.
-    pub fn on_conflict_ignore(mut self) -> Self {
-        self.node.on_conflict = Some(OnConflict { target: Vec::new(), action: ConflictAction::DoNothing });
-        self
+    /// violate any unique constraint are skipped. The reference's
+    /// `on_conflict_ignore()`; `on_conflict(target).do_nothing()` names the
+    /// constraint's columns.
+    pub fn on_conflict_ignore(self) -> Self {
+        self.on_conflict(()).do_nothing()
     }
 
-    /// An upsert: on a conflict over the unique `target` columns, update the
-    /// existing row with `updates` (use [`excluded`](super::excluded) for the
-    /// proposed values). MySQL ignores the target.
-    pub fn on_conflict_update(mut self, target: &[&'static str], updates: Vec<(Ident, ExprNode)>) -> Self {
-        self.node.on_conflict = Some(OnConflict {
-            target: target.iter().map(|c| Ident::from(*c)).collect(),
-            action: ConflictAction::DoUpdate(updates),
-        });
-        self
+    /// An upsert: what to do when a row conflicts with an existing one over
+    /// the unique `target` columns (`User::EMAIL`, or a tuple of columns for
+    /// a multi-column constraint). Finish it with
+    /// [`do_nothing`](Upsert::do_nothing), [`do_update`](Upsert::do_update)
+    /// or [`do_update_set`](Upsert::do_update_set). MySQL ignores the
+    /// target: any unique key conflicts there.
+    pub fn on_conflict(self, target: impl Columns<M>) -> Upsert<M, R> {
+        Upsert { insert: self, target: target.names() }
     }
 
     /// Return the projected values of each inserted row.
@@ -162,9 +198,53 @@ impl<M: Record> Default for Insert<M> {
     }
 }
 
-/// An assignment for an upsert's update list: `column = value`.
-pub fn assign<M, F: SqlField>(column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> (Ident, ExprNode) {
-    (column.name().into(), value.into_expr().into_node())
+/// An insert's conflict handling being built: see [`Insert::on_conflict`].
+#[must_use = "an upsert needs do_nothing, do_update or do_update_set"]
+pub struct Upsert<M, R> {
+    insert: Insert<M, R>,
+    target: Vec<Ident>,
+}
+
+impl<M, R> Upsert<M, R> {
+    fn then(mut self, action: ConflictAction) -> Insert<M, R> {
+        self.insert.node.on_conflict = Some(OnConflict::new(self.target, action));
+        self.insert
+    }
+
+    /// Skip the conflicting row (`ON CONFLICT (..) DO NOTHING`).
+    pub fn do_nothing(self) -> Insert<M, R> {
+        self.then(ConflictAction::DoNothing)
+    }
+
+    /// Update the existing row's `columns` to the values the insert proposed
+    /// (`SET col = excluded.col` for each).
+    pub fn do_update(self, columns: impl Columns<M>) -> Insert<M, R> {
+        let set = columns.names().into_iter().map(|name| (name.clone(), ExprNode::Excluded(name))).collect();
+        self.then(ConflictAction::DoUpdate(set))
+    }
+
+    /// Update the existing row with these assignments, which may use the
+    /// existing row's columns and the proposed values
+    /// ([`excluded`](super::excluded)): `[assign(Counter::HITS, Counter::HITS
+    /// + excluded(Counter::HITS))]`.
+    pub fn do_update_set(self, assignments: impl IntoIterator<Item = Assignment<M>>) -> Insert<M, R> {
+        let set = assignments.into_iter().map(|a| (a.column, a.value)).collect();
+        self.then(ConflictAction::DoUpdate(set))
+    }
+}
+
+/// `column = value`, for an upsert's [`do_update_set`](Upsert::do_update_set):
+/// made by [`assign`].
+pub struct Assignment<M> {
+    column: Ident,
+    value: ExprNode,
+    _model: PhantomData<fn() -> M>,
+}
+
+/// `column = value`: the value has the column's type, and may be an
+/// expression over the row or the proposed values.
+pub fn assign<M, F: SqlField>(column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Assignment<M> {
+    Assignment { column: column.name().into(), value: value.into_expr().into_node(), _model: PhantomData }
 }
 
 /// An `UPDATE` of model `M`'s table. Executing it returns the number of rows
@@ -226,6 +306,20 @@ impl<M> Update<M> {
     /// such as `Counter::VALUE + 1`.
     pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
         self.node.set.push((column.name().into(), value.into_expr().into_node()));
+        self
+    }
+
+    /// `SET column = value` for a column known by name only: the model
+    /// layer writes a model's values through it, each already of its
+    /// column's type.
+    pub(crate) fn set_node(mut self, column: &'static str, value: ExprNode) -> Self {
+        self.node.set.push((column.into(), value));
+        self
+    }
+
+    /// Add an untyped `WHERE` condition, as [`where_`](Update::where_).
+    pub(crate) fn where_node(mut self, condition: ExprNode) -> Self {
+        self.node.where_ = Some(ExprNode::and_all(self.node.where_.take(), condition));
         self
     }
 
@@ -357,3 +451,46 @@ impl<R> Raw<R> {
         &self.node
     }
 }
+
+/// One row of values for the columns `C` of an [`Insert::rows`]: a value
+/// for a column, an array of values for an array of columns, a tuple for a
+/// tuple, each of its column's type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a row of values for the columns `{C}`",
+    label = "each value must have its column's type, one value per column"
+)]
+pub trait RowOf<C> {
+    /// Append the row's values, in column order.
+    fn push_values(self, values: &mut Vec<ExprNode>);
+}
+
+impl<M, F: SqlField, V: IntoExpr<F::Sql>> RowOf<Column<M, F>> for V {
+    fn push_values(self, values: &mut Vec<ExprNode>) {
+        values.push(self.into_expr().into_node());
+    }
+}
+
+impl<M, F: SqlField, V: IntoExpr<F::Sql>, const N: usize> RowOf<[Column<M, F>; N]> for [V; N] {
+    fn push_values(self, values: &mut Vec<ExprNode>) {
+        values.extend(self.into_iter().map(|v| v.into_expr().into_node()));
+    }
+}
+
+macro_rules! row_tuples {
+    ($(($field:ident, $value:ident, $index:tt))+) => {
+        impl<M, $($field: SqlField, $value: IntoExpr<$field::Sql>),+> RowOf<($(Column<M, $field>,)+)> for ($($value,)+) {
+            fn push_values(self, values: &mut Vec<ExprNode>) {
+                $(values.push(self.$index.into_expr().into_node());)+
+            }
+        }
+    };
+}
+
+row_tuples!((F0, V0, 0));
+row_tuples!((F0, V0, 0)(F1, V1, 1));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2)(F3, V3, 3));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2)(F3, V3, 3)(F4, V4, 4));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2)(F3, V3, 3)(F4, V4, 4)(F5, V5, 5));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2)(F3, V3, 3)(F4, V4, 4)(F5, V5, 5)(F6, V6, 6));
+row_tuples!((F0, V0, 0)(F1, V1, 1)(F2, V2, 2)(F3, V3, 3)(F4, V4, 4)(F5, V5, 5)(F6, V6, 6)(F7, V7, 7));

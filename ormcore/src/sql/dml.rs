@@ -21,7 +21,7 @@ pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<(
         return Err(unsupported("INSERT ... RETURNING", dialect));
     }
     if matches!(&node.on_conflict, Some(OnConflict { action: ConflictAction::DoUpdate(set), .. }) if set.is_empty()) {
-        return Err(Error::interface("an upsert (on_conflict_update) needs at least one column to update"));
+        return Err(Error::interface("an upsert (on_conflict(..).do_update) needs at least one column to update"));
     }
     let source = checked_source(node)?;
     w.set_written(Written::new(&node.table, node.meta, &node.columns));

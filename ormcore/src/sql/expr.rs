@@ -137,7 +137,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
         ExprNode::Excluded(column) => {
             if !w.in_upsert() {
                 return Err(Error::interface(format!(
-                    "excluded({column:?}) is only meaningful in the update list of an upsert (on_conflict_update)"
+                    "excluded({column:?}) is only meaningful in the update list of an upsert (on_conflict(..).do_update)"
                 )));
             }
             let dialect = w.dialect();

@@ -86,7 +86,7 @@ pub async fn i32_keys_are_reported<T: TestDb>() -> Result<()> {
     let created = Small::acreate(&db, Small { name: "created".into(), ..Small::default() }).await?;
     let mut bulk =
         vec![Small { name: "b1".into(), ..Small::default() }, Small { name: "b2".into(), ..Small::default() }];
-    Small::abulk_create(&db, &mut bulk, None).await?;
+    Small::abulk_create(&db, &mut bulk).await?;
     let stored = db.list(&Small::select().order_by(Small::ID)).await?;
     let ids: Vec<(i32, String)> = stored.iter().map(|s| (s.id, s.name.clone())).collect();
     assert_eq!(built.map(|k| k as i32), Some(ids[0].0));

@@ -24,7 +24,7 @@ pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
         other => panic!("expected a unique violation, got {other:?}"),
     }
     let mut twins = vec![user("twin"), user("twin")];
-    let error = User::abulk_create(&db, &mut twins, None).await.expect_err("duplicate names in one batch");
+    let error = User::abulk_create(&db, &mut twins).await.expect_err("duplicate names in one batch");
     assert!(matches!(&error, Error::Integrity { model: Some("User"), .. }), "{error:?}");
     assert!(std::error::Error::source(&error).is_some(), "the driver error is kept");
     assert_eq!(db.count(&User::select()).await?, 1);

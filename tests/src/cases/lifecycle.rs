@@ -13,7 +13,7 @@ async fn seed<T: TestDb>(config: Config) -> Result<Database<T::Backend>> {
     db.acreate_tables(&[Counter::META, User::META]).await?;
     let mut counters: Vec<Counter> =
         (0..50).map(|i| Counter { name: format!("c{i:02}"), value: i, ..Counter::default() }).collect();
-    Counter::abulk_create(&db, &mut counters, None).await?;
+    Counter::abulk_create(&db, &mut counters).await?;
     Ok(db)
 }
 

@@ -217,7 +217,8 @@ pub async fn writes<T: TestDb>() -> Result<()> {
 
     let newer = Membership { since: 2030, ..rows[0].clone() };
     Membership::insert_many([&newer])
-        .on_conflict_update(&["group_name", "member"], vec![assign(Membership::SINCE, excluded::<Integer>("since"))])
+        .on_conflict((Membership::GROUP_NAME, Membership::MEMBER))
+        .do_update_set([assign(Membership::SINCE, excluded(Membership::SINCE))])
         .aexecute(&db)
         .await?;
     let since: Vec<i32> =

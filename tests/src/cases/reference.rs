@@ -333,7 +333,7 @@ pub async fn create_and_drop_tables<T: TestDb>() -> Result<()> {
 pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
     let db = setup::<T>().await?;
     let mut users: Vec<User> = (0..250).map(|i| user(&format!("user{i:03}"))).collect();
-    User::abulk_create(&db, &mut users, Some(100)).await?;
+    User::abulk_create(&db, &mut users).batch_size(100).await?;
     assert!(users.iter().all(|u| u.id > 0));
     let fetched = db.list(&User::select().order_by(User::ID)).await?;
     assert_eq!(fetched, users);
@@ -342,24 +342,24 @@ pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
         user.name = user.name.to_uppercase();
         user.is_active = false;
     }
-    let changed = User::abulk_update(&db, &users, &[&User::NAME], Some(60)).await?;
+    let changed = User::abulk_update(&db, &users, User::NAME).batch_size(60).await?;
     assert_eq!(changed, 250);
     let fetched = db.list(&User::select().order_by(User::ID)).await?;
     assert!(fetched.iter().all(|u| u.name.starts_with("USER") && u.is_active));
 
     // Keys given by the application are kept; the others are assigned.
     let mut mixed = vec![User { id: 10_000, ..user("chosen") }, user("assigned")];
-    User::abulk_create(&db, &mut mixed, None).await?;
+    User::abulk_create(&db, &mut mixed).await?;
     assert_eq!(mixed[0].id, 10_000);
     assert!(mixed[1].id > 0 && mixed[1].id != 10_000);
     assert_eq!(User::aget_by_id(&db, mixed[1].id).await?.name, "assigned");
     let mut settings =
         vec![Setting { key: "a".into(), value: "1".into() }, Setting { key: "b".into(), value: "2".into() }];
-    Setting::abulk_create(&db, &mut settings, None).await?;
+    Setting::abulk_create(&db, &mut settings).await?;
     assert_eq!(Setting::aget_by_id(&db, "b".to_owned()).await?.value, "2");
     // A failing batch leaves nothing behind.
     let mut clash = vec![user("fresh"), user("assigned")];
-    assert!(User::abulk_create(&db, &mut clash, None).await.is_err());
+    assert!(User::abulk_create(&db, &mut clash).await.is_err());
     assert_eq!(clash[0].id, 0, "no key for a row that was rolled back");
     assert!(User::aget_or_none(&db, User::NAME.eq("fresh")).await?.is_none());
     Ok(())
@@ -370,8 +370,7 @@ pub async fn save_options<T: TestDb>() -> Result<()> {
     let db = setup::<T>().await?;
     let mut setting = Setting { key: "theme".into(), value: "dark".into() };
     assert_eq!(setting.asave(&db).await?, Saved::Updated(0));
-    let force = SaveOptions { force_insert: true, ..SaveOptions::default() };
-    assert_eq!(setting.asave_with(&db, force).await?, Saved::Inserted);
+    assert_eq!(setting.asave(&db).force_insert().await?, Saved::Inserted);
     setting.value = "light".into();
     assert_eq!(setting.asave(&db).await?, Saved::Updated(1));
     assert_eq!(Setting::aget_by_id(&db, "theme".to_owned()).await?.value, "light");
@@ -379,8 +378,7 @@ pub async fn save_options<T: TestDb>() -> Result<()> {
     let mut huey = User::acreate(&db, user("huey")).await?;
     huey.name = "not saved".into();
     huey.email = Some("huey@example.com".into());
-    let only = SaveOptions { only: Some(&[&User::EMAIL]), ..SaveOptions::default() };
-    assert_eq!(huey.asave_with(&db, only).await?, Saved::Updated(1));
+    assert_eq!(huey.asave(&db).only(User::EMAIL).await?, Saved::Updated(1));
     let stored = User::aget_by_id(&db, huey.id).await?;
     assert_eq!((stored.name.as_str(), stored.email.as_deref()), ("huey", Some("huey@example.com")));
     Ok(())

@@ -28,7 +28,7 @@ pub async fn declared_defaults_apply_on_every_create_path<T: TestDb>() -> Result
     assert_eq!(saved.asave(&db).await?, Saved::Inserted);
     let mut bulk: Vec<Draft> =
         ["bulk 1", "bulk 2"].iter().map(|title| Draft { title: (*title).into(), ..Draft::default() }).collect();
-    Draft::abulk_create(&db, &mut bulk, None).await?;
+    Draft::abulk_create(&db, &mut bulk).await?;
     let key = Draft::insert().set(Draft::TITLE, "built").aexecute(&db).await?;
     assert!(key.is_some(), "the builder's insert reports its key");
 
@@ -94,7 +94,8 @@ pub async fn inserts_report_only_their_own_key<T: TestDb>() -> Result<()> {
     let upserted = User::insert()
         .set(User::NAME, "taken")
         .set(User::IS_ACTIVE, false)
-        .on_conflict_update(&["name"], vec![assign(User::IS_ACTIVE, false)])
+        .on_conflict(User::NAME)
+        .do_update_set([assign(User::IS_ACTIVE, false)])
         .aexecute(&conn)
         .await?;
     assert_eq!(upserted, Some(first), "an upsert that updated reports the row it updated");

@@ -13,7 +13,7 @@ async fn seed<T: TestDb>(config: Config, rows: usize) -> Result<Database<T::Back
     db.acreate_tables(&[Counter::META, User::META]).await?;
     let mut counters: Vec<Counter> =
         (0..rows).map(|i| Counter { name: format!("c{i:05}"), value: i as i64, ..Counter::default() }).collect();
-    Counter::abulk_create(&db, &mut counters, None).await?;
+    Counter::abulk_create(&db, &mut counters).await?;
     Ok(db)
 }
 

@@ -271,15 +271,15 @@ pub async fn bulk_writes_check_every_value<T: TestDb>() -> Result<()> {
     let price = |total: &str| Price { total: Some(total.parse::<Decimal>().expect("a decimal")), ..Price::default() };
     let mut prices: Vec<Price> = (0..250).map(|n| price(&format!("{n}.25"))).collect();
     prices[180] = price("1.001");
-    let refused_create = Price::abulk_create(&db, &mut prices, None).await;
+    let refused_create = Price::abulk_create(&db, &mut prices).await;
     assert!(refused(refused_create, "\"price\".\"total\""), "abulk_create checks every row");
     assert_eq!(db.count(&Price::select()).await?, 0, "nothing was written");
     assert!(prices.iter().all(|p| p.id == 0), "no model claims a row");
 
     prices[180] = price("1.00");
-    Price::abulk_create(&db, &mut prices, None).await?;
+    Price::abulk_create(&db, &mut prices).await?;
     prices[7].total = Some("123456".parse().expect("a decimal"));
-    let refused_update = Price::abulk_update(&db, &prices, &[&Price::TOTAL], Some(50)).await;
+    let refused_update = Price::abulk_update(&db, &prices, Price::TOTAL).batch_size(50).await;
     assert!(refused(refused_update, "\"price\".\"total\""), "abulk_update checks every value");
     assert_eq!(Price::aget_by_id(&db, prices[7].id).await?.total, Some("7.25".parse().expect("a decimal")));
     Ok(())

@@ -56,7 +56,7 @@ impl Subject {
         User::acreate(&setup, user("committed")).await.expect("a committed row");
         let mut counters: Vec<Counter> =
             (0..20).map(|i| Counter { name: format!("c{i:02}"), value: i, ..Counter::default() }).collect();
-        Counter::abulk_create(&setup, &mut counters, None).await.expect("counters");
+        Counter::abulk_create(&setup, &mut counters).await.expect("counters");
         setup.close_pool().await;
         let options = PgOptions::from_url(&with_param(&url(), &format!("application_name={tag}")))
             .expect("url")

@@ -1,0 +1,130 @@
+//! Builder-shaped writes: `create` from the columns set, rows of values
+//! for chosen columns, typed upserts, and the options of `asave`,
+//! `abulk_create` and `abulk_update` as methods.
+
+use ormcore::prelude::*;
+use ormcore::query::ColumnOf;
+use ormcore::types::Json;
+use ormcore::{ConstraintKind, Error};
+
+use crate::harness::{TestDb, open, user_names};
+use crate::models::{Document, Prefs, User, user};
+
+async fn setup<T: TestDb>() -> Result<Database<T::Backend>> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META, Prefs::META]).await?;
+    Ok(db)
+}
+
+/// `User::create(&db).set(..)`: the columns set, the rest their defaults
+/// (declared ones and NULL), read back as stored; a NOT NULL column left
+/// unset is an integrity error naming the model.
+pub async fn create_from_the_columns_set<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    let ann = User::create(&db).set(User::NAME, "ann").await?;
+    assert!(ann.id > 0);
+    assert_eq!((ann.name.as_str(), ann.is_active, ann.email.as_deref()), ("ann", true, None));
+    assert_eq!(User::aget_by_id(&db, ann.id).await?, ann);
+    let bob = User::create(&db).set(User::NAME, "bob").set(User::IS_ACTIVE, false).set(User::EMAIL, "b@x").await?;
+    assert_eq!((bob.is_active, bob.email.as_deref()), (false, Some("b@x")));
+
+    let unnamed = User::create(&db).set(User::EMAIL, "nobody@x").await.expect_err("name is NOT NULL");
+    assert_eq!(unnamed.constraint_kind(), Some(ConstraintKind::NotNull), "{unnamed}");
+    assert!(matches!(&unnamed, Error::Integrity { model: Some("User"), .. }), "{unnamed:?}");
+    let twin = User::create(&db).set(User::NAME, "ann").await.expect_err("name is unique");
+    assert_eq!(twin.constraint_kind(), Some(ConstraintKind::Unique));
+    assert_eq!(user_names(&db).await?, ["ann", "bob"]);
+    Ok(())
+}
+
+/// `insert_rows(columns, rows)`: a tuple of columns takes tuples of
+/// values, one column takes values, an array of columns arrays; the other
+/// columns take their defaults; no rows at all is a misuse, as for
+/// `insert_many` of no models.
+pub async fn insert_rows_of_values<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    User::insert_rows((User::NAME, User::EMAIL), [("ann", Some("a@x")), ("bob", None)]).aexecute(&db).await?;
+    User::insert_rows(User::NAME, ["cy", "di"]).aexecute(&db).await?;
+    User::insert_rows([User::NAME], [["ed"]]).aexecute(&db).await?;
+    let none = User::insert_rows(User::NAME, Vec::<&str>::new()).aexecute(&db).await.expect_err("no rows");
+    assert!(matches!(none, Error::Interface(_)), "{none}");
+    let users = db.list(&User::select().order_by(User::NAME)).await?;
+    let seen: Vec<(&str, Option<&str>, bool)> =
+        users.iter().map(|u| (u.name.as_str(), u.email.as_deref(), u.is_active)).collect();
+    assert_eq!(
+        seen,
+        [("ann", Some("a@x"), true), ("bob", None, true), ("cy", None, true), ("di", None, true), ("ed", None, true)]
+    );
+    // A refused row refuses the statement: nothing of it is inserted.
+    let clash = User::insert_rows(User::NAME, ["fay", "ann"]).aexecute(&db).await.expect_err("ann exists");
+    assert_eq!(clash.constraint_kind(), Some(ConstraintKind::Unique));
+    assert_eq!(db.count(&User::select()).await?, 5);
+    Ok(())
+}
+
+/// Typed upserts: `on_conflict(target)` then `do_nothing`, `do_update`
+/// (the proposed values) or `do_update_set` (any expression, with
+/// `excluded`); a `Json<T>` field takes its own type.
+pub async fn typed_upserts<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    User::acreate(&db, user("ann")).await?;
+    let propose = |email: &'static str| User::insert().set(User::NAME, "ann").set(User::EMAIL, email);
+
+    propose("first@x").on_conflict(User::NAME).do_nothing().aexecute(&db).await?;
+    assert_eq!(User::aget(&db, User::NAME.eq("ann")).await?.email, None);
+
+    propose("second@x").on_conflict(User::NAME).do_update(User::EMAIL).aexecute(&db).await?;
+    assert_eq!(User::aget(&db, User::NAME.eq("ann")).await?.email.as_deref(), Some("second@x"));
+
+    propose("third@x")
+        .on_conflict(User::NAME)
+        .do_update_set([assign(User::EMAIL, func::upper(excluded(User::EMAIL))), assign(User::IS_ACTIVE, false)])
+        .aexecute(&db)
+        .await?;
+    let ann = User::aget(&db, User::NAME.eq("ann")).await?;
+    assert_eq!((ann.email.as_deref(), ann.is_active), (Some("THIRD@X"), false));
+    propose("fourth@x").on_conflict_ignore().aexecute(&db).await?;
+    assert_eq!(db.count(&User::select()).await?, 1);
+
+    let document = |title: &str| Json(Document { title: title.into(), tags: vec!["a".into()] });
+    for title in ["one", "two"] {
+        Prefs::insert()
+            .set(Prefs::OWNER, "ann")
+            .set(Prefs::DOCUMENT, document(title))
+            .on_conflict(Prefs::OWNER)
+            .do_update(Prefs::DOCUMENT)
+            .aexecute(&db)
+            .await?;
+    }
+    let prefs = Prefs::aget(&db, Prefs::OWNER.eq("ann")).await?;
+    assert_eq!(prefs.document, document("two"));
+    Ok(())
+}
+
+/// `asave(..).only(..)` with a tuple, an array or a list built at run
+/// time; `abulk_update` with a tuple of fields and a batch size.
+pub async fn save_and_bulk_options<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    let mut ann = User::acreate(&db, user("ann")).await?;
+    ann.name = "anne".into();
+    ann.email = Some("a@x".into());
+    ann.is_active = false;
+    assert_eq!(ann.asave(&db).only((User::NAME, User::EMAIL)).await?, Saved::Updated(1));
+    let stored = User::aget_by_id(&db, ann.id).await?;
+    assert_eq!((stored.name.as_str(), stored.email.as_deref(), stored.is_active), ("anne", Some("a@x"), true));
+    let chosen: Vec<&dyn ColumnOf<User>> = vec![&User::IS_ACTIVE];
+    assert_eq!(ann.asave(&db).only(chosen).await?, Saved::Updated(1));
+    assert!(!User::aget_by_id(&db, ann.id).await?.is_active);
+
+    let mut many: Vec<User> = (0..5).map(|i| user(&format!("u{i}"))).collect();
+    User::abulk_create(&db, &mut many).batch_size(2).await?;
+    assert!(many.iter().all(|u| u.id > 0));
+    for u in &mut many {
+        u.email = Some(format!("{}@x", u.name));
+        u.name = u.name.to_uppercase();
+    }
+    assert_eq!(User::abulk_update(&db, &many, (User::NAME, User::EMAIL)).batch_size(2).await?, 5);
+    let stored = User::aget_by_id(&db, many[3].id).await?;
+    assert_eq!((stored.name.as_str(), stored.email.as_deref()), ("U3", Some("u3@x")));
+    Ok(())
+}
