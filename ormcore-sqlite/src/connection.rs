@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ormcore::backend::{ExecResult, NextParams, OnResult, OnRow, RawConnection};
+use ormcore::backend::{ExecResult, InsertRows, NextParams, OnKey, OnResult, OnRow, RawConnection};
 use ormcore::sql::{ROLLBACK, SqliteDialect, Statement, TxOp};
 use ormcore::{Error, Value, ValueRef};
 use rusqlite::functions::FunctionFlags;
@@ -359,6 +359,31 @@ impl RawConnection for SqliteConnection {
             .await
             .map_err(Error::from);
         self.noted(result)
+    }
+
+    /// One prepared single-row `INSERT`, executed per row, each key read
+    /// from `last_insert_rowid()`: an execution costs no round trip here,
+    /// and SQLite's `RETURNING` costs more than the insert itself.
+    async fn insert_rows(
+        &mut self,
+        dialect: &dyn ormcore::sql::Dialect,
+        rows: &InsertRows<'_>,
+        next_row: &mut NextParams<'_>,
+        on_key: &mut OnKey<'_>,
+    ) -> ormcore::Result<()> {
+        let template = ormcore::sql::insert_template(rows.table, rows.columns, 1, None, dialect)?;
+        let want_keys = rows.key.is_some();
+        let mut missing = false;
+        self.execute_many(&template.sql, next_row, &mut |result| match result.last_insert_id {
+            Some(id) if want_keys => on_key(id),
+            None if want_keys => missing = true,
+            _ => {}
+        })
+        .await?;
+        if missing {
+            return Err(Error::interface("SQLite reported no key for an inserted row"));
+        }
+        Ok(())
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {

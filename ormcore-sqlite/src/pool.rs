@@ -189,10 +189,6 @@ impl Backend for Sqlite {
     type Pooled = PooledSqlite;
     type Stream = SqliteStream;
 
-    // A statement is a function call here, and a single-row insert's key is
-    // exactly `last_insert_rowid()`.
-    const ROW_BY_ROW_INSERTS: bool = true;
-
     async fn connect(options: SqliteOptions) -> ormcore::Result<Self> {
         let dialect = options.dialect();
         let backend = Sqlite { current: Arc::new(RwLock::new(Arc::new(PoolInner::new(Arc::new(options))))), dialect };

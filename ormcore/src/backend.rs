@@ -43,6 +43,7 @@ pub use url::UrlParam;
 
 use crate::error::Result;
 use crate::row::Row;
+use crate::schema::TableMeta;
 use crate::sql::{Dialect, Statement, TxOp};
 
 /// A database driver with its connection pool. The type parameter of
@@ -59,13 +60,6 @@ pub trait Backend: Send + Sync + Sized + 'static {
     type Pooled: DerefMut<Target = Self::Connection> + Send + 'static;
     /// A streaming read that owns its connection.
     type Stream: RawStream<Pooled = Self::Pooled>;
-
-    /// Whether `abulk_create` inserts one row per execution (through
-    /// [`RawConnection::execute_many`]), reading each new key from
-    /// [`ExecResult::last_insert_id`], instead of many rows per statement
-    /// with `RETURNING`. Right where an execution costs no round trip
-    /// (SQLite, whose `RETURNING` also costs more than the insert itself).
-    const ROW_BY_ROW_INSERTS: bool = false;
 
     /// Open the pool (and whatever connections it keeps ready).
     fn connect(options: Self::Options) -> impl Future<Output = Result<Self>> + Send;
@@ -158,6 +152,98 @@ pub type NextParams<'a> = dyn FnMut(&mut Vec<crate::value::Value>) -> bool + Sen
 /// [`execute_many`](RawConnection::execute_many).
 pub type OnResult<'a> = dyn FnMut(ExecResult) + Send + 'a;
 
+/// Receives the auto-increment key of each row
+/// [`insert_rows`](RawConnection::insert_rows) inserted, in order.
+pub type OnKey<'a> = dyn FnMut(i64) + Send + 'a;
+
+/// Rows `abulk_create` inserts into one table, as
+/// [`RawConnection::insert_rows`] receives them.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct InsertRows<'a> {
+    /// The table.
+    pub table: &'static TableMeta,
+    /// The columns each row gives a value for, as positions in
+    /// [`TableMeta::columns`], in the order of each row's values.
+    pub columns: &'a [usize],
+    /// The auto-increment column whose new value each row reports, when the
+    /// caller wants the keys back.
+    pub key: Option<&'static str>,
+    /// Rows per statement, for backends that insert several at once (the
+    /// caller's `batch_size`); never more than the dialect's parameter
+    /// limit allows.
+    pub batch_size: usize,
+}
+
+impl<'a> InsertRows<'a> {
+    /// Rows of `columns` of `table`, reporting the new values of `key`.
+    pub fn new(table: &'static TableMeta, columns: &'a [usize], key: Option<&'static str>, batch_size: usize) -> Self {
+        InsertRows { table, columns, key, batch_size }
+    }
+}
+
+/// The default [`RawConnection::insert_rows`]: statements of up to
+/// `batch_size` rows, compiled once per batch shape, each executed with its
+/// rows' values moved straight into its parameters. Keys come back through
+/// `RETURNING`, or, where the dialect has none, one row per statement from
+/// [`ExecResult::last_insert_id`]. Public so that a backend's own strategy
+/// can fall back to it.
+pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
+    conn: &mut C,
+    dialect: &dyn Dialect,
+    rows: &InsertRows<'_>,
+    next_row: &mut NextParams<'_>,
+    on_key: &mut OnKey<'_>,
+) -> Result<()> {
+    let per_statement = (dialect.max_params() / rows.columns.len().max(1)).max(1);
+    let mut batch = rows.batch_size.clamp(1, per_statement);
+    if rows.key.is_some() && !dialect.supports_insert_returning() {
+        batch = 1;
+    }
+    let mut template: Option<crate::sql::InsertTemplate> = None;
+    let mut row = Vec::with_capacity(rows.columns.len());
+    let mut done = false;
+    while !done {
+        let mut params = Vec::with_capacity(batch * rows.columns.len());
+        let mut count = 0;
+        while count < batch {
+            row.clear();
+            if !next_row(&mut row) {
+                done = true;
+                break;
+            }
+            params.append(&mut row);
+            count += 1;
+        }
+        if count == 0 {
+            break;
+        }
+        let shape = match template.take() {
+            Some(shape) if shape.rows == count => shape,
+            _ => crate::sql::insert_template(rows.table, rows.columns, count, rows.key, dialect)?,
+        };
+        let statement = Statement::compiled_write(shape.sql, params);
+        if shape.returns_keys {
+            let model = rows.table.model;
+            conn.fetch(&statement, &mut |row| {
+                on_key(crate::row::decode_column::<i64>(row, 0, model)?);
+                Ok(())
+            })
+            .await?;
+        } else {
+            let result = conn.execute(&statement).await?;
+            if rows.key.is_some() {
+                let key = result
+                    .last_insert_id
+                    .ok_or_else(|| crate::Error::interface("the backend reported no key for an inserted row"))?;
+                on_key(key);
+            }
+        }
+        template = Some(crate::sql::InsertTemplate { sql: statement.sql, ..shape });
+    }
+    Ok(())
+}
+
 /// One database connection, as the backend drives it.
 pub trait RawConnection: Send + 'static {
     /// Run a statement that returns no rows.
@@ -203,6 +289,26 @@ pub trait RawConnection: Send + 'static {
             }
             Ok(())
         }
+    }
+
+    /// Insert rows into one table (`abulk_create`): `next_row` fills the
+    /// (cleared) buffer with the next row's values, in
+    /// [`InsertRows::columns`] order, and returns false when there are none
+    /// left; with [`InsertRows::key`], `on_key` gets each inserted row's
+    /// new key, in order. The rows are checked values of a model, inside a
+    /// transaction the caller opened. The default,
+    /// [`insert_rows_by_statement`], sends multi-row statements; a backend
+    /// overrides it where it has something faster (SQLite: one prepared
+    /// single-row statement, executed per row) or must learn the keys its
+    /// own way.
+    fn insert_rows(
+        &mut self,
+        dialect: &dyn Dialect,
+        rows: &InsertRows<'_>,
+        next_row: &mut NextParams<'_>,
+        on_key: &mut OnKey<'_>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        insert_rows_by_statement(self, dialect, rows, next_row, on_key)
     }
 
     /// Run a transaction-control operation.

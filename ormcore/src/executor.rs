@@ -120,23 +120,9 @@ impl<M: Record, R> Query for Insert<M, R> {
     }
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
-        let node = self.node();
-        // Where the driver's report of the new key does not say which row
-        // this statement touched (SQLite's `last_insert_rowid()` is the
-        // connection's, and unchanged by an upsert that updated), ask for
-        // the key with RETURNING.
-        let returning =
-            dialect.insert_id_by_returning() || (node.on_conflict.is_some() && dialect.supports_insert_returning());
         match Self::auto_key() {
-            Some(key) if returning && node.returning.is_empty() => {
-                let mut node = node.clone();
-                node.returning.push(SelectItem {
-                    expr: ExprNode::Column { table: Some(M::META.name.into()), name: key.name.into() },
-                    alias: None,
-                });
-                sql::compile_insert(&node, dialect)
-            }
-            _ => sql::compile_insert(node, dialect),
+            Some(key) => sql::compile_insert_reporting_key(self.node(), key.name, dialect),
+            None => sql::compile_insert(self.node(), dialect),
         }
     }
 

@@ -51,7 +51,10 @@ pub use transaction::{COMMIT, IsolationLevel, ROLLBACK, TxOp, TxOptions, transac
 pub use writer::SqlWriter;
 
 use crate::error::Result;
-use crate::query::node::{CompoundNode, DeleteNode, InsertNode, QueryNode, SelectNode, StatementNode, UpdateNode};
+use crate::query::node::{
+    CompoundNode, DeleteNode, ExprNode, Ident, InsertNode, InsertSource, QueryNode, SelectNode, StatementNode,
+    UpdateNode,
+};
 use crate::schema::TableMeta;
 use crate::value::Value;
 
@@ -134,6 +137,56 @@ pub fn compile_compound(node: &CompoundNode, dialect: &dyn Dialect) -> Result<St
 /// Compile an insert.
 pub fn compile_insert(node: &InsertNode, dialect: &dyn Dialect) -> Result<Statement> {
     compile(dialect, |w| dml::write_insert(w, node))
+}
+
+/// Compile an insert whose caller wants the new value of the
+/// auto-increment column `key`: it comes back as the statement's one
+/// returned column where the driver would not say which row the insert
+/// touched (PostgreSQL, which reports no insert id; an upsert, which may
+/// have updated instead), else as the driver's last insert id.
+pub fn compile_insert_reporting_key(node: &InsertNode, key: &str, dialect: &dyn Dialect) -> Result<Statement> {
+    let returning = node.returning.is_empty() && dml::key_by_returning(dialect, node.on_conflict.is_some());
+    compile(dialect, |w| dml::write_insert_reporting(w, node, returning.then_some(key)))
+}
+
+/// The statement a batch insert of `rows` rows of `columns` (positions in
+/// `table.columns`) runs, with a placeholder for each value, row by row.
+/// With `key` (the auto-increment column), the new keys come back: as rows
+/// of `RETURNING key` when the template [`returns_keys`](InsertTemplate),
+/// else as the driver's last insert id, which names one row only: a
+/// template of several rows that wants keys needs `RETURNING`, and is
+/// refused without it.
+pub fn insert_template(
+    table: &'static TableMeta,
+    columns: &[usize],
+    rows: usize,
+    key: Option<&str>,
+    dialect: &dyn Dialect,
+) -> Result<InsertTemplate> {
+    let returns_keys = key.is_some() && (rows > 1 || dml::key_by_returning(dialect, false));
+    if returns_keys && !dialect.supports_insert_returning() {
+        return Err(crate::error::Error::interface(format!(
+            "{} cannot report the keys of a {rows}-row insert (no INSERT .. RETURNING): insert one row per statement",
+            dialect.name()
+        )));
+    }
+    let mut node = InsertNode::new(table.name);
+    node.meta = Some(table);
+    node.columns = columns.iter().map(|&i| Ident::from(table.columns[i].name)).collect();
+    node.source = InsertSource::Values(vec![vec![ExprNode::Value(Value::Null); columns.len()]; rows]);
+    let statement = compile(dialect, |w| dml::write_insert_reporting(w, &node, if returns_keys { key } else { None }))?;
+    Ok(InsertTemplate { sql: statement.sql, rows, returns_keys })
+}
+
+/// A batch insert's statement: see [`insert_template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsertTemplate {
+    /// The SQL, with a placeholder for each value, row by row.
+    pub sql: String,
+    /// How many rows it inserts.
+    pub rows: usize,
+    /// Whether it returns each new key as a row (`RETURNING key`).
+    pub returns_keys: bool,
 }
 
 /// Compile an update.

@@ -389,3 +389,42 @@ fn backend_bookkeeping() {
     assert_eq!(sqlite.drop_temporary("table", r#"t"x"#).expect("a table"), r#"DROP TABLE IF EXISTS temp."t""x""#);
     assert!(sqlite.drop_temporary("index", "i").is_err());
 }
+
+/// The rule for where an insert's new key comes from lives in the
+/// compiler: RETURNING where the driver would not say (PostgreSQL; an
+/// upsert where RETURNING exists), the driver's last insert id otherwise.
+#[test]
+fn insert_key_reporting() {
+    let q = Insert::<User>::new().set(User::NAME, "a");
+    let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(q.node(), "id", d);
+    assert_eq!(sql(reporting, SQLITE).sql, r#"INSERT INTO "user" ("name") VALUES (?)"#);
+    assert_eq!(sql(reporting, POSTGRES).sql, r#"INSERT INTO "user" ("name") VALUES ($1::text) RETURNING "id""#);
+    assert_eq!(sql(reporting, &MYSQL).sql, "INSERT INTO `user` (`name`) VALUES (?)");
+    let upsert = Insert::<User>::new().set(User::NAME, "a").on_conflict(User::NAME).do_update(User::NAME);
+    let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(upsert.node(), "id", d);
+    assert!(sql(reporting, SQLITE).sql.ends_with(r#"DO UPDATE SET "name" = excluded."name" RETURNING "id""#));
+    assert!(sql(reporting, &MARIADB).sql.ends_with("RETURNING `id`"));
+    assert!(!sql(reporting, &MYSQL).sql.contains("RETURNING"), "MySQL has no RETURNING");
+}
+
+/// Batch insert templates: one placeholder per value, rows in order; keys
+/// come back by RETURNING for several rows (or on PostgreSQL), and a
+/// multi-row template that wants keys is refused without RETURNING.
+#[test]
+fn insert_templates() {
+    use ormcore::sql::insert_template;
+    let meta = &golden_common::USER_META;
+    let two = insert_template(meta, &[1, 2], 2, Some("id"), SQLITE).expect("template");
+    assert_eq!(two.sql, r#"INSERT INTO "user" ("name", "age") VALUES (?, ?), (?, ?) RETURNING "id""#);
+    assert!(two.returns_keys);
+    let one = insert_template(meta, &[1, 2], 1, Some("id"), SQLITE).expect("template");
+    assert_eq!((one.sql.as_str(), one.returns_keys), (r#"INSERT INTO "user" ("name", "age") VALUES (?, ?)"#, false));
+    let pg = insert_template(meta, &[1], 1, Some("id"), POSTGRES).expect("template");
+    assert_eq!((pg.sql.as_str(), pg.returns_keys), (r#"INSERT INTO "user" ("name") VALUES ($1) RETURNING "id""#, true));
+    let keyed = insert_template(meta, &[0, 1], 2, None, POSTGRES).expect("template");
+    assert_eq!(keyed.sql, r#"INSERT INTO "user" ("id", "name") VALUES ($1, $2), ($3, $4)"#);
+    let mysql = insert_template(meta, &[1], 1, Some("id"), &MYSQL).expect("one row: the driver's id");
+    assert!(!mysql.returns_keys);
+    let error = insert_template(meta, &[1], 3, Some("id"), &MYSQL).expect_err("no RETURNING for three keys");
+    assert_interface(error, "insert one row per statement");
+}

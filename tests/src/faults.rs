@@ -29,7 +29,9 @@ use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 
-use ormcore::backend::{Backend, ExecResult, NextParams, OnResult, OnRow, PoolStatus, RawConnection, RawStream};
+use ormcore::backend::{
+    Backend, ExecResult, InsertRows, NextParams, OnKey, OnResult, OnRow, PoolStatus, RawConnection, RawStream,
+};
 use ormcore::sql::TxOp;
 use ormcore::sql::{Dialect, Statement};
 use ormcore::{Database, Error, Result};
@@ -115,6 +117,8 @@ pub enum OpKind {
     Columns,
     /// [`RawConnection::execute_many`] (one operation for all its rows).
     ExecuteMany,
+    /// [`RawConnection::insert_rows`] (one operation for all its rows).
+    InsertRows,
     /// [`RawConnection::transaction`].
     Transaction(TxRecord),
     /// [`RawConnection::transaction_now`], the synchronous form.
@@ -412,8 +416,6 @@ impl<B: Backend> Backend for Faulty<B> {
     type Pooled = FaultyPooled<B>;
     type Stream = FaultyStream<B>;
 
-    const ROW_BY_ROW_INSERTS: bool = B::ROW_BY_ROW_INSERTS;
-
     async fn connect(options: Faulty<B>) -> Result<Self> {
         Ok(options)
     }
@@ -580,6 +582,17 @@ impl<B: Backend> RawConnection for FaultyConn<B> {
         on_result: &mut OnResult<'_>,
     ) -> Result<()> {
         faulted!(self, OpKind::ExecuteMany, Some(sql), self.pooled.execute_many(sql, next_params, on_result))
+    }
+
+    async fn insert_rows(
+        &mut self,
+        dialect: &dyn ormcore::sql::Dialect,
+        rows: &InsertRows<'_>,
+        next_row: &mut NextParams<'_>,
+        on_key: &mut OnKey<'_>,
+    ) -> Result<()> {
+        // The backend compiles its statements itself: no SQL to record.
+        faulted!(self, OpKind::InsertRows, None, self.pooled.insert_rows(dialect, rows, next_row, on_key))
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> Result<()> {

@@ -5,7 +5,7 @@
 use super::{Model, PrimaryKey};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Query};
-use crate::query::node::{ExprNode, Ident};
+use crate::query::node::ExprNode;
 use crate::query::{Delete, Expr, ExprOps, Insert, Select, Update};
 use crate::schema::TableMeta;
 use crate::types::{Bool, SqlField};
@@ -138,33 +138,6 @@ pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: 
 /// vanishes, small enough that one cached statement serves every full batch.
 const DEFAULT_INSERT_BATCH: usize = 100;
 
-/// `INSERT INTO t (columns) VALUES (..), .. [RETURNING key]` for `rows`
-/// rows: compiled once per batch shape, then executed with each batch's
-/// values moved straight into the parameters.
-fn insert_template(
-    meta: &'static TableMeta,
-    columns: &[usize],
-    rows: usize,
-    returning: Option<&'static str>,
-    dialect: &dyn crate::sql::Dialect,
-) -> Result<String> {
-    let node = crate::query::node::InsertNode {
-        table: meta.name.into(),
-        meta: Some(meta),
-        columns: columns.iter().map(|&i| Ident::from(meta.columns[i].name)).collect(),
-        source: crate::query::node::InsertSource::Values(vec![vec![ExprNode::Value(Value::Null); columns.len()]; rows]),
-        on_conflict: None,
-        returning: returning
-            .map(|key| crate::query::SelectItem {
-                expr: ExprNode::Column { table: Some(meta.name.into()), name: key.into() },
-                alias: None,
-            })
-            .into_iter()
-            .collect(),
-    };
-    Ok(crate::sql::compile_insert(&node, dialect)?.sql)
-}
-
 pub(crate) async fn bulk_create<M: Model, E: Executor>(
     executor: &E,
     models: &mut [M],
@@ -182,88 +155,63 @@ async fn insert_all<M: Model, E: Executor>(executor: &E, models: &mut [M], batch
     let target = tx.target();
     let dialect = target.dialect();
     // Models whose auto-increment key is still unassigned are inserted
-    // without it and get the keys the database assigns (through RETURNING
-    // where the dialect has it); the others are inserted as they are.
+    // without it and get the keys the database assigns; the others are
+    // inserted as they are.
     let auto_key = meta.primary_key_column().filter(|_| meta.auto_increment);
     let (fresh, keyed): (Vec<usize>, Vec<usize>) =
         (0..models.len()).partition(|&i| auto_key.is_some() && models[i].primary_key_values().is_none());
     let all_columns: Vec<usize> = (0..meta.columns.len()).collect();
     let without_key: Vec<usize> = all_columns.iter().copied().filter(|i| !meta.primary_key.contains(i)).collect();
-    let row_by_row = <E::Backend as crate::backend::Backend>::ROW_BY_ROW_INSERTS;
-    let returning = auto_key.filter(|_| dialect.supports_insert_returning()).map(|c| c.name);
+    let batch_size = batch_size.unwrap_or(DEFAULT_INSERT_BATCH);
 
     // Keys are stored on the models only once the transaction commits: a
     // failed batch must not leave models claiming rows that were rolled back.
     let mut assigned: Vec<(usize, i64)> = Vec::with_capacity(fresh.len());
     let mut lease = target.lease().await?;
-    for (indices, columns, assign_keys) in [(fresh, &without_key, true), (keyed, &all_columns, false)] {
+    for (indices, columns, key) in [(fresh, &without_key, auto_key.map(|c| c.name)), (keyed, &all_columns, None)] {
         if indices.is_empty() {
             continue;
         }
-        if row_by_row {
-            let sql = insert_template(meta, columns, 1, None, dialect)?;
-            let mut rows = indices.iter();
-            let mut ids = Vec::with_capacity(indices.len());
-            let models_ref = &*models;
-            // A refused value ends the rows before its own is sent; the
-            // transaction then rolls back the ones before it.
-            let mut refused = None;
-            crate::backend::RawConnection::execute_many(
-                lease.conn(),
-                &sql,
-                &mut |params| match rows.next() {
-                    Some(&m) => {
-                        for &c in columns {
-                            let value = models_ref[m].column_value(c);
-                            if let Err(error) = crate::sql::check_stored(dialect, meta, c, &value) {
-                                refused = Some(error);
-                                return false;
-                            }
-                            params.push(value);
+        let rows = crate::backend::InsertRows::new(meta, columns, key, batch_size);
+        let models_ref = &*models;
+        let mut next = indices.iter();
+        // A refused value ends the rows before its own is sent; the
+        // transaction then rolls back the ones before it.
+        let mut refused = None;
+        let mut keys = Vec::with_capacity(if key.is_some() { indices.len() } else { 0 });
+        crate::backend::RawConnection::insert_rows(
+            lease.conn(),
+            dialect,
+            &rows,
+            &mut |params| match next.next() {
+                Some(&m) => {
+                    for &c in columns {
+                        let value = models_ref[m].column_value(c);
+                        if let Err(error) = crate::sql::check_stored(dialect, meta, c, &value) {
+                            refused = Some(error);
+                            return false;
                         }
-                        true
+                        params.push(value);
                     }
-                    None => false,
-                },
-                &mut |result| ids.push(result.last_insert_id),
-            )
-            .await?;
-            if let Some(error) = refused {
-                return Err(error);
-            }
-            if assign_keys {
-                for (&m, id) in indices.iter().zip(ids) {
-                    let id = id.ok_or_else(|| Error::interface("the backend reported no key for an inserted row"))?;
-                    assigned.push((m, id));
+                    true
                 }
-            }
-            continue;
+                None => false,
+            },
+            &mut |id| keys.push(id),
+        )
+        .await?;
+        if let Some(error) = refused {
+            return Err(error);
         }
-        let returning = returning.filter(|_| assign_keys);
-        let per_statement = (dialect.max_params() / columns.len().max(1)).max(1);
-        let batch = batch_size.unwrap_or(DEFAULT_INSERT_BATCH).clamp(1, per_statement);
-        let mut template: Option<(usize, String)> = None;
-        for chunk in indices.chunks(batch) {
-            let sql = match template.take() {
-                Some((rows, sql)) if rows == chunk.len() => sql,
-                _ => insert_template(meta, columns, chunk.len(), returning, dialect)?,
-            };
-            let params = chunk
-                .iter()
-                .flat_map(|&m| columns.iter().map(move |&c| (m, c)))
-                .map(|(m, c)| {
-                    let value = models[m].column_value(c);
-                    crate::sql::check_stored(dialect, meta, c, &value).map(|()| value)
-                })
-                .collect::<Result<_>>()?;
-            let statement = crate::sql::Statement::compiled_write(sql, params);
-            if returning.is_some() {
-                let ids: Vec<i64> = crate::executor::fetch_all(lease.conn(), &statement).await?;
-                assigned.extend(chunk.iter().copied().zip(ids));
-            } else {
-                crate::backend::RawConnection::execute(lease.conn(), &statement).await?;
+        if key.is_some() {
+            if keys.len() != indices.len() {
+                return Err(Error::interface(format!(
+                    "the backend reported {} keys for {} inserted rows",
+                    keys.len(),
+                    indices.len()
+                )));
             }
-            template = Some((chunk.len(), statement.sql));
+            assigned.extend(indices.iter().copied().zip(keys));
         }
     }
     drop(lease);

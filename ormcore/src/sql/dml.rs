@@ -16,6 +16,21 @@ use crate::query::node::{
 static DEFAULT_VALUES: InsertSource = InsertSource::DefaultValues;
 
 pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<()> {
+    write_insert_reporting(w, node, None)
+}
+
+/// Whether an insert's new auto-increment key comes back as a row of
+/// `RETURNING` rather than as the driver's last insert id: where the driver
+/// reports none (PostgreSQL), and for an upsert, whose insert may have
+/// updated a row instead (SQLite's `last_insert_rowid()` then still names
+/// an earlier insert's row), where the dialect has `RETURNING`.
+pub(crate) fn key_by_returning(dialect: &dyn super::Dialect, upsert: bool) -> bool {
+    dialect.insert_id_by_returning() || (upsert && dialect.supports_insert_returning())
+}
+
+/// An insert, with `RETURNING key` added after the node's own returning
+/// items (none, where the callers add it).
+pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, key: Option<&str>) -> Result<()> {
     let dialect = w.dialect();
     if !node.returning.is_empty() && !dialect.supports_insert_returning() {
         return Err(unsupported("INSERT ... RETURNING", dialect));
@@ -37,7 +52,15 @@ pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<(
     if let Some(on_conflict) = on_conflict {
         dialect.write_on_conflict(w, on_conflict)?;
     }
-    write_returning(w, &node.table, &node.returning)
+    write_returning(w, &node.table, &node.returning)?;
+    if let Some(key) = key {
+        if !dialect.supports_insert_returning() {
+            return Err(unsupported("INSERT ... RETURNING", dialect));
+        }
+        w.push(if node.returning.is_empty() { " RETURNING " } else { ", " });
+        w.push_ident(key);
+    }
+    Ok(())
 }
 
 /// The insert's source after checking it against the column list. A
