@@ -160,6 +160,8 @@ fn compare(
     mut run: impl FnMut(&Contestants, usize) -> [f64; 3],
 ) -> Row {
     let (mut raw, mut orm, mut worker) = (Vec::new(), Vec::new(), Vec::new());
+    // Fewer rounds for a profiler (`ORMCORE_BENCH_ROUNDS=1 valgrind --tool=callgrind ..`).
+    let rounds = std::env::var("ORMCORE_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(rounds);
     for round in 0..rounds {
         let [r, o, w] = run(c, round);
         raw.push(r);

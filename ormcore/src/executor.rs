@@ -238,12 +238,35 @@ impl Cursor {
     }
 }
 
+/// The first `n` rows of a select, compiled with the limit from the select
+/// as it is: no copy of its tree per call.
+struct FirstN<'q, R> {
+    query: &'q Select<R>,
+    n: u64,
+}
+
+impl<R: FromRow + 'static> Query for FirstN<'_, R> {
+    type Output = Vec<R>;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_select_limited(self.query.node(), self.n, dialect)
+    }
+
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<Vec<R>>> + Send {
+        fetch_all(conn, statement)
+    }
+}
+
 /// [`Error::DoesNotExist`] for `query` (with the `LIMIT 1` it ran with),
 /// naming `model`, with its SQL and parameters. Cold: the query is
 /// compiled once more, only when nothing was found.
 #[cold]
 pub(crate) fn not_found<R>(model: &'static str, query: &Select<R>, dialect: &dyn Dialect) -> Error {
-    let (sql, params) = match sql::compile_select(query.clone().limit(1).node(), dialect) {
+    let (sql, params) = match sql::compile_select_limited(query.node(), 1, dialect) {
         Ok(statement) => (statement.sql, statement.params),
         Err(error) => (format!("(the query no longer compiles: {error})"), Vec::new()),
     };
@@ -305,9 +328,10 @@ pub trait Executor: Sync {
         async move { Ok(self.first_n(query, 1).await?.into_iter().next()) }
     }
 
-    /// Up to the first `n` rows of a select (with `LIMIT n` applied).
+    /// Up to the first `n` rows of a select (`LIMIT n`, or the select's own
+    /// limit where it is smaller).
     fn first_n<R: FromRow + 'static>(&self, query: &Select<R>, n: u64) -> impl Future<Output = Result<Vec<R>>> + Send {
-        async move { self.aexecute(&query.clone().limit(n)).await }
+        async move { self.aexecute(&FirstN { query, n }).await }
     }
 
     /// The first column of the first row, decoded into `T`; a query with no

@@ -129,6 +129,12 @@ pub fn compile_select(node: &SelectNode, dialect: &dyn Dialect) -> Result<Statem
     compile_read(dialect, |w| select::write_select(w, node))
 }
 
+/// Compile a select of at most `at_most` rows: `LIMIT` the smaller of the
+/// node's own limit and this one.
+pub fn compile_select_limited(node: &SelectNode, at_most: u64, dialect: &dyn Dialect) -> Result<Statement> {
+    compile_read(dialect, |w| select::write_select_limited(w, node, Some(at_most)))
+}
+
 /// Compile a compound select.
 pub fn compile_compound(node: &CompoundNode, dialect: &dyn Dialect) -> Result<Statement> {
     compile_read(dialect, |w| select::write_compound(w, node))

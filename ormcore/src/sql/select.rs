@@ -18,6 +18,12 @@ pub(crate) fn write_query(w: &mut SqlWriter<'_>, node: &QueryNode) -> Result<()>
 
 /// `SELECT ... FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT`.
 pub(crate) fn write_select(w: &mut SqlWriter<'_>, node: &SelectNode) -> Result<()> {
+    write_select_limited(w, node, None)
+}
+
+/// A select with at most `at_most` rows (`LIMIT` the smaller of its own
+/// and this), written from the node as it is rather than from a copy.
+pub(crate) fn write_select_limited(w: &mut SqlWriter<'_>, node: &SelectNode, at_most: Option<u64>) -> Result<()> {
     if node.columns.is_empty() {
         return Err(Error::interface("a SELECT needs at least one column"));
     }
@@ -48,8 +54,12 @@ pub(crate) fn write_select(w: &mut SqlWriter<'_>, node: &SelectNode) -> Result<(
     }
     write_order_by(w, &node.order_by, false)?;
     let dialect = w.dialect();
-    check_row_counts(node.limit, node.offset)?;
-    dialect.write_limit_offset(w, node.limit, node.offset);
+    let limit = match (node.limit, at_most) {
+        (Some(own), Some(at_most)) => Some(own.min(at_most)),
+        (own, at_most) => own.or(at_most),
+    };
+    check_row_counts(limit, node.offset)?;
+    dialect.write_limit_offset(w, limit, node.offset);
     Ok(())
 }
 
