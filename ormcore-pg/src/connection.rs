@@ -41,6 +41,15 @@ pub(crate) enum TxStatus {
     Unknown,
 }
 
+/// How a statement a stream abandoned in flight is recovered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abandoned {
+    /// Cancel it: a read, whose rest nobody wants.
+    Cancel,
+    /// Let it run to its end: what it did stays.
+    Wait,
+}
+
 /// What an abandoned stream leaves to undo before the next statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Owed {
@@ -80,9 +89,9 @@ pub struct PgConnection {
     /// The last statement failed because its cached prepared statement is
     /// stale (see [`stale_statement`]).
     stale: bool,
-    /// The statement in flight was abandoned by a stream with rows still
-    /// coming: cancel it at once rather than wait for it to end.
-    cancel_now: bool,
+    /// What to do with a statement in flight that a stream abandoned:
+    /// cancel a read at once, wait for anything else to end.
+    abandoned: Option<Abandoned>,
 }
 
 /// Whether the server refused a cached prepared statement that DDL made
@@ -147,7 +156,7 @@ impl PgConnection {
             lost: false,
             gave_up: false,
             stale: false,
-            cancel_now: false,
+            abandoned: None,
         }
     }
 
@@ -193,10 +202,18 @@ impl PgConnection {
             // Answered only after the abandoned statement, whose answer the
             // driver reads and drops.
             let mut probe = pin!(client.simple_query(PostgresDialect::TRANSACTION_PROBE));
-            let grace = if std::mem::take(&mut self.cancel_now) { Duration::ZERO } else { CANCEL_GRACE };
-            match tokio::time::timeout(grace, probe.as_mut()).await {
-                Ok(answer) => Some(answer),
-                Err(_) => match self.backend.canceller.cancel(&client.cancel_token()).await {
+            let grace = match self.abandoned.take() {
+                Some(Abandoned::Cancel) => Some(Duration::ZERO),
+                Some(Abandoned::Wait) => None,
+                None => Some(CANCEL_GRACE),
+            };
+            let waited = match grace {
+                Some(grace) => tokio::time::timeout(grace, probe.as_mut()).await.ok(),
+                None => Some(probe.as_mut().await),
+            };
+            match waited {
+                Some(answer) => Some(answer),
+                None => match self.backend.canceller.cancel(&client.cancel_token()).await {
                     Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok(),
                     Err(_) => None,
                 },
@@ -275,6 +292,17 @@ impl PgConnection {
             // future is dropped, and running it twice would fail.
             let owed = self.pending.remove(0);
             let result = match &owed {
+                // A statement that failed on its own after the stream was
+                // dropped leaves the transaction aborted: undo it instead.
+                Owed::Release(name) if self.aborted => {
+                    let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
+                    let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
+                    let result = self.control(&format!("{to}; {release}")).await;
+                    if result.is_ok() {
+                        self.aborted = false;
+                    }
+                    result
+                }
                 Owed::Release(name) => {
                     let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
                     self.control(&release).await
@@ -329,10 +357,14 @@ impl PgConnection {
         map(error)
     }
 
-    /// A stream was dropped with its statement still sending rows: cancel
-    /// it before the next statement instead of reading them all.
-    pub(crate) fn cancel_abandoned(&mut self) {
-        self.cancel_now = self.in_flight;
+    /// A stream was dropped with its statement still sending rows. A read
+    /// (`undo`) is cancelled before the next statement instead of read to
+    /// its end; anything else (a write whose returned rows the caller saw,
+    /// a query that locks rows) is waited for, and keeps what it did.
+    pub(crate) fn abandoned(&mut self, undo: bool) {
+        if self.in_flight {
+            self.abandoned = Some(if undo { Abandoned::Cancel } else { Abandoned::Wait });
+        }
     }
 
     /// Run a control statement (SAVEPOINT, RELEASE, ...) with no parameters.

@@ -6,11 +6,12 @@
 //! memory stays flat however many rows there are, and no round trip is
 //! spent per batch (`buffer_size` is how many rows are decoded at a time).
 //! Inside a transaction the statement runs in a savepoint, so that its
-//! failure, or its cancellation when the stream is dropped half-way, leaves
-//! the transaction's own work alone. A stream dropped half-way leaves the
-//! statement running: the connection cancels it before its next statement
-//! (see [`PgConnection::ready`](crate::connection::PgConnection)), then rolls
-//! back to the savepoint.
+//! failure leaves the transaction's own work alone. A stream dropped
+//! half-way leaves its statement running: before the connection's next
+//! statement, a read is cancelled and its savepoint rolled back, and any
+//! other statement is waited for and keeps what it did (see
+//! [`PgStream::abandon`]). The statement is sent by the first batch, not
+//! when the stream is made.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,68 +31,81 @@ static NEXT_SAVEPOINT: AtomicU64 = AtomicU64::new(1);
 /// A streaming read of one statement; holds its connection.
 pub struct PgStream {
     conn: PooledPg,
-    rows: Option<Pin<Box<tokio_postgres::RowStream>>>,
+    state: State,
     /// The savepoint the statement runs in, when the connection was already
     /// in a transaction.
     savepoint: Option<String>,
+    /// Whether the statement only reads (a query-builder select): one
+    /// abandoned half-way is cancelled and its savepoint rolled back. Any
+    /// other (a write with `RETURNING`, raw SQL that may lock rows) runs to
+    /// its end however far it was read, and keeps what it did: rows it
+    /// returned were the caller's to see.
+    read_only: bool,
+}
+
+enum State {
+    /// Not sent yet: the first batch starts it, so that dropping a stream
+    /// before its first row is dropping a statement in flight, which the
+    /// connection recovers from, not dropping the connection.
+    Start(Statement),
+    Rows(Pin<Box<tokio_postgres::RowStream>>),
+    Done,
 }
 
 impl PgStream {
     // The connection travels back with the error, as `Backend::stream` asks.
     #[allow(clippy::result_large_err)]
-    pub(crate) async fn open(mut conn: PooledPg, statement: Statement) -> Result<Self, (Error, PooledPg)> {
-        // Whether the statement goes in a savepoint depends on whether a
-        // transaction is open: find out first if that is unknown.
-        let ready = match conn.ready().await {
-            Ok(()) => conn.resolve_tx().await,
-            Err(error) => Err(error),
-        };
-        if let Err(error) = ready {
-            return Err((error, conn));
-        }
-        let savepoint = (conn.tx == TxStatus::Open)
-            .then(|| format!("ormcore_stream_{}", NEXT_SAVEPOINT.fetch_add(1, Ordering::Relaxed)));
-        let mut stream = PgStream { conn, rows: None, savepoint };
-        match stream.start(&statement).await {
-            Ok(()) => Ok(stream),
-            Err(error) => {
-                let _ = stream.finish(false).await;
-                Err((error, stream.into_pooled()))
-            }
-        }
+    pub(crate) async fn open(conn: PooledPg, statement: Statement) -> Result<Self, (Error, PooledPg)> {
+        // A compiled select with no function beyond the portable built-ins:
+        // nothing it does needs keeping.
+        let read_only = statement.read_only && statement.session_free;
+        Ok(PgStream { conn, state: State::Start(statement), savepoint: None, read_only })
     }
 
     async fn start(&mut self, statement: &Statement) -> ormcore::Result<()> {
-        if let Some(name) = &self.savepoint {
-            let savepoint = ormcore::sql::transaction_sql(TxOp::Savepoint(name), &PostgresDialect)?;
+        // Whether the statement goes in a savepoint depends on whether a
+        // transaction is open: find out first if that is unknown.
+        self.conn.ready().await?;
+        self.conn.resolve_tx().await?;
+        if self.conn.tx == TxStatus::Open {
+            let name = format!("ormcore_stream_{}", NEXT_SAVEPOINT.fetch_add(1, Ordering::Relaxed));
+            let savepoint = ormcore::sql::transaction_sql(TxOp::Savepoint(&name), &PostgresDialect)?;
             self.conn.control(&savepoint).await?;
+            self.savepoint = Some(name);
         }
         let prepared = self.conn.prepare(statement).await?;
         let conn = &mut *self.conn;
         conn.in_flight = true;
         let rows = conn.client.client().query_raw(&prepared, params(&statement.params)).await;
-        self.rows = Some(Box::pin(conn.track(rows)?));
+        self.state = State::Rows(Box::pin(conn.track(rows)?));
         // The statement goes on running while its rows are read.
         conn.in_flight = true;
         Ok(())
     }
 
-    /// End the statement's savepoint now: released when the statement ran
-    /// to its end (a streamed write keeps what it wrote), rolled back
-    /// otherwise.
+    /// End the statement's savepoint now (see [`abandon`](Self::abandon)).
     async fn finish(&mut self, completed: bool) -> ormcore::Result<()> {
         self.abandon(completed);
         self.conn.ready().await
     }
 
-    /// Leave what the statement owes to the connection's next statement:
-    /// cancelling it if it still runs, and ending its savepoint.
+    /// Leave what the statement owes to the connection's next statement.
+    /// One that completed releases its savepoint. One still running is
+    /// cancelled if it only reads (its savepoint then rolled back); any
+    /// other is waited for, and its savepoint released, or rolled back if
+    /// it failed.
     fn abandon(&mut self, completed: bool) {
-        if self.rows.take().is_some() && !completed {
-            self.conn.cancel_abandoned();
+        let running = matches!(std::mem::replace(&mut self.state, State::Done), State::Rows(_)) && !completed;
+        let undo = running && self.read_only;
+        if running {
+            self.conn.abandoned(self.read_only);
         }
         if let Some(name) = self.savepoint.take() {
-            self.conn.pending.push(if completed { Owed::Release(name) } else { Owed::Savepoint(name) });
+            self.conn.pending.push(if undo || !completed && !running {
+                Owed::Savepoint(name)
+            } else {
+                Owed::Release(name)
+            });
         }
     }
 }
@@ -100,7 +114,14 @@ impl RawStream for PgStream {
     type Pooled = PooledPg;
 
     async fn next_batch(&mut self, max: usize, on_row: &mut OnRow<'_>) -> ormcore::Result<bool> {
-        let Some(rows) = self.rows.as_mut() else {
+        if let State::Start(_) = &self.state {
+            let State::Start(statement) = std::mem::replace(&mut self.state, State::Done) else { return Ok(false) };
+            if let Err(error) = self.start(&statement).await {
+                let _ = self.finish(false).await;
+                return Err(error);
+            }
+        }
+        let State::Rows(rows) = &mut self.state else {
             return Ok(false);
         };
         for _ in 0..max {
@@ -109,8 +130,8 @@ impl RawStream for PgStream {
                 Some(Ok(row)) => on_row(&PgRow(&row)),
                 Some(Err(error)) => {
                     let error = self.conn.failed(error);
-                    // The statement has ended: nothing to cancel.
-                    self.rows = None;
+                    // The statement has ended, and failed: undo it.
+                    self.state = State::Done;
                     let _ = self.finish(false).await;
                     return Err(error);
                 }
@@ -129,9 +150,8 @@ impl RawStream for PgStream {
     }
 
     fn into_pooled(mut self) -> PooledPg {
-        // Dropped half-way: the statement is cancelled, and its savepoint
-        // rolled back, before the connection's next statement or when the
-        // pool cleans it.
+        // Dropped half-way: see `abandon`; the connection settles it before
+        // its next statement, or when the pool cleans it.
         self.abandon(false);
         self.conn
     }

@@ -197,7 +197,10 @@ pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
 ) -> Result<()> {
     let per_statement = (dialect.max_params() / rows.columns.len().max(1)).max(1);
     let mut batch = rows.batch_size.clamp(1, per_statement);
-    if rows.key.is_some() && !dialect.supports_insert_returning() {
+    // Keys without RETURNING come one row per statement; rows with no
+    // column at all (a table of only its auto key) are `DEFAULT VALUES`,
+    // which is one row.
+    if rows.key.is_some() && !dialect.supports_insert_returning() || rows.columns.is_empty() {
         batch = 1;
     }
     let mut template: Option<crate::sql::InsertTemplate> = None;

@@ -120,7 +120,6 @@ macro_rules! conformance_cases {
             attack8::streams_dropped_in_nested_blocks_keep_both,
             attack8::stream_failing_to_decode_keeps_the_block,
             attack8::aborted_task_holding_a_stream_leaves_nothing,
-            #[ignore = "BUG (PostgreSQL): a stream dropped before its first row arrives loses the whole transaction block (ConnectionLost)"]
             attack8::stream_dropped_while_opening_keeps_the_block,
             attack8::create_at_its_edges,
             attack8::insert_rows_check_every_value,
@@ -128,16 +127,11 @@ macro_rules! conformance_cases {
             attack8::upserts_at_their_edges,
             attack8::bulk_update_at_its_edges,
             attack8::bulk_create_at_its_edges,
-            #[ignore = "BUG (PostgreSQL): abulk_create of models with only an auto key is refused (several rows of defaults)"]
             attack8::bulk_create_of_key_only_models,
             attack8::first_n_respects_the_selects_own_limit,
-            #[ignore = "BUG (SQLite): a column set twice on create/insert/insert_rows silently keeps the first value"]
             attack8::a_column_set_twice_keeps_the_last_or_is_refused,
-            #[ignore = "BUG: asave().only(..) records the fields it left out as saved, so the next asave() never writes them"]
             attack8::save_only_keeps_the_other_changes_dirty,
-            #[ignore = "BUG: asave().only(..) on a new model inserts every field instead of only those (the others' defaults)"]
             attack8::save_only_on_a_new_model_inserts_only_those,
-            #[ignore = "BUG (SQLite; PostgreSQL past 20k rows): abulk_update's default batch is one CASE of ~11k-22k WHENs per row, 50-100x slower than batches of 100"]
             attack8::bulk_update_of_many_rows_is_not_quadratic,
             cancel_matrix::dropped_at_every_await,
             cancel_matrix::aborted_at_every_await,

@@ -596,13 +596,19 @@ mod pg_only {
     #[tokio::test]
     async fn abandoned_huge_stream_is_cancelled() {
         let db = db(1).await;
-        // In the select list, generate_series streams its rows (in FROM, the
-        // server would build all ten million before sending the first).
-        let huge = ormcore::query::Raw::<i64>::new("SELECT generate_series(1, 10000000)::int8 AS n", vec![]);
+        db.aexecute_sql(
+            "INSERT INTO \"user\" (name, is_active) SELECT 'u' || n, true FROM generate_series(1, 3000) AS n",
+            vec![],
+        )
+        .await
+        .expect("seed");
+        // Nine million rows of a query-builder select, which only reads:
+        // abandoned, it is cancelled rather than read to its end.
+        let huge = User::select().join(ormcore::query::Table::<User>::alias("other"), User::ID.gt(0));
         for in_block in [false, true] {
             let tx = if in_block { Some(db.atomic().await.expect("begin")) } else { None };
             let mut stream = db.iterate(&huge);
-            assert_eq!(stream.next().await.expect("a row").expect("ok"), 1);
+            stream.next().await.expect("a row").expect("ok");
             let begun = Instant::now();
             drop(stream);
             User::acreate(&db, user(if in_block { "in" } else { "out" })).await.expect("the next statement");
@@ -611,7 +617,8 @@ mod pg_only {
                 tx.commit().await.expect("commit");
             }
         }
-        assert_eq!(names(&db).await, ["committed", "in", "out"]);
+        let kept = db.list(&User::select().columns(User::NAME).where_(User::NAME.in_(["in", "out"]))).await;
+        assert_eq!(kept.expect("names").len(), 2);
         assert!(!leftover_transaction(&db).await);
     }
 
@@ -1036,7 +1043,6 @@ mod attack8 {
     /// it returned says it was written, and docs/07 says a streamed write
     /// keeps what it wrote. The block commits; the rows must be there.
     #[tokio::test]
-    #[ignore = "BUG: a streamed write in a block whose every row was read is rolled back when the stream is dropped before its end"]
     async fn streamed_write_read_to_its_last_row_is_kept() {
         let db = db(1).await;
         let tx = db.atomic().await.expect("begin");
@@ -1057,7 +1063,6 @@ mod attack8 {
     /// server has committed it before the first row arrives; in one its
     /// savepoint is rolled back.)
     #[tokio::test]
-    #[ignore = "BUG: a half-read streamed write is committed outside a block but silently undone inside one"]
     async fn half_read_streamed_write_is_kept_or_undone_alike() {
         let db = db(1).await;
         let mut outcomes = Vec::new();
@@ -1085,7 +1090,6 @@ mod attack8 {
     /// (here: time out); it must not slip in because the stream's savepoint
     /// was rolled back and took the lock with it.
     #[tokio::test]
-    #[ignore = "BUG: rows read from a streamed SELECT .. FOR UPDATE lose their locks when the stream is dropped half-way"]
     async fn locks_taken_by_a_dropped_stream_are_kept() {
         let db = db(2).await;
         let mut counters: Vec<Counter> =
@@ -1171,7 +1175,6 @@ mod attack8 {
     /// before its first row (a timeout around the read): the statement is
     /// cancelled at once, and the block goes on and commits.
     #[tokio::test]
-    #[ignore = "BUG: a stream in a block dropped while its query waits (no row yet) loses the whole transaction (ConnectionLost)"]
     async fn stream_waiting_on_a_lock_dropped_before_its_first_row() {
         let db = db(2).await;
         Counter::acreate(&db, Counter { name: "locked".into(), ..Counter::default() }).await.expect("seed");

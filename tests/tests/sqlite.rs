@@ -1035,7 +1035,6 @@ mod attack8 {
     /// first, so the first takes rowid 1 and the model that claims key 1
     /// then fails as a duplicate.
     #[tokio::test]
-    #[ignore = "BUG: abulk_create inserts keyless models before keyed ones, so [key 1, keyless] fails as a duplicate on SQLite"]
     async fn bulk_create_keeps_the_models_order() {
         let db = SqliteDatabase::connect(SqliteOptions::new(fresh_path()).pool_size(1)).await.expect("open");
         db.acreate_tables(&[User::META]).await.expect("create");

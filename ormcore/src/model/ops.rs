@@ -66,6 +66,18 @@ fn remember<M: Model>(model: &mut M) {
     }
 }
 
+/// Record the saved `columns` of a model in its state, if it tracks one:
+/// the columns a partial save left out stay as dirty as they were.
+fn remember_columns<M: Model>(model: &mut M, columns: &[usize]) {
+    if model.state().is_none() {
+        return;
+    }
+    let values = model.column_values();
+    if let Some(state) = model.state_mut() {
+        state.remember_columns(values, columns);
+    }
+}
+
 pub(crate) async fn first_where<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>) -> Result<Option<M>> {
     executor.first(&Select::<M>::model().where_(filter)).await
 }
@@ -88,26 +100,54 @@ pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -
     Ok(())
 }
 
+/// Insert `model` with `columns` only (and its key, if assigned), the
+/// others taking their defaults in the database: a new model's
+/// `asave().only(..)`, as the reference's `save(only=)` inserts.
+async fn insert_columns<M: Model, E: Executor>(executor: &E, model: &mut M, mut columns: Vec<usize>) -> Result<()> {
+    let meta = M::META;
+    let assigned = model.primary_key_values().is_some();
+    if assigned {
+        let missing: Vec<usize> = meta.primary_key.iter().copied().filter(|i| !columns.contains(i)).collect();
+        columns.extend(missing);
+    }
+    let mut values = model.column_values();
+    let insert = columns.iter().fold(Insert::<M>::new(), |insert, &i| {
+        insert.set_node(meta.columns[i].name, ExprNode::Value(std::mem::replace(&mut values[i], Value::Null)))
+    });
+    let id = insert.aexecute(executor).await?;
+    if meta.auto_increment && !assigned {
+        let id = id.ok_or_else(|| Error::interface("the database reported no key for the inserted row"))?;
+        model.set_auto_id(id)?;
+        columns.extend(meta.primary_key.iter().copied());
+    }
+    remember_columns(model, &columns);
+    Ok(())
+}
+
 pub(crate) async fn save<M: Model, E: Executor>(
     executor: &E,
     model: &mut M,
     only: Option<Vec<usize>>,
     force_insert: bool,
 ) -> Result<Saved> {
+    let meta = M::META;
+    if let Some(only) = &only {
+        check_columns(meta, only)?;
+    }
     let key = match model.primary_key_values() {
-        Some(key) if !force_insert && !M::META.primary_key.is_empty() => key,
+        Some(key) if !force_insert && !meta.primary_key.is_empty() => key,
         _ => {
-            insert(executor, model).await?;
+            match only {
+                Some(only) => insert_columns(executor, model, only).await?,
+                None => insert(executor, model).await?,
+            }
             return Ok(Saved::Inserted);
         }
     };
-    let meta = M::META;
     let values = model.column_values();
+    let partial = only.is_some();
     let mut columns: Vec<usize> = match only {
-        Some(only) => {
-            check_columns(meta, &only)?;
-            only
-        }
+        Some(only) => only,
         None => match model.state() {
             Some(state) => state.dirty_columns(&values),
             None => (0..values.len()).collect(),
@@ -122,7 +162,11 @@ pub(crate) async fn save<M: Model, E: Executor>(
         update.set_node(meta.columns[i].name, ExprNode::Value(std::mem::replace(&mut values[i], Value::Null)))
     });
     let changed = update.aexecute(executor).await?;
-    remember(model);
+    if partial {
+        remember_columns(model, &columns);
+    } else {
+        remember(model);
+    }
     Ok(Saved::Updated(changed))
 }
 
@@ -137,6 +181,9 @@ pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: 
 /// many rows per statement: large enough that the per-statement cost
 /// vanishes, small enough that one cached statement serves every full batch.
 const DEFAULT_INSERT_BATCH: usize = 100;
+
+/// Rows per `UPDATE` in `abulk_update` by default.
+const DEFAULT_UPDATE_BATCH: usize = 100;
 
 pub(crate) async fn bulk_create<M: Model, E: Executor>(
     executor: &E,
@@ -168,7 +215,10 @@ async fn insert_all<M: Model, E: Executor>(executor: &E, models: &mut [M], batch
     // failed batch must not leave models claiming rows that were rolled back.
     let mut assigned: Vec<(usize, i64)> = Vec::with_capacity(fresh.len());
     let mut lease = target.lease().await?;
-    for (indices, columns, key) in [(fresh, &without_key, auto_key.map(|c| c.name)), (keyed, &all_columns, None)] {
+    // The models with their keys first: a database that assigns the next
+    // key after the largest (SQLite's rowid) must not hand a fresh row a
+    // key that a model further on brings.
+    for (indices, columns, key) in [(keyed, &all_columns, None), (fresh, &without_key, auto_key.map(|c| c.name))] {
         if indices.is_empty() {
             continue;
         }
@@ -240,8 +290,10 @@ pub(crate) async fn bulk_update<M: Model, E: Executor>(
     check_columns(meta, &fields)?;
     let key_expr = || ExprNode::Column { table: Some(meta.name.into()), name: key.name.into() };
     // Each row binds its key twice (WHEN and IN) and one value per field.
+    // A CASE is matched row by row: past a hundred WHENs, each more costs
+    // more than another statement would.
     let per_statement = executor.target().dialect().max_params() / (2 * fields.len() + 1);
-    let batch = batch_size.unwrap_or(per_statement).clamp(1, per_statement.max(1));
+    let batch = batch_size.unwrap_or(DEFAULT_UPDATE_BATCH).clamp(1, per_statement.max(1));
     let tx = executor.atomic().await?;
     let mut changed = 0;
     for chunk in models.chunks(batch) {

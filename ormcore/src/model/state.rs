@@ -22,13 +22,28 @@ use crate::value::Value;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelState {
-    snapshot: Option<Vec<Value>>,
+    /// The stored value of each column, `None` where it is not known (a
+    /// column a partial save left out).
+    snapshot: Option<Vec<Option<Value>>>,
 }
 
 impl ModelState {
     /// Record `values` as the stored state.
     pub fn remember(&mut self, values: Vec<Value>) {
-        self.snapshot = Some(values);
+        self.snapshot = Some(values.into_iter().map(Some).collect());
+    }
+
+    /// Record the values of `columns` only (from a save of those columns):
+    /// the others stay as they were known, dirty if they were.
+    pub fn remember_columns(&mut self, values: Vec<Value>, columns: &[usize]) {
+        let len = values.len();
+        let snapshot = self.snapshot.get_or_insert_with(|| vec![None; len]);
+        snapshot.resize(len, None);
+        for (i, value) in values.into_iter().enumerate() {
+            if columns.contains(&i) {
+                snapshot[i] = Some(value);
+            }
+        }
     }
 
     /// Forget the stored state: every column counts as dirty.
@@ -46,9 +61,12 @@ impl ModelState {
     pub fn dirty_columns(&self, current: &[Value]) -> Vec<usize> {
         match &self.snapshot {
             None => (0..current.len()).collect(),
-            Some(stored) => {
-                current.iter().zip(stored).enumerate().filter(|(_, (now, then))| now != then).map(|(i, _)| i).collect()
-            }
+            Some(stored) => current
+                .iter()
+                .enumerate()
+                .filter(|&(i, now)| stored.get(i).and_then(Option::as_ref) != Some(now))
+                .map(|(i, _)| i)
+                .collect(),
         }
     }
 }

@@ -107,8 +107,8 @@ impl<'a, M: Model, E: Executor> BulkUpdate<'a, M, E> {
         BulkUpdate { models, executor, fields, batch_size: None }
     }
 
-    /// Update `size` rows per statement (default: as many as the backend's
-    /// parameter limit allows).
+    /// Update `size` rows per statement (default 100, and never more than
+    /// the backend's parameter limit allows).
     pub fn batch_size(mut self, size: usize) -> Self {
         self.batch_size = Some(size);
         self

@@ -136,16 +136,28 @@ impl<M> Insert<M, MultiRow> {
 }
 
 impl<M> Insert<M> {
-    /// Set `column` to `value` in the row being inserted.
-    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
-        let value = value.into_expr().into_node();
+    /// Set `column` to `value` in the row being inserted; set again, the
+    /// last value counts.
+    pub fn set<F: SqlField>(self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        self.set_node(column.name(), value.into_expr().into_node())
+    }
+
+    /// [`set`](Insert::set) for a column known by name only, with a value
+    /// already of its type: how the model layer writes a model's values.
+    pub(crate) fn set_node(mut self, column: &'static str, value: ExprNode) -> Self {
+        if let Some(at) = self.node.columns.iter().position(|c| c.as_ref() == column)
+            && let InsertSource::Values(rows) = &mut self.node.source
+        {
+            rows.iter_mut().for_each(|row| row[at] = value.clone());
+            return self;
+        }
         // A single-row insert is built by `new` and `set` alone: its source
         // is `DefaultValues` until the first `set`, one row after.
         match &mut self.node.source {
             InsertSource::Values(rows) => rows.iter_mut().for_each(|row| row.push(value.clone())),
             source => *source = InsertSource::Values(vec![vec![value]]),
         }
-        self.node.columns.push(column.name().into());
+        self.node.columns.push(column.into());
         self
     }
 }
@@ -303,17 +315,19 @@ impl<M> Update<M> {
     }
 
     /// `SET column = value`; the value may be an expression over the row,
-    /// such as `Counter::VALUE + 1`.
-    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
-        self.node.set.push((column.name().into(), value.into_expr().into_node()));
-        self
+    /// such as `Counter::VALUE + 1`. Set again, the last value counts.
+    pub fn set<F: SqlField>(self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        self.set_node(column.name(), value.into_expr().into_node())
     }
 
     /// `SET column = value` for a column known by name only: the model
     /// layer writes a model's values through it, each already of its
     /// column's type.
     pub(crate) fn set_node(mut self, column: &'static str, value: ExprNode) -> Self {
-        self.node.set.push((column.into(), value));
+        match self.node.set.iter_mut().find(|(name, _)| name.as_ref() == column) {
+            Some((_, existing)) => *existing = value,
+            None => self.node.set.push((column.into(), value)),
+        }
         self
     }
 

@@ -39,6 +39,9 @@ pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, k
         return Err(Error::interface("an upsert (on_conflict(..).do_update) needs at least one column to update"));
     }
     let source = checked_source(node)?;
+    if let Some(twice) = node.columns.iter().enumerate().find_map(|(i, c)| node.columns[..i].contains(c).then_some(c)) {
+        return Err(Error::interface(format!("an insert names the column {:?} twice", twice.as_ref())));
+    }
     w.set_written(Written::new(&node.table, node.meta, &node.columns));
     let on_conflict = node.on_conflict.as_ref();
     dialect.write_insert_into(w, on_conflict);
