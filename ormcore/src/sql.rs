@@ -37,6 +37,7 @@ mod expr;
 mod mysql;
 mod postgres;
 mod raw;
+mod render;
 mod select;
 mod sqlite;
 mod transaction;
@@ -46,6 +47,7 @@ pub use check::ValueUse;
 pub use dialect::{Dialect, NativePlaceholders};
 pub use mysql::{MySqlDialect, MySqlFlavor};
 pub use postgres::PostgresDialect;
+pub use render::write_standard_literal;
 pub use sqlite::SqliteDialect;
 pub use transaction::{COMMIT, IsolationLevel, ROLLBACK, TxOp, TxOptions, transaction_sql};
 pub use writer::SqlWriter;
@@ -102,6 +104,40 @@ impl Statement {
     /// tasks: a session-free read.
     pub fn shareable(&self) -> bool {
         self.session_free && self.read_only
+    }
+
+    /// The SQL with each placeholder replaced by its value, written as a
+    /// literal of `dialect` ([`Dialect::write_literal`]): for reading (a
+    /// log line, a debugger, a bug report), **not for running**. The
+    /// statement itself always goes to the database with its values bound
+    /// as parameters, and nothing ormcore sends is ever rendered this way.
+    ///
+    /// Text is quoted with `'` doubled, and control characters (a newline,
+    /// NUL, an escape sequence that could forge a log line or drive a
+    /// terminal) are written as the dialect's escapes, never raw. A
+    /// placeholder without a value is left as it is.
+    ///
+    /// ```
+    /// use ormcore::query::TableRef;
+    /// use ormcore::sql::{self, PostgresDialect, SqliteDialect};
+    /// use ormcore::types::Text;
+    /// use ormcore::prelude::*;
+    ///
+    /// let name: Expr<Text> = Expr::column("user", "name");
+    /// let users = TableRef::Table { name: "user".into(), alias: None };
+    /// let query = Select::from(users).where_(name.eq("O'Hara")).limit(5);
+    ///
+    /// let sqlite = SqliteDialect::new();
+    /// let statement = sql::compile_select(query.node(), &sqlite)?;
+    /// assert_eq!(statement.sql, r#"SELECT * FROM "user" WHERE "user"."name" = ? LIMIT 5"#);
+    /// assert_eq!(statement.render(&sqlite), r#"SELECT * FROM "user" WHERE "user"."name" = 'O''Hara' LIMIT 5"#);
+    ///
+    /// let pg = sql::compile_select(query.node(), &PostgresDialect)?;
+    /// assert_eq!(pg.render(&PostgresDialect), r#"SELECT * FROM "user" WHERE "user"."name" = 'O''Hara'::text LIMIT 5"#);
+    /// # Ok::<(), ormcore::Error>(())
+    /// ```
+    pub fn render(&self, dialect: &dyn Dialect) -> String {
+        render::render(self, dialect)
     }
 }
 

@@ -27,6 +27,14 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     /// The dialect's name, for error messages.
     fn name(&self) -> &'static str;
 
+    /// The database as OpenTelemetry's `db.system` attribute names it
+    /// (`sqlite`, `postgresql`, `mysql`, `mariadb`): the `db.system` field
+    /// of the statement span ([`crate::trace`]). The default is
+    /// OpenTelemetry's value for any other SQL database, `other_sql`.
+    fn system(&self) -> &'static str {
+        "other_sql"
+    }
+
     // ---- capabilities -------------------------------------------------
 
     /// The most parameters one statement may bind. Statements binding more
@@ -115,6 +123,14 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     fn write_typed_placeholder(&self, sql: &mut String, index: usize, value: &Value) {
         let _ = value;
         self.write_placeholder(sql, index);
+    }
+
+    /// Append `value` as a SQL literal, for [`Statement::render`](super::Statement::render):
+    /// a rendering for people to read (a log, a debugger), never for the
+    /// database to run. The default writes standard SQL; see
+    /// [`write_standard_literal`](super::write_standard_literal).
+    fn write_literal(&self, out: &mut String, value: &Value) {
+        super::render::write_standard_literal(self, out, value);
     }
 
     /// Why this dialect's database would not keep `value` exactly where it

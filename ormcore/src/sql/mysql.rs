@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::query::node::{CastType, CompoundOp, ConflictAction, ExprNode, InsertSource, OnConflict};
 use crate::schema::ColumnType;
 use crate::schema::DefaultValue;
+use crate::value::Value;
 
 /// Which server a [`MySqlDialect`] speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +67,24 @@ impl Dialect for MySqlDialect {
         match self.flavor {
             MySqlFlavor::MySql => "MySQL",
             MySqlFlavor::MariaDb => "MariaDB",
+        }
+    }
+
+    /// Text with control characters in backslash escapes (`'a\nb'`), or
+    /// as `CONCAT(.., CHAR(n USING utf8mb4), ..)` for those without one.
+    fn write_literal(&self, out: &mut String, value: &Value) {
+        super::render::write_literal_styled(
+            self,
+            out,
+            value,
+            super::render::Style { text: super::render::TextStyle::Backslash, hex_escape_bytes: false },
+        );
+    }
+
+    fn system(&self) -> &'static str {
+        match self.flavor {
+            MySqlFlavor::MySql => "mysql",
+            MySqlFlavor::MariaDb => "mariadb",
         }
     }
 

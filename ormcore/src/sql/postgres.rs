@@ -123,6 +123,21 @@ impl Dialect for PostgresDialect {
         "PostgreSQL"
     }
 
+    /// Text with control characters as an escape string (`E'a\nb'`),
+    /// binary data as `'\x0a0b'`.
+    fn write_literal(&self, out: &mut String, value: &Value) {
+        super::render::write_literal_styled(
+            self,
+            out,
+            value,
+            super::render::Style { text: super::render::TextStyle::Escape, hex_escape_bytes: true },
+        );
+    }
+
+    fn system(&self) -> &'static str {
+        "postgresql"
+    }
+
     fn write_placeholder(&self, sql: &mut String, index: usize) {
         // Writing into a String cannot fail.
         let _ = write!(sql, "${index}");

@@ -139,14 +139,14 @@ fn native_placeholders(sql: &str, style: NativePlaceholders, dialect: &dyn Diale
 }
 
 /// Whether `b` may be part of an identifier (`$` is, on PostgreSQL).
-fn is_ident_byte(b: u8) -> bool {
+pub(super) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 /// The positions of the bytes of SQL text that are code: outside string
 /// literals, quoted names, comments and (where the dialect has them)
 /// dollar-quoted strings, as the dialect reads them.
-struct Code<'a> {
+pub(super) struct Code<'a> {
     bytes: &'a [u8],
     i: usize,
     backslash: bool,
@@ -156,7 +156,7 @@ struct Code<'a> {
 }
 
 impl<'a> Code<'a> {
-    fn new(bytes: &'a [u8], dialect: &dyn Dialect) -> Self {
+    pub(super) fn new(bytes: &'a [u8], dialect: &dyn Dialect) -> Self {
         Code {
             bytes,
             i: 0,
@@ -168,7 +168,7 @@ impl<'a> Code<'a> {
     }
 
     /// Go on from `i`: the bytes before it were consumed.
-    fn skip_to(&mut self, i: usize) {
+    pub(super) fn skip_to(&mut self, i: usize) {
         self.i = self.i.max(i);
     }
 }

@@ -123,6 +123,21 @@ impl Dialect for SqliteDialect {
         "SQLite"
     }
 
+    /// SQLite has no escapes in string literals: text with control
+    /// characters is a concatenation, `('a' || char(10) || 'b')`.
+    fn write_literal(&self, out: &mut String, value: &Value) {
+        super::render::write_literal_styled(
+            self,
+            out,
+            value,
+            super::render::Style { text: super::render::TextStyle::Concat, hex_escape_bytes: false },
+        );
+    }
+
+    fn system(&self) -> &'static str {
+        "sqlite"
+    }
+
     /// SQLite's own functions change nothing on the connection: only its
     /// other statements (`PRAGMA`, `ATTACH`, `CREATE TEMP ..`) do, and
     /// `EXPLAIN` of them (SQLite applies some pragmas while compiling).
