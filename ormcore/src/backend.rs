@@ -247,6 +247,10 @@ pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
     Ok(())
 }
 
+// ormcore holds every connection it leases in a forwarding wrapper that
+// traces its statements (`database/traced.rs`): a method added here must
+// be forwarded there too, or a backend's override of it is bypassed.
+
 /// One database connection, as the backend drives it.
 pub trait RawConnection: Send + 'static {
     /// Run a statement that returns no rows.

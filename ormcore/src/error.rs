@@ -238,6 +238,32 @@ impl Error {
         }
     }
 
+    /// A short name for the error's kind, one per variant and stable across
+    /// releases: `does_not_exist`, `integrity`, `operational`,
+    /// `connection_lost`, `conflict`, `interface`, `pool_timeout`,
+    /// `pool_closed`, `decode`, `unsupported`. The `error` field of the
+    /// statement span ([`crate::trace`]) and a key for metrics: unlike the
+    /// message, it holds no SQL and no value.
+    ///
+    /// ```
+    /// assert_eq!(ormcore::Error::interface("misuse").kind_name(), "interface");
+    /// assert_eq!(ormcore::Error::PoolClosed.kind_name(), "pool_closed");
+    /// ```
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::DoesNotExist { .. } => "does_not_exist",
+            Error::Integrity { .. } => "integrity",
+            Error::Operational { .. } => "operational",
+            Error::ConnectionLost { .. } => "connection_lost",
+            Error::Conflict { .. } => "conflict",
+            Error::Interface(_) => "interface",
+            Error::PoolTimeout { .. } => "pool_timeout",
+            Error::PoolClosed => "pool_closed",
+            Error::Decode { .. } => "decode",
+            Error::Unsupported { .. } => "unsupported",
+        }
+    }
+
     /// Whether running the whole transaction (or the statement, outside
     /// one) again may succeed: true for the [`Error::Conflict`] kinds.
     ///

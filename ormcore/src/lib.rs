@@ -25,6 +25,7 @@ pub mod query;
 mod row;
 pub mod schema;
 pub mod sql;
+pub mod trace;
 pub mod types;
 pub mod value;
 
@@ -37,6 +38,7 @@ pub use query::Column;
 pub use row::{FromRow, Row, SqlRow, decode_column};
 pub use schema::{Record, TableMeta};
 pub use sql::{IsolationLevel, TxOptions};
+pub use trace::QueryEvent;
 pub use value::{DecodeError, FromValue, ToValue, Value, ValueRef};
 
 /// The names most code needs, and every name the guide's samples use:

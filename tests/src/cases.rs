@@ -13,6 +13,7 @@ pub mod reference;
 pub mod results;
 pub mod scope;
 pub mod stream;
+pub mod trace;
 pub mod types;
 pub mod writes;
 
@@ -85,6 +86,9 @@ macro_rules! conformance_cases {
             recovery::killed_connection_ends_the_transaction,
             recovery::close_pool_then_reopen,
             recovery::close_pool_rolls_back_open_transactions,
+            trace::one_span_per_statement,
+            trace::span_fields_and_values,
+            trace::query_hooks_see_every_statement,
             stream::iterate_in_batches,
             stream::dropped_stream_releases_connection,
             stream::query_during_stream_is_an_error,

@@ -157,6 +157,9 @@ pub struct Op {
     pub sql: Option<String>,
     /// It was sent to a connection the injector had cut.
     pub on_cut_connection: bool,
+    /// The inner backend declined it: a [`RawConnection::transaction_now`]
+    /// it cannot run without I/O (it answered `None`), so no SQL was sent.
+    pub declined: bool,
 }
 
 impl std::fmt::Display for Op {
@@ -167,6 +170,9 @@ impl std::fmt::Display for Op {
         }
         if self.on_cut_connection {
             write!(f, " (on a cut connection)")?;
+        }
+        if self.declined {
+            write!(f, " (declined)")?;
         }
         Ok(())
     }
@@ -248,9 +254,21 @@ impl Faults {
         self.state().log.len()
     }
 
-    /// The recorded operations that sent SQL ([`OpKind::is_statement`]).
+    /// The recorded operations that sent SQL ([`OpKind::is_statement`],
+    /// and not [`declined`](Op::declined)).
     pub fn statements(&self) -> Vec<Op> {
-        self.state().log.iter().filter(|op| op.kind.is_statement()).cloned().collect()
+        self.state().log.iter().filter(|op| op.kind.is_statement() && !op.declined).cloned().collect()
+    }
+
+    /// The inner backend declined the last `transaction_now` on
+    /// connection `conn` (no other operation on it can have come since:
+    /// the call is synchronous).
+    fn decline(&self, conn: usize) {
+        let mut state = self.state();
+        let last = state.log.iter_mut().rev().find(|op| op.conn == Some(conn));
+        if let Some(op) = last.filter(|op| matches!(op.kind, OpKind::TransactionNow(_))) {
+            op.declined = true;
+        }
     }
 
     /// The faults that fired since the last [`arm`](Faults::arm), with the
@@ -297,7 +315,7 @@ impl Faults {
     fn enter(&self, conn: Option<usize>, kind: OpKind, sql: Option<&str>, cut: bool) -> Plan {
         let mut state = self.state();
         let index = state.log.len();
-        let op = Op { index, conn, kind, sql: sql.map(str::to_owned), on_cut_connection: cut };
+        let op = Op { index, conn, kind, sql: sql.map(str::to_owned), on_cut_connection: cut, declined: false };
         state.log.push(op.clone());
         let armed = state.armed.iter().position(|&(at, _)| at == index);
         let plan = match armed {
@@ -618,7 +636,13 @@ impl<B: Backend> RawConnection for FaultyConn<B> {
     /// not killed (that needs I/O).
     fn transaction_now(&mut self, op: TxOp<'_>) -> Option<Result<()>> {
         match self.faults.enter(Some(self.id), OpKind::TransactionNow(TxRecord::of(op)), None, self.cut) {
-            Plan::Pass => self.pooled.transaction_now(op),
+            Plan::Pass => {
+                let answer = self.pooled.transaction_now(op);
+                if answer.is_none() {
+                    self.faults.decline(self.id);
+                }
+                answer
+            }
             Plan::OnCut(index) => Some(Err(cut_error(index))),
             Plan::Fault(Fault::Fail, op) => {
                 let error = injected(op.index);

@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod capture;
 pub mod cases;
 pub mod faults;
 pub mod harness;

@@ -29,9 +29,12 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument as _;
+use tracing::instrument::WithSubscriber as _;
 
 use super::DatabaseInner;
 use super::registry::TaskKey;
+use super::traced::Traced;
 use crate::backend::{Backend, RawConnection};
 use crate::error::{Error, Result};
 use crate::sql::{TxOp, TxOptions};
@@ -115,7 +118,7 @@ impl Cleanup {
 pub(crate) struct SlotState<B: Backend> {
     /// The connection; `None` while a lease or a stream has it out, or once
     /// closed.
-    pub(crate) conn: Option<B::Pooled>,
+    pub(crate) conn: Option<Traced<B>>,
     /// A stream holds the connection.
     pub(crate) streaming: bool,
     /// `aclose` or `close_pool` released the connection; the slot is
@@ -167,11 +170,11 @@ impl<B: Backend> SlotState<B> {
     /// the backend can without I/O. True if some are left that need I/O.
     /// A lost connection runs nothing more: it comes back in `lost`, for the
     /// caller to drop outside the lock, and what it owed went down with it.
-    fn settle_now(&mut self, lost: &mut Option<B::Pooled>) -> bool {
+    fn settle_now(&mut self, lost: &mut Option<Traced<B>>) -> bool {
         loop {
             let Some(cleanup) = self.cleanups.first().cloned() else { return false };
             // Out with a statement or a stream: settled when it comes back.
-            let Some(conn) = self.conn.as_deref_mut() else { return false };
+            let Some(conn) = self.conn.as_mut() else { return false };
             if conn.is_lost() {
                 *lost = self.conn.take();
                 self.lose();
@@ -209,12 +212,13 @@ pub(crate) struct Slot<B: Backend> {
 
 impl<B: Backend> Slot<B> {
     pub(crate) fn new(inner: Arc<DatabaseInner<B>>, conn: B::Pooled, task: Option<TaskKey>) -> Self {
+        let traced = Traced::new(conn, Arc::clone(&inner));
         Slot {
             inner,
             task,
             turn: Arc::new(Semaphore::new(1)),
             state: Mutex::new(SlotState {
-                conn: Some(conn),
+                conn: Some(traced),
                 streaming: false,
                 closed: false,
                 pool_closed: false,
@@ -254,7 +258,7 @@ impl<B: Backend> Slot<B> {
         let permit =
             Arc::clone(&self.turn).acquire_owned().await.map_err(|_| Error::interface("connection slot is gone"))?;
         loop {
-            let taken: Taken<B::Pooled, _> = {
+            let taken: Taken<Traced<B>, _> = {
                 let mut state = self.state();
                 if state.closed {
                     if state.pool_closed {
@@ -306,7 +310,7 @@ impl<B: Backend> Slot<B> {
                     let mut state = self.state();
                     if !state.closed {
                         state.replace = false;
-                        state.conn = Some(fresh);
+                        state.conn = Some(Traced::new(fresh, Arc::clone(&self.inner)));
                     }
                 }
                 Taken::Wait(returned) => {
@@ -327,7 +331,7 @@ impl<B: Backend> Slot<B> {
     /// statement or a stream has it out.
     pub(crate) fn is_lost(&self) -> bool {
         let state = self.state();
-        state.replace || state.conn.as_deref().is_some_and(RawConnection::is_lost)
+        state.replace || state.conn.as_ref().is_some_and(RawConnection::is_lost)
     }
 
     /// `close_pool` releases the slot: the connection goes back to (the
@@ -387,14 +391,17 @@ impl<B: Backend> Slot<B> {
             // is gone, the connection's clean release undoes everything, and
             // this task must not keep the scope alive for the task it
             // belonged to.
+            // Its statements are traced where the guard was dropped: in
+            // that span, to that subscriber.
             let slot = Arc::downgrade(self);
-            runtime.spawn(async move {
+            let cleanup = async move {
                 if let Some(slot) = slot.upgrade() {
                     // Taking a lease runs the cleanups; a failure is handled
                     // there (everything is rolled back).
                     let _ = slot.lease().await;
                 }
-            });
+            };
+            runtime.spawn(cleanup.in_current_span().with_current_subscriber());
         }
     }
 
@@ -414,7 +421,7 @@ impl<B: Backend> Slot<B> {
         let mut state = self.state();
         state.streaming = false;
         if !state.closed {
-            state.conn = Some(conn);
+            state.conn = Some(Traced::new(conn, Arc::clone(&self.inner)));
         }
         drop(state);
         self.returned.notify_one();
@@ -443,16 +450,16 @@ enum Taken<P, N> {
 /// The connection of a slot, checked out for one operation; put back on drop.
 pub(crate) struct Lease<B: Backend> {
     slot: Arc<Slot<B>>,
-    conn: Option<B::Pooled>,
+    conn: Option<Traced<B>>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<B: Backend> Lease<B> {
-    pub(crate) fn conn(&mut self) -> &mut B::Connection {
+    pub(crate) fn conn(&mut self) -> &mut Traced<B> {
         // Present from construction until `detach` or drop, except in a
         // lease to close a slot whose connection was lost, which runs
         // nothing.
-        self.conn.as_deref_mut().expect("lease holds its connection")
+        self.conn.as_mut().expect("lease holds its connection")
     }
 
     /// Run what dropped guards owe, removing each only once it has run, so
@@ -534,7 +541,7 @@ impl<B: Backend> Lease<B> {
     pub(crate) fn detach(mut self) -> B::Pooled {
         let conn = self.conn.take().expect("lease holds its connection");
         self.slot.state().streaming = true;
-        conn
+        conn.into_pooled()
     }
 }
 

@@ -7,12 +7,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use std::borrow::Cow;
+
+use tracing::Instrument as _;
+
 use super::Target;
 use super::slot::Slot;
 use crate::backend::{Backend, RawStream};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::row::FromRow;
 use crate::sql::Statement;
+use crate::trace::{Counts, Probe, StatementKind};
 
 /// The reference's default batch size.
 pub(crate) const DEFAULT_BUFFER_SIZE: usize = 100;
@@ -36,10 +41,30 @@ enum Home<B: Backend> {
 struct Open<B: Backend> {
     stream: Option<B::Stream>,
     home: Home<B>,
+    trace: Option<StreamTrace>,
+}
+
+/// The tracing of a stream's statement, one span for its whole life: it
+/// ends when the stream fails or is done with (exhausted or dropped).
+struct StreamTrace {
+    probe: Probe<'static>,
+    rows: u64,
+}
+
+impl<B: Backend> Open<B> {
+    /// The stream's statement failed: trace it so, now.
+    fn failed(&mut self, error: &Error) {
+        if let Some(trace) = self.trace.take() {
+            trace.probe.finish(Err(error));
+        }
+    }
 }
 
 impl<B: Backend> Drop for Open<B> {
     fn drop(&mut self) {
+        if let Some(trace) = self.trace.take() {
+            trace.probe.finish(Ok(Counts { rows: Some(trace.rows), rows_affected: None }));
+        }
         if let Some(stream) = self.stream.take() {
             let conn = stream.into_pooled();
             match &self.home {
@@ -159,11 +184,22 @@ async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result
         Home::Slot(slot) => Some(Arc::clone(slot)),
         Home::Pool => None,
     });
-    let opened = B::stream(conn, statement).await;
+    let inner = target.inner();
+    let probe = Probe::start(&inner.trace, inner.backend.dialect(), StatementKind::Stream, &statement.params, || {
+        Cow::Borrowed(&statement.sql)
+    })
+    .map(Probe::into_owned);
+    let opened = match &probe {
+        Some(probe) => B::stream(conn, statement).instrument(probe.span().clone()).await,
+        None => B::stream(conn, statement).await,
+    };
     lost.disarm();
     match opened {
-        Ok(stream) => Ok(Open { stream: Some(stream), home }),
+        Ok(stream) => Ok(Open { stream: Some(stream), home, trace: probe.map(|probe| StreamTrace { probe, rows: 0 }) }),
         Err((error, conn)) => {
+            if let Some(probe) = probe {
+                probe.finish(Err(&error));
+            }
             if let Home::Slot(slot) = home {
                 slot.give_back(conn);
             }
@@ -195,12 +231,23 @@ async fn fetch_batch<B: Backend, R: FromRow + 'static>(mut open: Open<B>, max: u
     // past the first thousand rows only as they arrive.
     let mut rows = Vec::with_capacity(max.min(1024));
     let stream = open.stream.as_mut().expect("an open stream holds its backend stream");
-    let result = stream
-        .next_batch(max, &mut |row| {
-            rows.push(R::from_row(row, &mut 0)?);
-            Ok(())
-        })
-        .await;
+    let mut on_row = |row: &dyn crate::row::Row| {
+        rows.push(R::from_row(row, &mut 0)?);
+        Ok(())
+    };
+    let batch = stream.next_batch(max, &mut on_row);
+    let result = match &open.trace {
+        Some(trace) => batch.instrument(trace.probe.span().clone()).await,
+        None => batch.await,
+    };
+    match &result {
+        Ok(_) => {
+            if let Some(trace) = &mut open.trace {
+                trace.rows += rows.len() as u64;
+            }
+        }
+        Err(error) => open.failed(error),
+    }
     (open, result.map(|more| (rows, more)))
 }
 

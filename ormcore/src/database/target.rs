@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
-use super::Database;
 use super::slot::{Lease, Slot};
+use super::traced::Traced;
+use super::{Database, DatabaseInner};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::sql::{Dialect, Statement};
@@ -39,11 +40,11 @@ enum TargetKind<'a, B: Backend> {
 /// A connection checked out for one statement.
 pub(crate) enum ConnLease<B: Backend> {
     Slot(Lease<B>),
-    Pooled(B::Pooled),
+    Pooled(Traced<B>),
 }
 
 impl<B: Backend> ConnLease<B> {
-    pub(crate) fn conn(&mut self) -> &mut B::Connection {
+    pub(crate) fn conn(&mut self) -> &mut Traced<B> {
         match self {
             ConnLease::Slot(lease) => lease.conn(),
             ConnLease::Pooled(conn) => conn,
@@ -67,11 +68,16 @@ impl<'a, B: Backend> Target<'a, B> {
         Target(TargetKind::Block(slot, id))
     }
 
-    pub(crate) fn backend(&self) -> &'a B {
+    /// What every handle on the database shares.
+    pub(crate) fn inner(&self) -> &'a Arc<DatabaseInner<B>> {
         match self.0 {
-            TargetKind::Database(db) => db.backend(),
-            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => &slot.inner.backend,
+            TargetKind::Database(db) => &db.inner,
+            TargetKind::Slot(slot) | TargetKind::Block(slot, _) => &slot.inner,
         }
+    }
+
+    pub(crate) fn backend(&self) -> &'a B {
+        &self.inner().backend
     }
 
     pub(crate) fn dialect(&self) -> &'a dyn Dialect {
@@ -125,9 +131,10 @@ impl<'a, B: Backend> Target<'a, B> {
             return Ok(ConnLease::Slot(self.lease_bound(&slot).await?));
         }
         let shared = if shareable { self.backend().acquire_shared().await? } else { None };
-        match shared {
-            Some(conn) => Ok(ConnLease::Pooled(conn)),
-            None => Ok(ConnLease::Pooled(self.backend().acquire().await?)),
-        }
+        let conn = match shared {
+            Some(conn) => conn,
+            None => self.backend().acquire().await?,
+        };
+        Ok(ConnLease::Pooled(Traced::new(conn, Arc::clone(self.inner()))))
     }
 }
