@@ -388,6 +388,40 @@ pub trait Executor: Sync {
         Begin::new(self.target(), BeginKind::Savepoint)
     }
 
+    /// Run `callback` once the transaction this executor's statements run
+    /// in commits: the reference's `after_commit`, for work that must only
+    /// happen if the data it follows was kept (sending the email, clearing
+    /// a cache, notifying another service). Registered in the block of a
+    /// [`Transaction`] guard, in the innermost block open on a
+    /// [`Connection`], or through a [`Database`] in the innermost block of
+    /// the running task; with no block open, it runs now, before this
+    /// returns.
+    ///
+    /// Callbacks run once the outermost transaction has committed, in the
+    /// order they were registered, in the task that commits, before
+    /// [`commit`](Transaction::commit) (or [`acommit`](Transaction::acommit),
+    /// or [`Begin::run`]) returns. A savepoint that is released hands its
+    /// callbacks to the block around it, and so does a joined
+    /// [`transaction`](Executor::transaction) block that ends. They are
+    /// dropped, never run, when the work they follow is undone: their block
+    /// or one around it rolls back (explicitly, by a dropped guard, by a
+    /// closure's `Err`), its commit fails, or the connection is lost with
+    /// the transaction. A callback that panics does so out of `commit`,
+    /// whose transaction stays committed; the callbacks after it do not run.
+    ///
+    /// ```no_run
+    /// # async fn demo<B: ormcore::backend::Backend>(db: ormcore::Database<B>) -> ormcore::Result<()> {
+    /// use ormcore::prelude::*;
+    /// let tx = db.atomic().await?;
+    /// tx.aexecute_sql("UPDATE account SET balance = balance - 10 WHERE id = ?", vec![1.into()]).await?;
+    /// tx.after_commit(|| println!("debited"));
+    /// tx.commit().await?; // prints "debited"
+    /// # Ok(()) }
+    /// ```
+    fn after_commit(&self, callback: impl FnOnce() + Send + 'static) {
+        self.target().after_commit(Box::new(callback));
+    }
+
     /// Stream the rows of a query in batches (default 100; see
     /// [`RowStream::buffer_size`]) with constant memory.
     fn iterate<Q: Fetch>(&self, query: &Q) -> RowStream<'_, Self::Backend, Q::Row> {

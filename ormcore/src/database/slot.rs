@@ -115,6 +115,21 @@ impl Cleanup {
     }
 }
 
+/// A callback to run once the transaction it was registered in commits.
+pub(crate) type AfterCommit = Box<dyn FnOnce() + Send>;
+
+/// What becomes of a block's `after_commit` callbacks when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// The outermost transaction committed: run them.
+    Run,
+    /// Its work is the outer block's now (a savepoint released, a joined
+    /// block ended): they wait for that block.
+    Merge,
+    /// Its work was undone: drop them.
+    Discard,
+}
+
 pub(crate) struct SlotState<B: Backend> {
     /// The connection; `None` while a lease or a stream has it out, or once
     /// closed.
@@ -133,6 +148,13 @@ pub(crate) struct SlotState<B: Backend> {
     pub(crate) frames: Vec<Frame>,
     /// Owed by dropped guards, in the order they were dropped.
     cleanups: Vec<Cleanup>,
+    /// `after_commit` callbacks in the order they were registered, each
+    /// with the id of the frame whose work it follows: it moves to the
+    /// frame around when its frame commits (a savepoint released, a joined
+    /// block ended), runs when the outermost transaction commits, and is
+    /// dropped when its frame's work is undone. Callbacks of dead frames
+    /// never run; they go with their frames.
+    after_commit: Vec<(u64, AfterCommit)>,
     next_id: u64,
 }
 
@@ -146,6 +168,85 @@ impl<B: Backend> SlotState<B> {
     /// The position of the frame with this id.
     pub(crate) fn position(&self, id: u64) -> Option<usize> {
         self.frames.iter().position(|f| f.id == id)
+    }
+
+    /// Register `callback` to run when the transaction commits, following
+    /// the work of frame `frame` (the innermost open one for `None`).
+    /// Returns it when there is no transaction to wait for, for the caller
+    /// to run now; drops it (returned in the second place, for the caller
+    /// to drop outside the lock) when the frame's transaction was rolled
+    /// back under it or the frame has ended.
+    pub(crate) fn defer(
+        &mut self,
+        frame: Option<u64>,
+        callback: AfterCommit,
+    ) -> (Option<AfterCommit>, Option<AfterCommit>) {
+        let found = match frame {
+            None if self.frames.is_empty() => return (Some(callback), None),
+            None => self.frames.last(),
+            Some(id) => self.frames.iter().find(|f| f.id == id),
+        };
+        match found {
+            Some(frame) if !frame.dead => {
+                self.after_commit.push((frame.id, callback));
+                (None, None)
+            }
+            _ => (None, Some(callback)),
+        }
+    }
+
+    /// Hand the callbacks of the frames in `from` over to frame `into`
+    /// (their work is now its work), or drop them when there is none.
+    pub(crate) fn merge_after_commit(&mut self, from: &[u64], into: Option<u64>) -> Vec<AfterCommit> {
+        match into {
+            Some(into) => {
+                for (frame, _) in &mut self.after_commit {
+                    if from.contains(frame) {
+                        *frame = into;
+                    }
+                }
+                Vec::new()
+            }
+            None => self.discard_after_commit(from),
+        }
+    }
+
+    /// Take out the callbacks of the frames in `frames` (their work was
+    /// undone), for the caller to drop outside the lock.
+    pub(crate) fn discard_after_commit(&mut self, frames: &[u64]) -> Vec<AfterCommit> {
+        let (discarded, kept) =
+            std::mem::take(&mut self.after_commit).into_iter().partition(|(f, _)| frames.contains(f));
+        self.after_commit = kept;
+        discarded.into_iter().map(|(_, callback)| callback).collect()
+    }
+
+    /// The block `id` ended (`remove`: its frame and any left above it by
+    /// guards that outlived it are removed), or its work so far did (a
+    /// savepoint's `acommit`/`arollback`): its callbacks meet `fate`.
+    /// Returns the callbacks to run ([`Fate::Run`]) or to drop, for the
+    /// caller to do so outside the lock.
+    pub(crate) fn end_frames(&mut self, id: u64, remove: bool, fate: Fate) -> Vec<AfterCommit> {
+        let Some(position) = self.position(id) else { return Vec::new() };
+        let ended: Vec<u64> =
+            if remove { self.frames.split_off(position).iter().map(|frame| frame.id).collect() } else { vec![id] };
+        let parent = position.checked_sub(1).map(|p| self.frames[p].id);
+        let mut callbacks = match fate {
+            // The outermost transaction: everything registered in it.
+            Fate::Run if position == 0 => return self.take_after_commit(),
+            Fate::Run | Fate::Merge => self.merge_after_commit(&ended, parent),
+            Fate::Discard => self.discard_after_commit(&ended),
+        };
+        if self.frames.is_empty() {
+            callbacks.extend(self.take_after_commit());
+        }
+        callbacks
+    }
+
+    /// Take out every callback: the whole transaction committed (for the
+    /// caller to run, in order, outside the lock) or was rolled back (to
+    /// drop).
+    pub(crate) fn take_after_commit(&mut self) -> Vec<AfterCommit> {
+        std::mem::take(&mut self.after_commit).into_iter().map(|(_, callback)| callback).collect()
     }
 
     /// The whole transaction is being rolled back under the open blocks:
@@ -225,6 +326,7 @@ impl<B: Backend> Slot<B> {
                 replace: false,
                 frames: Vec::new(),
                 cleanups: Vec::new(),
+                after_commit: Vec::new(),
                 next_id: 0,
             }),
             returned: Notify::new(),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::slot::{Lease, Slot};
+use super::slot::{AfterCommit, Lease, Slot};
 use super::traced::Traced;
 use super::{Database, DatabaseInner};
 use crate::backend::Backend;
@@ -78,6 +78,26 @@ impl<'a, B: Backend> Target<'a, B> {
 
     pub(crate) fn backend(&self) -> &'a B {
         &self.inner().backend
+    }
+
+    /// Run `callback` once the transaction this target's statements run in
+    /// commits (see [`Executor::after_commit`](crate::Executor::after_commit)),
+    /// or now if there is none.
+    pub(crate) fn after_commit(&self, callback: AfterCommit) {
+        let (slot, frame) = match self.0 {
+            TargetKind::Database(db) => (db.task_slot(), None),
+            TargetKind::Slot(slot) => (Some(Arc::clone(slot)), None),
+            TargetKind::Block(slot, id) => (Some(Arc::clone(slot)), Some(id)),
+        };
+        let (now, dropped) = match &slot {
+            Some(slot) => slot.state().defer(frame, callback),
+            None => (Some(callback), None),
+        };
+        // Outside the slot's lock: either may do anything.
+        drop(dropped);
+        if let Some(callback) = now {
+            callback();
+        }
     }
 
     pub(crate) fn dialect(&self) -> &'a dyn Dialect {

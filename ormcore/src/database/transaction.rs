@@ -13,10 +13,17 @@ use std::sync::Arc;
 
 use super::Connection;
 use super::Target;
-use super::slot::{Cleanup, Frame, FrameKind, Slot};
+use super::slot::{AfterCommit, Cleanup, Fate, Frame, FrameKind, Slot};
 use crate::backend::{Backend, RawConnection};
 use crate::error::{Error, Result};
 use crate::sql::{IsolationLevel, TxOp, TxOptions};
+
+/// Run committed callbacks, in the order they were registered.
+fn run_all(callbacks: Vec<AfterCommit>) {
+    for callback in callbacks {
+        callback();
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BeginKind {
@@ -132,7 +139,8 @@ impl<'db, B: Backend> Begin<'db, B> {
                 Ok(value)
             }
             Err(error) if tx.kind() == Some(FrameKind::Joined) => {
-                tx.forget();
+                // Its work stands or falls with the outer block's.
+                tx.end(Fate::Merge);
                 Err(error)
             }
             Err(error) => {
@@ -261,10 +269,17 @@ impl<B: Backend> Transaction<B> {
         match &kind {
             FrameKind::Transaction(_) | FrameKind::Joined => {
                 conn.transaction(TxOp::Commit).await?;
-                conn.transaction(TxOp::Begin(self.outer_options())).await
+                let committed = self.slot.state().take_after_commit();
+                let begun = conn.transaction(TxOp::Begin(self.outer_options())).await;
+                drop(lease);
+                run_all(committed);
+                begun
             }
             FrameKind::Savepoint(name) => {
                 conn.transaction(TxOp::Release(name)).await?;
+                // The released work is the outer block's now.
+                let dropped = self.slot.state().end_frames(self.id, false, Fate::Merge);
+                drop(dropped);
                 conn.transaction(TxOp::Savepoint(name)).await
             }
         }
@@ -278,10 +293,19 @@ impl<B: Backend> Transaction<B> {
         let conn = lease.conn();
         match &kind {
             FrameKind::Transaction(_) | FrameKind::Joined => {
-                conn.transaction(TxOp::Rollback).await?;
+                let rolled_back = conn.transaction(TxOp::Rollback).await;
+                // Undone, or in doubt: nothing of it is kept.
+                let dropped = self.slot.state().take_after_commit();
+                drop(dropped);
+                rolled_back?;
                 conn.transaction(TxOp::Begin(self.outer_options())).await
             }
-            FrameKind::Savepoint(name) => conn.transaction(TxOp::RollbackTo(name)).await,
+            FrameKind::Savepoint(name) => {
+                let rolled_back = conn.transaction(TxOp::RollbackTo(name)).await;
+                let dropped = self.slot.state().end_frames(self.id, false, Fate::Discard);
+                drop(dropped);
+                rolled_back
+            }
         }
     }
 
@@ -316,7 +340,10 @@ impl<B: Backend> Transaction<B> {
         // On error, `self` drops unfinished, which undoes the block (or
         // escalates to rolling back the transaction).
         result?;
-        self.forget();
+        self.end(match kind {
+            FrameKind::Transaction(_) => Fate::Run,
+            FrameKind::Savepoint(_) | FrameKind::Joined => Fate::Merge,
+        });
         Ok(())
     }
 
@@ -340,10 +367,17 @@ impl<B: Backend> Transaction<B> {
                 Ok(()) => conn.transaction(TxOp::Release(name)).await,
                 Err(error) => Err(error),
             },
-            FrameKind::Joined => match conn.transaction(TxOp::Rollback).await {
-                Ok(()) => conn.transaction(TxOp::Begin(self.outer_options())).await,
-                Err(error) => Err(error),
-            },
+            FrameKind::Joined => {
+                let rolled_back = conn.transaction(TxOp::Rollback).await;
+                // The whole transaction's work is undone (or in doubt),
+                // the outer blocks' included.
+                let dropped = self.slot.state().take_after_commit();
+                drop(dropped);
+                match rolled_back {
+                    Ok(()) => conn.transaction(TxOp::Begin(self.outer_options())).await,
+                    Err(error) => Err(error),
+                }
+            }
         };
         drop(lease);
         // On error, `self` drops unfinished, which undoes the block (or
@@ -368,12 +402,22 @@ impl<B: Backend> Transaction<B> {
     }
 
     /// Remove this block's frame (and any left above it by guards that
-    /// outlived it) without owing anything: the block ended cleanly.
-    fn forget(mut self) {
+    /// outlived it) without owing anything, its `after_commit` callbacks
+    /// dropped: the block ended without keeping work of its own.
+    fn forget(self) {
+        self.end(Fate::Discard);
+    }
+
+    /// Remove this block's frame (and any left above it by guards that
+    /// outlived it) without owing anything: the block ended cleanly, and
+    /// its `after_commit` callbacks meet `fate`.
+    fn end(mut self, fate: Fate) {
         self.finished = true;
-        let mut state = self.slot.state();
-        if let Some(position) = state.position(self.id) {
-            state.frames.truncate(position);
+        let callbacks = self.slot.state().end_frames(self.id, true, fate);
+        // Outside the slot's lock.
+        match fate {
+            Fate::Run => run_all(callbacks),
+            Fate::Merge | Fate::Discard => drop(callbacks),
         }
     }
 
@@ -393,7 +437,7 @@ impl<B: Backend> Drop for Transaction<B> {
         if self.finished {
             return;
         }
-        let cleanup = {
+        let (cleanup, dropped) = {
             let mut state = self.slot.state();
             let Some(position) = state.position(self.id) else {
                 return;
@@ -401,9 +445,21 @@ impl<B: Backend> Drop for Transaction<B> {
             // This block and everything still nested in it.
             let abandoned = state.frames.split_off(position);
             // Joined blocks leave the decision to the block they joined,
-            // which is still open below.
-            Cleanup::for_abandoned(&abandoned)
+            // which is still open below: the cleanup undoes the work from
+            // the first block with SQL of its own on, and the callbacks
+            // follow the work.
+            let undone_from = abandoned
+                .iter()
+                .position(|frame| !frame.dead && !matches!(frame.kind, FrameKind::Joined))
+                .unwrap_or(abandoned.len());
+            let ids = |frames: &[Frame]| frames.iter().map(|frame| frame.id).collect::<Vec<_>>();
+            let parent = state.frames.last().map(|frame| frame.id);
+            let mut dropped = state.merge_after_commit(&ids(&abandoned[..undone_from]), parent);
+            dropped.extend(state.discard_after_commit(&ids(&abandoned[undone_from..])));
+            (Cleanup::for_abandoned(&abandoned), dropped)
         };
+        // Outside the slot's lock: dropping a callback may do anything.
+        drop(dropped);
         if let Some(cleanup) = cleanup {
             self.slot.abandon(cleanup);
         }

@@ -1,5 +1,6 @@
 //! Statement tracing ([`ormcore::trace`]): one span per statement with its
-//! fields, values only when asked for, and query hooks.
+//! fields, values only when asked for, query hooks, and `after_commit`
+//! callbacks.
 
 use std::sync::{Arc, Mutex};
 
@@ -258,5 +259,218 @@ pub async fn query_hooks_see_every_statement<T: TestDb>() -> Result<()> {
     assert!(!db.remove_query_hook(hook), "removed once");
     db.aexecute_sql("SELECT 1", vec![]).await?;
     assert_eq!(seen.lock().unwrap().len(), 1, "a removed hook sees nothing more");
+    Ok(())
+}
+
+/// A log of callbacks run, and a way to see that a callback was dropped.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<&'static str>>>);
+
+impl Log {
+    /// A callback that logs `name` when run.
+    fn entry(&self, name: &'static str) -> impl FnOnce() + Send + 'static {
+        let log = self.clone();
+        move || log.0.lock().unwrap().push(name)
+    }
+
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+
+    /// How many callbacks still hold the log (registered, not yet run or
+    /// dropped), besides this handle.
+    fn pending(&self) -> usize {
+        Arc::strong_count(&self.0) - 1
+    }
+}
+
+/// `after_commit` callbacks run once the outermost transaction commits,
+/// once, in order, after the data is visible; never before.
+pub async fn after_commit_runs_once_on_commit<T: TestDb>() -> Result<()> {
+    let db = users_db::<T>(Config::default()).await?;
+    let log = Log::default();
+    let tx = db.atomic().await?;
+    User::acreate(&tx, user("a")).await?;
+    tx.after_commit(log.entry("first"));
+    tx.after_commit(log.entry("second"));
+    assert_eq!(log.take(), Vec::<&str>::new(), "nothing runs before the commit");
+    assert_eq!(log.pending(), 2);
+    tx.commit().await?;
+    assert_eq!(log.take(), ["first", "second"], "in the order registered");
+    assert_eq!(log.pending(), 0, "and then let go");
+    let tx = db.atomic().await?;
+    tx.commit().await?;
+    assert_eq!(log.take(), Vec::<&str>::new(), "once");
+
+    // With no transaction open: at once.
+    db.after_commit(log.entry("now"));
+    assert_eq!(log.take(), ["now"]);
+    let conn = db.aconnect().await?;
+    conn.after_commit(log.entry("conn"));
+    assert_eq!(log.take(), ["conn"]);
+    drop(conn);
+
+    // Through the database in a block's task: the block's.
+    let db2 = db.clone();
+    let log2 = log.clone();
+    db.atomic()
+        .run(|_| async move {
+            db2.after_commit(log2.entry("scoped"));
+            assert_eq!(log2.take(), Vec::<&str>::new());
+            // A spawned task has no block of its own: at once.
+            let db3 = db2.clone();
+            let log3 = log2.clone();
+            tokio::spawn(async move { db3.after_commit(log3.entry("spawned")) }).await.expect("task");
+            assert_eq!(log2.take(), ["spawned"]);
+            Ok::<_, Error>(())
+        })
+        .await?;
+    assert_eq!(log.take(), ["scoped"]);
+
+    // `acommit` commits the work so far, and its callbacks with it.
+    let mut tx = db.atomic().await?;
+    tx.after_commit(log.entry("before acommit"));
+    tx.acommit().await?;
+    assert_eq!(log.take(), ["before acommit"]);
+    tx.after_commit(log.entry("after acommit"));
+    tx.rollback().await?;
+    assert_eq!(log.take(), Vec::<&str>::new());
+    assert_eq!(log.pending(), 0);
+    Ok(())
+}
+
+/// Rolled back, a transaction's callbacks are dropped, never run: by
+/// `rollback()`, a dropped guard, a closure's `Err`, `arollback()`.
+pub async fn after_commit_dropped_on_rollback<T: TestDb>() -> Result<()> {
+    let db = users_db::<T>(Config::default()).await?;
+    let log = Log::default();
+
+    let tx = db.atomic().await?;
+    tx.after_commit(log.entry("rolled back"));
+    tx.rollback().await?;
+
+    let tx = db.atomic().await?;
+    tx.after_commit(log.entry("dropped guard"));
+    drop(tx);
+
+    let (db2, log2) = (db.clone(), log.clone());
+    let failed: Result<()> = db
+        .atomic()
+        .run(|_| async move {
+            db2.after_commit(log2.entry("closure failed"));
+            Err(Error::interface("the work failed"))
+        })
+        .await;
+    assert!(failed.is_err());
+
+    let mut tx = db.atomic().await?;
+    tx.after_commit(log.entry("arollback"));
+    tx.arollback().await?;
+    tx.after_commit(log.entry("kept"));
+    tx.commit().await?;
+
+    assert_eq!(log.take(), ["kept"]);
+    assert_eq!(log.pending(), 0, "the dropped callbacks were let go");
+    Ok(())
+}
+
+/// A savepoint's callbacks wait for the outermost commit when the
+/// savepoint is released, and are dropped, alone, when it rolls back;
+/// the outer transaction's rollback drops them all.
+pub async fn after_commit_follows_savepoints<T: TestDb>() -> Result<()> {
+    let db = users_db::<T>(Config::default()).await?;
+    let log = Log::default();
+
+    // Released savepoints wait for the outer commit, in registration order.
+    let outer = db.atomic().await?;
+    outer.after_commit(log.entry("outer 1"));
+    let inner = db.atomic().await?;
+    db.after_commit(log.entry("inner, through the database"));
+    inner.after_commit(log.entry("inner"));
+    inner.commit().await?;
+    let joined = db.transaction().await?;
+    joined.after_commit(log.entry("joined"));
+    joined.commit().await?;
+    assert_eq!(log.take(), Vec::<&str>::new(), "nested commits run nothing");
+    outer.after_commit(log.entry("outer 2"));
+    outer.commit().await?;
+    assert_eq!(log.take(), ["outer 1", "inner, through the database", "inner", "joined", "outer 2"]);
+
+    // A savepoint rolled back drops its own callbacks only.
+    let outer = db.atomic().await?;
+    outer.after_commit(log.entry("outer"));
+    let inner = db.atomic().await?;
+    inner.after_commit(log.entry("inner rolled back"));
+    let innermost = db.savepoint().await?;
+    innermost.after_commit(log.entry("innermost, released into a block rolled back"));
+    innermost.commit().await?;
+    inner.rollback().await?;
+    let dropped = db.atomic().await?;
+    dropped.after_commit(log.entry("inner dropped"));
+    drop(dropped);
+    db.atomic()
+        .run(|sp| async move {
+            sp.after_commit(log_entry_static("savepoint closure failed"));
+            Err::<(), _>(Error::interface("fail"))
+        })
+        .await
+        .expect_err("the closure failed");
+    outer.commit().await?;
+    assert_eq!(log.take(), ["outer"]);
+
+    // The outer rollback drops everything, released savepoints included.
+    let outer = db.atomic().await?;
+    outer.after_commit(log.entry("outer"));
+    let inner = db.atomic().await?;
+    inner.after_commit(log.entry("inner"));
+    inner.commit().await?;
+    outer.rollback().await?;
+    assert_eq!(log.take(), Vec::<&str>::new());
+
+    // A joined block that is dropped leaves its work, and its callbacks,
+    // to the block it joined; rolled back, it rolls the whole transaction
+    // back and drops every callback of it.
+    let outer = db.atomic().await?;
+    let joined = db.transaction().await?;
+    joined.after_commit(log.entry("joined, dropped"));
+    drop(joined);
+    outer.commit().await?;
+    assert_eq!(log.take(), ["joined, dropped"]);
+    let outer = db.atomic().await?;
+    outer.after_commit(log.entry("outer, under a joined rollback"));
+    let joined = db.transaction().await?;
+    joined.rollback().await?;
+    outer.after_commit(log.entry("after the joined rollback"));
+    outer.commit().await?;
+    assert_eq!(log.take(), ["after the joined rollback"]);
+    assert_eq!(log.pending(), 0);
+    Ok(())
+}
+
+/// A callback that must never run (its closure fails).
+fn log_entry_static(name: &'static str) -> impl FnOnce() + Send + 'static {
+    move || panic!("{name} ran")
+}
+
+/// A commit that fails drops the transaction's callbacks: its work was not
+/// kept.
+pub async fn after_commit_dropped_when_commit_fails<T: TestDb>() -> Result<()> {
+    let db = faults::open::<T>(Config::default().pool_size(1)).await;
+    db.acreate_tables(&[User::META]).await?;
+    let faults = db.backend().faults();
+    let log = Log::default();
+    let tx = db.atomic().await?;
+    User::acreate(&tx, user("a")).await?;
+    tx.after_commit(log.entry("never"));
+    // `commit` asks the transaction status, then sends COMMIT.
+    faults.clear();
+    faults.arm(1, faults::Fault::Fail);
+    let failed = tx.commit().await;
+    assert!(failed.is_err(), "the injected fault fails the commit");
+    let fired: Vec<_> = faults.fired().into_iter().map(|(op, _)| op.kind).collect();
+    assert_eq!(fired, [OpKind::Transaction(TxRecord::Commit)], "{}", faults.render());
+    assert_eq!(log.take(), Vec::<&str>::new());
+    assert_eq!(log.pending(), 0, "the callback was let go");
+    assert_eq!(user_names(&db).await?, Vec::<String>::new(), "and the work rolled back");
     Ok(())
 }
