@@ -223,6 +223,25 @@ fn stream_memory(c: &Contestants) {
     c.rt.block_on(c.db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS)))).expect("trim");
 }
 
+/// `ORMCORE_BENCH_CALLGRIND=raw|ormcore` (and `ORMCORE_BENCH_OPS=n`,
+/// default 10 000): run only `n` point selects of one contestant, untimed,
+/// for an instruction count. Run it twice under `valgrind --tool=callgrind`
+/// with two values of `n`: the difference of the totals over the difference
+/// of `n` is the instructions per query, with the setup cancelled out.
+fn point_selects_only(c: &Contestants, contestant: &str) {
+    let ops: u64 = std::env::var("ORMCORE_BENCH_OPS").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let id = |i: u64| (i as i64 * 7919) % ROWS + 1;
+    match contestant {
+        "raw" => (0..ops).for_each(|i| drop(black_box(c.raw.point(id(i))))),
+        "ormcore" => c.rt.block_on(async {
+            for i in 0..ops {
+                black_box(Item::aget_by_id(&c.db, id(i)).await.expect("get"));
+            }
+        }),
+        other => panic!("ORMCORE_BENCH_CALLGRIND={other}: expected raw or ormcore"),
+    }
+}
+
 fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let dir = std::env::temp_dir().join(format!("ormcore-bench-{}", std::process::id()));
@@ -242,6 +261,13 @@ fn main() {
     raw.conn.pragma_update(None, "journal_mode", "wal").expect("wal");
     let worker = Worker::start(&path_str);
     let c = Contestants { rt, db, raw, worker };
+
+    if let Ok(contestant) = std::env::var("ORMCORE_BENCH_CALLGRIND") {
+        point_selects_only(&c, &contestant);
+        drop(c);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let mut rows = Vec::new();
