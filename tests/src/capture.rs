@@ -86,9 +86,55 @@ impl fmt::Debug for Capture {
     }
 }
 
+/// The process's default subscriber while the tests run: interested, at
+/// registration, in every callsite and enabled for none. Tests run in
+/// parallel, and tracing caches each callsite's interest when the callsite
+/// first registers: had only the no-op default been there, a callsite that
+/// registered while another test was creating its capture could be cached
+/// as never interesting, and its spans lost to every capture after. With
+/// this default set before any statement runs, no callsite is ever cached
+/// as never.
+struct Quiet;
+
+impl Subscriber for Quiet {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
+/// Install a quiet default subscriber (see `Quiet`), once; the harness does it
+/// before a test opens its database, so before any statement runs.
+pub fn install_quiet_default() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Fails only if a default is already set, which then serves as well.
+        let _ = tracing::dispatcher::set_global_default(Dispatch::new(Quiet));
+        tracing::callsite::rebuild_interest_cache();
+    });
+}
+
 impl Capture {
     /// A subscriber that has seen nothing yet.
     pub fn new() -> Self {
+        install_quiet_default();
         Capture::default()
     }
 

@@ -70,6 +70,7 @@ pub trait TestDb: Send + Sync + 'static {
 
 /// Open with the default configuration.
 pub async fn open<T: TestDb>() -> Database<T::Backend> {
+    crate::capture::install_quiet_default();
     T::open(Config::default()).await
 }
 
@@ -117,6 +118,7 @@ pub fn interface_message(error: ormcore::Error) -> String {
 
 /// A fresh database with the `User` table, its pool configured as asked.
 pub async fn users_db<T: TestDb>(config: Config) -> ormcore::Result<Database<T::Backend>> {
+    crate::capture::install_quiet_default();
     let db = T::open(config).await;
     db.acreate_tables(&[<crate::models::User as ormcore::Record>::META]).await?;
     Ok(db)
