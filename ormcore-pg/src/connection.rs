@@ -292,22 +292,13 @@ impl PgConnection {
             // future is dropped, and running it twice would fail.
             let owed = self.pending.remove(0);
             let result = match &owed {
-                // A statement that failed on its own after the stream was
-                // dropped leaves the transaction aborted: undo it instead.
-                Owed::Release(name) if self.aborted => {
-                    let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
-                    let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
-                    let result = self.control(&format!("{to}; {release}")).await;
-                    if result.is_ok() {
-                        self.aborted = false;
-                    }
-                    result
-                }
-                Owed::Release(name) => {
+                Owed::Release(name) if !self.aborted => {
                     let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
                     self.control(&release).await
                 }
-                Owed::Savepoint(name) => {
+                // A statement that failed on its own after the stream was
+                // dropped leaves the transaction aborted: undo it too.
+                Owed::Release(name) | Owed::Savepoint(name) => {
                     let to = ormcore::sql::transaction_sql(TxOp::RollbackTo(name), &PostgresDialect)?;
                     let release = ormcore::sql::transaction_sql(TxOp::Release(name), &PostgresDialect)?;
                     let result = self.control(&format!("{to}; {release}")).await;
