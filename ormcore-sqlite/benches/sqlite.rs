@@ -1,8 +1,9 @@
 //! ormcore-sqlite against raw rusqlite, side by side in one run, as ratios.
 //!
-//! Workloads: point select by primary key, 100-row and 10k-row selects into
-//! structs, a bulk insert of 10k rows in one transaction, and building plus
-//! compiling a query with no I/O. Each is also run through a worker thread
+//! Workloads: point select by primary key, the same from 32 concurrent
+//! tasks, 100-row and 10k-row selects into structs, 1 000 single-row inserts
+//! (`acreate`) in one transaction, a bulk insert of 10k rows in one
+//! transaction, and building plus compiling a query with no I/O. Each is also run through a worker thread
 //! per connection (the aiosqlite design the reference describes: a closure,
 //! a channel and two thread switches per query) to show what the inline
 //! design saves.
@@ -58,6 +59,21 @@ impl Raw {
         stmt.query_map([low, high], item_from_row).expect("query").collect::<Result<_, _>>().expect("rows")
     }
 
+    /// Insert row by row, reading each new key, as `acreate` does.
+    fn create_each(&mut self, items: &[Item]) -> i64 {
+        let tx = self.conn.transaction().expect("begin");
+        let mut last = 0;
+        {
+            let mut stmt = tx.prepare_cached(INSERT).expect("prepare");
+            for item in items {
+                stmt.execute(rusqlite::params![item.name, item.value, item.score, item.active]).expect("insert");
+                last = tx.last_insert_rowid();
+            }
+        }
+        tx.commit().expect("commit");
+        last
+    }
+
     fn bulk_insert(&mut self, items: &[Item]) {
         let tx = self.conn.transaction().expect("begin");
         {
@@ -99,6 +115,44 @@ impl Worker {
             }))
             .expect("worker alive");
         rx.await.expect("worker answered")
+    }
+}
+
+/// Connections of the ormcore pool, and of the raw one beside it.
+const POOL: usize = 4;
+/// Tasks of the concurrent workload.
+const TASKS: u64 = 32;
+
+/// Raw rusqlite connections shared by tasks: a task takes one for each
+/// query and runs it inline, as ormcore does with its pool.
+struct RawPool {
+    idle: std::sync::Mutex<Vec<Raw>>,
+}
+
+impl RawPool {
+    fn open(path: &str, size: usize) -> Self {
+        let conns = (0..size).map(|_| Raw { conn: rusqlite::Connection::open(path).expect("open") }).collect();
+        RawPool { idle: std::sync::Mutex::new(conns) }
+    }
+
+    fn point(&self, id: i64) -> Item {
+        // At most one query per runtime thread runs at once: one is free.
+        let raw = self.idle.lock().expect("pool").pop().expect("an idle connection");
+        let item = raw.point(id);
+        self.idle.lock().expect("pool").push(raw);
+        item
+    }
+}
+
+/// Run `TASKS` tasks at once, task `t` running `task(t)`, until all end.
+async fn fan_out<F, Fut>(task: F)
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handles: Vec<_> = (0..TASKS).map(|t| tokio::spawn(task(t))).collect();
+    for handle in handles {
+        handle.await.expect("task");
     }
 }
 
@@ -250,7 +304,7 @@ fn main() {
     let path_str = path.to_string_lossy().into_owned();
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let db = rt.block_on(SqliteDatabase::connect(SqliteOptions::new(&path).wal().pool_size(4))).expect("open");
+    let db = rt.block_on(SqliteDatabase::connect(SqliteOptions::new(&path).wal().pool_size(POOL))).expect("open");
     rt.block_on(async {
         db.acreate_tables(&[Item::META]).await?;
         let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
@@ -292,6 +346,78 @@ fn main() {
                     }
                 })
             });
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("32 tasks") {
+        const PER_TASK: u64 = 1_000;
+        let pool = std::sync::Arc::new(RawPool::open(c.raw.conn.path().expect("path"), POOL));
+        let workers: std::sync::Arc<Vec<Worker>> =
+            std::sync::Arc::new((0..POOL).map(|_| Worker::start(&path_str)).collect());
+        rows.push(compare(&c, "32 tasks, point selects", 9, |c, round| {
+            let id = move |t: u64, i: u64| ((t * PER_TASK + i) as i64 * 7919 + round as i64) % ROWS + 1;
+            let ops = TASKS * PER_TASK;
+            let raw = time(ops, || {
+                c.rt.block_on(fan_out(|t| {
+                    let pool = pool.clone();
+                    async move {
+                        for i in 0..PER_TASK {
+                            black_box(pool.point(id(t, i)));
+                        }
+                    }
+                }))
+            });
+            let orm = time(ops, || {
+                c.rt.block_on(fan_out(|t| {
+                    let db = c.db.clone();
+                    async move {
+                        for i in 0..PER_TASK {
+                            black_box(Item::aget_by_id(&db, id(t, i)).await.expect("get"));
+                        }
+                    }
+                }))
+            });
+            let worker = time(ops, || {
+                c.rt.block_on(fan_out(|t| {
+                    let workers = workers.clone();
+                    async move {
+                        for i in 0..PER_TASK {
+                            let id = id(t, i);
+                            black_box(workers[t as usize % POOL].call(move |raw| raw.point(id)).await);
+                        }
+                    }
+                }))
+            });
+            [raw, orm, worker]
+        }));
+    }
+
+    if wanted("acreate") {
+        const CREATED: i64 = 1_000;
+        rows.push(compare(&c, "1k acreate (1 tx)", 15, |c, round| {
+            let items: Vec<Item> = (0..CREATED).map(|i| new_item(i + round as i64)).collect();
+            let raw = {
+                let mut raw = Raw { conn: rusqlite::Connection::open(c.raw.conn.path().expect("path")).expect("open") };
+                time(CREATED as u64, || {
+                    black_box(raw.create_each(&items));
+                })
+            };
+            let orm_items = items.clone();
+            let orm = time(CREATED as u64, || {
+                c.rt.block_on(async {
+                    let tx = c.db.atomic().await.expect("begin");
+                    for item in orm_items {
+                        black_box(Item::acreate(&tx, item).await.expect("create"));
+                    }
+                    tx.commit().await.expect("commit");
+                })
+            });
+            let worker_items = items.clone();
+            let worker = time(CREATED as u64, || {
+                black_box(c.rt.block_on(c.worker.call(move |raw| raw.create_each(&worker_items))));
+            });
+            c.rt.block_on(c.db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS)))).expect("trim");
             [raw, orm, worker]
         }));
     }
