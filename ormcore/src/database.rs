@@ -19,6 +19,7 @@
 
 mod registry;
 mod slot;
+mod statements;
 mod stream;
 mod target;
 mod traced;
@@ -39,6 +40,7 @@ use crate::sql::Dialect;
 use crate::trace::{QueryEvent, QueryHookId, TraceSettings};
 use registry::{Registry, TaskKey};
 pub(crate) use slot::Slot;
+pub(crate) use statements::StatementKey;
 pub(crate) use target::Target;
 
 /// How long a query waits for a stream to release its connection before
@@ -52,6 +54,7 @@ pub(crate) struct DatabaseInner<B: Backend> {
     pub(crate) registry: Registry<B>,
     streaming_timeout_ms: AtomicU64,
     pub(crate) trace: TraceSettings,
+    pub(crate) statements: statements::StatementCache,
 }
 
 impl<B: Backend> DatabaseInner<B> {
@@ -106,6 +109,7 @@ impl<B: Backend> Database<B> {
                 registry: Registry::new(),
                 streaming_timeout_ms: AtomicU64::new(DEFAULT_STREAMING_TIMEOUT.as_millis() as u64),
                 trace: TraceSettings::new(),
+                statements: Default::default(),
             }),
         }
     }

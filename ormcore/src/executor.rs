@@ -27,6 +27,14 @@ pub trait Query: Sync {
     /// Compile for `dialect`.
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement>;
 
+    /// Compile for the database `target` runs on: the model layer's
+    /// statements for single instances bind their values into a statement
+    /// the database compiled once. The default is [`compile`](Query::compile).
+    #[doc(hidden)]
+    fn compile_for<B: Backend>(&self, target: &Target<'_, B>) -> Result<Statement> {
+        self.compile(target.dialect())
+    }
+
     /// Run the compiled statement on a connection and shape the result.
     #[doc(hidden)]
     fn execute_on<C: RawConnection>(
@@ -66,6 +74,23 @@ pub(crate) async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statem
     })
     .await?;
     Ok(rows)
+}
+
+/// The first row of a statement that returns at most one (a lookup by
+/// key), with no vector around it.
+pub(crate) async fn fetch_first<R: FromRow, C: RawConnection>(
+    conn: &mut C,
+    statement: &Statement,
+) -> Result<Option<R>> {
+    let mut first = None;
+    conn.fetch(statement, &mut |row| {
+        if first.is_none() {
+            first = Some(R::from_row(row, &mut 0)?);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(first)
 }
 
 macro_rules! fetch_query {
@@ -126,21 +151,37 @@ impl<M: Record, R> Query for Insert<M, R> {
         }
     }
 
-    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<Option<i64>> {
-        // A returned key comes as the first column of each row; otherwise
-        // the driver reports the last one.
-        let mut returned = None;
-        let result = conn
-            .fetch(statement, &mut |row| {
-                returned = Some(crate::row::decode_column::<i64>(row, 0, M::META.model)?);
-                Ok(())
-            })
-            .await?;
-        if Self::auto_key().is_none() || result.rows_affected == 0 && returned.is_none() {
-            return Ok(None);
-        }
-        Ok(returned.or(result.last_insert_id))
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send {
+        inserted_key(conn, statement, M::META, Self::auto_key().is_some())
     }
+}
+
+/// Run an insert into `table` and read the new auto-increment key, when
+/// the table has one (`auto_key`): the first column of the returned row
+/// where the statement returns it, else the driver's last insert id.
+/// `None` when no row was inserted (a conflict ignored): never a key left
+/// from an earlier insert.
+pub(crate) async fn inserted_key<C: RawConnection>(
+    conn: &mut C,
+    statement: &Statement,
+    table: &'static TableMeta,
+    auto_key: bool,
+) -> Result<Option<i64>> {
+    let mut returned = None;
+    let result = conn
+        .fetch(statement, &mut |row| {
+            returned = Some(crate::row::decode_column::<i64>(row, 0, table.model)?);
+            Ok(())
+        })
+        .await?;
+    if !auto_key || result.rows_affected == 0 && returned.is_none() {
+        return Ok(None);
+    }
+    Ok(returned.or(result.last_insert_id))
 }
 
 impl<M: Record, R> Insert<M, R> {
@@ -261,13 +302,12 @@ impl<R: FromRow + 'static> Query for FirstN<'_, R> {
     }
 }
 
-/// [`Error::DoesNotExist`] for `query` (with the `LIMIT 1` it ran with),
-/// naming `model`, with its SQL and parameters. Cold: the query is
-/// compiled once more, only when nothing was found.
+/// [`Error::DoesNotExist`] naming `model`, with the SQL and parameters of
+/// the statement that found nothing (compiled once more, only then).
 #[cold]
-pub(crate) fn not_found<R>(model: &'static str, query: &Select<R>, dialect: &dyn Dialect) -> Error {
-    let (sql, params) = match sql::compile_select_limited(query.node(), 1, dialect) {
-        Ok(statement) => (statement.sql, statement.params),
+pub(crate) fn not_found(model: &'static str, statement: Result<Statement>) -> Error {
+    let (sql, params) = match statement {
+        Ok(statement) => (statement.sql.to_string(), statement.params),
         Err(error) => (format!("(the query no longer compiles: {error})"), Vec::new()),
     };
     Error::DoesNotExist { model, sql, params }
@@ -299,7 +339,7 @@ pub trait Executor: Sync {
     fn aexecute<Q: Query>(&self, query: &Q) -> impl Future<Output = Result<Q::Output>> + Send {
         async move {
             let target = self.target();
-            let statement = query.compile(target.dialect())?;
+            let statement = query.compile_for(&target)?;
             let mut lease = target.lease_for(&statement).await?;
             query.execute_on(lease.conn(), &statement).await.map_err(|error| match query.written_table() {
                 Some(table) => error.on_table(table),
@@ -318,7 +358,10 @@ pub trait Executor: Sync {
         async move {
             match self.first(query).await? {
                 Some(row) => Ok(row),
-                None => Err(not_found(short_type_name::<R>(), query, self.target().dialect())),
+                None => Err(not_found(
+                    short_type_name::<R>(),
+                    sql::compile_select_limited(query.node(), 1, self.target().dialect()),
+                )),
             }
         }
     }

@@ -2,6 +2,7 @@
 //! [`Record`] the query builders see), [`ForeignKey`] fields and the
 //! [`ModelState`] that tracks dirty fields.
 
+mod cached;
 mod default_now;
 mod foreign_key;
 mod ops;
@@ -190,7 +191,7 @@ pub trait PrimaryKey: Model {
     /// The row whose key is `key`; [`Error::DoesNotExist`](crate::Error)
     /// when there is none.
     fn aget_by_id<E: Executor>(executor: &E, key: Self::Key) -> impl Future<Output = Result<Self>> + Send {
-        ops::get(executor, ops::by_key::<Self>(key))
+        ops::get_by_key(executor, key)
     }
 
     /// Delete the row whose key is `key`; returns the number of rows deleted.

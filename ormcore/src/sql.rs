@@ -16,9 +16,9 @@
 //! let query = Select::from(users).where_(name.eq("alice"));
 //!
 //! let pg = sql::compile_select(query.node(), &PostgresDialect)?;
-//! assert_eq!(pg.sql, r#"SELECT * FROM "user" WHERE "user"."name" = $1::text"#);
+//! assert_eq!(&*pg.sql, r#"SELECT * FROM "user" WHERE "user"."name" = $1::text"#);
 //! let my = sql::compile_select(query.node(), &MySqlDialect::mysql((8, 0, 36)))?;
-//! assert_eq!(my.sql, "SELECT * FROM `user` WHERE `user`.`name` = ?");
+//! assert_eq!(&*my.sql, "SELECT * FROM `user` WHERE `user`.`name` = ?");
 //! assert_eq!(my.params, vec![Value::Text("alice".into())]);
 //! # Ok::<(), ormcore::Error>(())
 //! ```
@@ -43,6 +43,8 @@ mod sqlite;
 mod transaction;
 mod writer;
 
+use std::sync::Arc;
+
 pub use check::ValueUse;
 pub use dialect::{Dialect, NativePlaceholders};
 pub use mysql::{MySqlDialect, MySqlFlavor};
@@ -64,8 +66,9 @@ use crate::value::Value;
 /// them in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    /// SQL text in the dialect's placeholder style.
-    pub sql: String,
+    /// SQL text in the dialect's placeholder style. Shared: a statement
+    /// the database caches is bound again without copying its text.
+    pub sql: Arc<str>,
     /// Values for the placeholders, in order.
     pub params: Vec<Value>,
     /// Whether the statement can touch no session state: compiled by
@@ -90,13 +93,13 @@ pub struct Statement {
 impl Statement {
     /// A statement of raw SQL: it may do anything, so it is neither
     /// session-free nor read-only.
-    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
+    pub fn new(sql: impl Into<Arc<str>>, params: Vec<Value>) -> Self {
         Statement { sql: sql.into(), params, session_free: false, read_only: false, controls_transaction: true }
     }
 
     /// A statement ormcore compiled that writes or defines (DDL) and
     /// touches no session state.
-    pub(crate) fn compiled_write(sql: impl Into<String>, params: Vec<Value>) -> Self {
+    pub(crate) fn compiled_write(sql: impl Into<Arc<str>>, params: Vec<Value>) -> Self {
         Statement { sql: sql.into(), params, session_free: true, read_only: false, controls_transaction: false }
     }
 
@@ -129,7 +132,7 @@ impl Statement {
     ///
     /// let sqlite = SqliteDialect::new();
     /// let statement = sql::compile_select(query.node(), &sqlite)?;
-    /// assert_eq!(statement.sql, r#"SELECT * FROM "user" WHERE "user"."name" = ? LIMIT 5"#);
+    /// assert_eq!(&*statement.sql, r#"SELECT * FROM "user" WHERE "user"."name" = ? LIMIT 5"#);
     /// assert_eq!(statement.render(&sqlite), r#"SELECT * FROM "user" WHERE "user"."name" = 'O''Hara' LIMIT 5"#);
     ///
     /// let pg = sql::compile_select(query.node(), &PostgresDialect)?;
@@ -224,7 +227,7 @@ pub fn insert_template(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsertTemplate {
     /// The SQL, with a placeholder for each value, row by row.
-    pub sql: String,
+    pub sql: Arc<str>,
     /// How many rows it inserts.
     pub rows: usize,
     /// Whether it returns each new key as a row (`RETURNING key`).
@@ -278,6 +281,13 @@ pub fn compile_raw(sql: &str, params: &[Value], dialect: &dyn Dialect) -> Result
 pub(crate) fn check_stored(dialect: &dyn Dialect, meta: &TableMeta, index: usize, value: &Value) -> Result<()> {
     let column = meta.column(index);
     check::check(dialect, value, check::Bound::stored(meta.name, column.name, Some(column.ty)))
+}
+
+/// Check a value compared with column `index` of `meta` (a lookup by key
+/// bound into a statement compiled once) as the compiler checks a value
+/// compared with a column.
+pub(crate) fn check_compared(dialect: &dyn Dialect, meta: &TableMeta, index: usize, value: &Value) -> Result<()> {
+    check::check(dialect, value, check::Bound::compared(Some(meta.name), meta.column(index).name))
 }
 
 /// `CREATE TABLE` and its `CREATE INDEX` statements; with `safe`, `IF NOT EXISTS`.

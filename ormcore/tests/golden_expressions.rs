@@ -395,7 +395,7 @@ fn any_function_by_name() {
     );
     // Only the portable helper's upper-case LENGTH is mapped on MySQL.
     let e = func::call("length").arg(User::NAME).build::<Integer>();
-    assert_eq!(sql(expr(&e), &MYSQL).sql, "length(`user`.`name`)");
+    assert_eq!(&*sql(expr(&e), &MYSQL).sql, "length(`user`.`name`)");
 }
 
 #[test]
@@ -528,10 +528,10 @@ fn postgres_placeholders_carry_the_value_type() {
     for (value, placeholder) in values {
         let node = ExprNode::Value(value);
         let statement = sql(node_statement(&node), POSTGRES);
-        assert_eq!(statement.sql, format!("SELECT {placeholder}"));
+        assert_eq!(&*statement.sql, format!("SELECT {placeholder}"));
     }
     let raw = sql(|d| ormcore::sql::compile_raw("SELECT ?", &[Value::Int(1)], d), POSTGRES);
-    assert_eq!(raw.sql, "SELECT $1");
+    assert_eq!(&*raw.sql, "SELECT $1");
 }
 
 fn node_statement(node: &ExprNode) -> impl Fn(&dyn Dialect) -> ormcore::Result<ormcore::sql::Statement> + '_ {

@@ -71,9 +71,9 @@ fn backslash_escapes_only_on_mysql() {
     let sql = r"SELECT 'a\' , ? , \'b', ?";
     let one = [Value::Int(1)];
     let two = [Value::Int(1), Value::Int(2)];
-    assert_eq!(compile_raw(sql, &one, &MYSQL).unwrap().sql, sql);
-    assert_eq!(compile_raw(sql, &two, &PostgresDialect).unwrap().sql, r"SELECT 'a\' , $1 , \'b', $2");
-    assert_eq!(compile_raw(sql, &two, &SqliteDialect::new()).unwrap().sql, sql);
+    assert_eq!(&*compile_raw(sql, &one, &MYSQL).unwrap().sql, sql);
+    assert_eq!(&*compile_raw(sql, &two, &PostgresDialect).unwrap().sql, r"SELECT 'a\' , $1 , \'b', $2");
+    assert_eq!(&*compile_raw(sql, &two, &SqliteDialect::new()).unwrap().sql, sql);
 }
 
 #[test]
@@ -224,12 +224,12 @@ fn postgres_takes_its_own_numbered_placeholders() {
     // What `Query::compile` produces for PostgreSQL runs as raw SQL.
     let sql = "SELECT * FROM t WHERE a = $1 AND b = $2 AND doc ? 'k' AND c = $1";
     let statement = compile_raw(sql, &params, &PostgresDialect).expect("native placeholders");
-    assert_eq!((statement.sql.as_str(), statement.params.as_slice()), (sql, &params[..]));
+    assert_eq!((&*statement.sql, statement.params.as_slice()), (sql, &params[..]));
     // A `$n` in a string, a comment or a dollar-quoted body, or inside an
     // identifier, is no placeholder: these are portable `?` statements.
     let text_only = "SELECT '$1', \"a$1\", a$1, $$ $1 ? $$, $fn$ $2 $fn$ -- $3\nWHERE x = ?";
     let statement = compile_raw(text_only, &params[..1], &PostgresDialect).expect("portable placeholders");
-    assert_eq!(statement.sql, "SELECT '$1', \"a$1\", a$1, $$ $1 ? $$, $fn$ $2 $fn$ -- $3\nWHERE x = $1");
+    assert_eq!(&*statement.sql, "SELECT '$1', \"a$1\", a$1, $$ $1 ? $$, $fn$ $2 $fn$ -- $3\nWHERE x = $1");
     // Numbers must be exactly $1 to $n.
     for (sql, params) in [("SELECT $1, $3", &params[..]), ("SELECT $2", &params[..1]), ("SELECT $1", &params[..])] {
         let error = compile_raw(sql, params, &PostgresDialect).expect_err(sql);
@@ -244,11 +244,11 @@ fn sqlite_takes_its_own_numbered_and_named_placeholders() {
     let params = [Value::Int(1), text("x")];
     for sql in ["SELECT ?1, ?2, ?1", "SELECT :a, @b", "SELECT $a, :b WHERE ':c' = \"$d\""] {
         let statement = compile_raw(sql, &params, &SqliteDialect::new()).expect(sql);
-        assert_eq!((statement.sql.as_str(), statement.params.as_slice()), (sql, &params[..]), "{sql}");
+        assert_eq!((&*statement.sql, statement.params.as_slice()), (sql, &params[..]), "{sql}");
     }
     // `??` and `?` stay portable.
     let statement = compile_raw("SELECT ?, ??", &params[..1], &SqliteDialect::new()).expect("portable");
-    assert_eq!(statement.sql, "SELECT ?, ?");
+    assert_eq!(&*statement.sql, "SELECT ?, ?");
 }
 
 #[test]

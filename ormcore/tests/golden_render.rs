@@ -203,7 +203,7 @@ fn placeholders_in_text_and_comments_are_text() {
     // `??` is a literal `?`: an operator on PostgreSQL, where only `$n`
     // are placeholders.
     let pg = compile_raw("SELECT data ?? 'key', ?", &[Value::Int(7)], POSTGRES).unwrap();
-    assert_eq!(pg.sql, "SELECT data ? 'key', $1");
+    assert_eq!(&*pg.sql, "SELECT data ? 'key', $1");
     assert_eq!(pg.render(POSTGRES), "SELECT data ? 'key', 7");
     // A dollar-quoted string holds no placeholder.
     let pg = Statement::new("SELECT $$ $1 $$, $1", vec![Value::Int(7)]);

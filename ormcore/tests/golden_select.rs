@@ -351,10 +351,10 @@ fn limited_selects() {
     use ormcore::sql::{Dialect, compile_select_limited};
     let q = User::select().columns(User::ID).offset(5);
     let one = |d: &dyn Dialect| compile_select_limited(q.node(), 1, d);
-    assert_eq!(sql(one, SQLITE).sql, r#"SELECT "user"."id" FROM "user" LIMIT 1 OFFSET 5"#);
+    assert_eq!(&*sql(one, SQLITE).sql, r#"SELECT "user"."id" FROM "user" LIMIT 1 OFFSET 5"#);
     let small = User::select().columns(User::ID).limit(3);
     let ten = |d: &dyn Dialect| compile_select_limited(small.node(), 10, d);
-    assert_eq!(sql(ten, POSTGRES).sql, r#"SELECT "user"."id" FROM "user" LIMIT 3"#);
+    assert_eq!(&*sql(ten, POSTGRES).sql, r#"SELECT "user"."id" FROM "user" LIMIT 3"#);
     let two = |d: &dyn Dialect| compile_select_limited(small.node(), 2, d);
-    assert_eq!(sql(two, &MYSQL).sql, "SELECT `user`.`id` FROM `user` LIMIT 2");
+    assert_eq!(&*sql(two, &MYSQL).sql, "SELECT `user`.`id` FROM `user` LIMIT 2");
 }

@@ -178,10 +178,10 @@ fn default_values_with_a_conflict_clause() {
     let q = Insert::<User>::new().on_conflict_ignore();
     assert_unsupported(error(|d| compile_insert(q.node(), d), SQLITE), "ON CONFLICT after DEFAULT VALUES", "SQLite");
     assert_eq!(
-        sql(|d| compile_insert(q.node(), d), POSTGRES).sql,
+        &*sql(|d| compile_insert(q.node(), d), POSTGRES).sql,
         r#"INSERT INTO "user" DEFAULT VALUES ON CONFLICT DO NOTHING"#
     );
-    assert_eq!(sql(|d| compile_insert(q.node(), d), &MYSQL).sql, "INSERT IGNORE INTO `user` () VALUES ()");
+    assert_eq!(&*sql(|d| compile_insert(q.node(), d), &MYSQL).sql, "INSERT IGNORE INTO `user` () VALUES ()");
 }
 
 #[test]
@@ -280,7 +280,7 @@ fn update_returning() {
         SelectItem::new(ExprNode::Column { table: Some("other".into()), name: "x".into() }, None),
     ];
     assert_eq!(
-        sql(|d| compile_update(&node, d), POSTGRES).sql,
+        &*sql(|d| compile_update(&node, d), POSTGRES).sql,
         r#"UPDATE "user" SET "age" = $1::int8 RETURNING *, "other"."x""#
     );
 }
@@ -397,9 +397,9 @@ fn backend_bookkeeping() {
 fn insert_key_reporting() {
     let q = Insert::<User>::new().set(User::NAME, "a");
     let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(q.node(), "id", d);
-    assert_eq!(sql(reporting, SQLITE).sql, r#"INSERT INTO "user" ("name") VALUES (?)"#);
-    assert_eq!(sql(reporting, POSTGRES).sql, r#"INSERT INTO "user" ("name") VALUES ($1::text) RETURNING "id""#);
-    assert_eq!(sql(reporting, &MYSQL).sql, "INSERT INTO `user` (`name`) VALUES (?)");
+    assert_eq!(&*sql(reporting, SQLITE).sql, r#"INSERT INTO "user" ("name") VALUES (?)"#);
+    assert_eq!(&*sql(reporting, POSTGRES).sql, r#"INSERT INTO "user" ("name") VALUES ($1::text) RETURNING "id""#);
+    assert_eq!(&*sql(reporting, &MYSQL).sql, "INSERT INTO `user` (`name`) VALUES (?)");
     let upsert = Insert::<User>::new().set(User::NAME, "a").on_conflict(User::NAME).do_update(User::NAME);
     let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(upsert.node(), "id", d);
     assert!(sql(reporting, SQLITE).sql.ends_with(r#"DO UPDATE SET "name" = excluded."name" RETURNING "id""#));
@@ -415,14 +415,14 @@ fn insert_templates() {
     use ormcore::sql::insert_template;
     let meta = &golden_common::USER_META;
     let two = insert_template(meta, &[1, 2], 2, Some("id"), SQLITE).expect("template");
-    assert_eq!(two.sql, r#"INSERT INTO "user" ("name", "age") VALUES (?, ?), (?, ?) RETURNING "id""#);
+    assert_eq!(&*two.sql, r#"INSERT INTO "user" ("name", "age") VALUES (?, ?), (?, ?) RETURNING "id""#);
     assert!(two.returns_keys);
     let one = insert_template(meta, &[1, 2], 1, Some("id"), SQLITE).expect("template");
-    assert_eq!((one.sql.as_str(), one.returns_keys), (r#"INSERT INTO "user" ("name", "age") VALUES (?, ?)"#, false));
+    assert_eq!((&*one.sql, one.returns_keys), (r#"INSERT INTO "user" ("name", "age") VALUES (?, ?)"#, false));
     let pg = insert_template(meta, &[1], 1, Some("id"), POSTGRES).expect("template");
-    assert_eq!((pg.sql.as_str(), pg.returns_keys), (r#"INSERT INTO "user" ("name") VALUES ($1) RETURNING "id""#, true));
+    assert_eq!((&*pg.sql, pg.returns_keys), (r#"INSERT INTO "user" ("name") VALUES ($1) RETURNING "id""#, true));
     let keyed = insert_template(meta, &[0, 1], 2, None, POSTGRES).expect("template");
-    assert_eq!(keyed.sql, r#"INSERT INTO "user" ("id", "name") VALUES ($1, $2), ($3, $4)"#);
+    assert_eq!(&*keyed.sql, r#"INSERT INTO "user" ("id", "name") VALUES ($1, $2), ($3, $4)"#);
     let mysql = insert_template(meta, &[1], 1, Some("id"), &MYSQL).expect("one row: the driver's id");
     assert!(!mysql.returns_keys);
     let error = insert_template(meta, &[1], 3, Some("id"), &MYSQL).expect_err("no RETURNING for three keys");

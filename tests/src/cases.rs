@@ -41,6 +41,7 @@ macro_rules! conformance_cases {
             writes::insert_rows_of_values,
             writes::typed_upserts,
             writes::save_and_bulk_options,
+            writes::cached_model_statements,
             results::declared_defaults_apply_on_every_create_path,
             results::comparisons_with_none_are_null_tests,
             results::inserts_report_only_their_own_key,

@@ -483,7 +483,7 @@ impl<B: Backend> Backend for Faulty<B> {
     ) -> std::result::Result<FaultyStream<B>, (Error, FaultyPooled<B>)> {
         let FaultyConn { pooled, faults, id, cut, kill } = conn.conn;
         let sql = statement.sql.clone();
-        let started = match faults.enter(Some(id), OpKind::Stream, Some(sql.as_str()), cut) {
+        let started = match faults.enter(Some(id), OpKind::Stream, Some(&*sql), cut) {
             Plan::Pass => B::stream(pooled, statement).await,
             Plan::OnCut(index) => Err((cut_error(index), pooled)),
             Plan::Fault(Fault::Cut, op) => {
@@ -510,7 +510,7 @@ impl<B: Backend> Backend for Faulty<B> {
             }
         };
         match started {
-            Ok(inner) => Ok(FaultyStream { inner, faults, id, cut, kill, sql }),
+            Ok(inner) => Ok(FaultyStream { inner, faults, id, cut, kill, sql: sql.to_string() }),
             Err((error, pooled)) => Err((error, FaultyPooled { conn: FaultyConn { pooled, faults, id, cut, kill } })),
         }
     }
@@ -582,15 +582,15 @@ macro_rules! faulted {
 
 impl<B: Backend> RawConnection for FaultyConn<B> {
     async fn execute(&mut self, statement: &Statement) -> Result<ExecResult> {
-        faulted!(self, OpKind::Execute, Some(statement.sql.as_str()), self.pooled.execute(statement))
+        faulted!(self, OpKind::Execute, Some(&*statement.sql), self.pooled.execute(statement))
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> Result<ExecResult> {
-        faulted!(self, OpKind::Fetch, Some(statement.sql.as_str()), self.pooled.fetch(statement, on_row))
+        faulted!(self, OpKind::Fetch, Some(&*statement.sql), self.pooled.fetch(statement, on_row))
     }
 
     async fn columns(&mut self, statement: &Statement) -> Result<Vec<String>> {
-        faulted!(self, OpKind::Columns, Some(statement.sql.as_str()), self.pooled.columns(statement))
+        faulted!(self, OpKind::Columns, Some(&*statement.sql), self.pooled.columns(statement))
     }
 
     async fn execute_many(

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::slot::{AfterCommit, Lease, Slot};
 use super::traced::Traced;
-use super::{Database, DatabaseInner};
+use super::{Database, DatabaseInner, StatementKey};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::sql::{Dialect, Statement};
+use crate::value::Value;
 
 /// Where an executor runs its statements. Opaque outside ormcore.
 #[doc(hidden)]
@@ -102,6 +103,18 @@ impl<'a, B: Backend> Target<'a, B> {
 
     pub(crate) fn dialect(&self) -> &'a dyn Dialect {
         self.backend().dialect()
+    }
+
+    /// The statement for `key` with `params` bound: compiled by `compile`
+    /// the first time the database runs it, with no parameters, and kept
+    /// (see [`StatementCache`](super::statements::StatementCache)).
+    pub(crate) fn cached_statement(
+        &self,
+        key: StatementKey,
+        params: Vec<Value>,
+        compile: impl FnOnce(&dyn Dialect) -> Result<Statement>,
+    ) -> Result<Statement> {
+        self.inner().statements.bind(key, params, || compile(self.dialect()))
     }
 
     /// The bound connection's slot, if the statement runs on one.

@@ -105,7 +105,7 @@ impl<B: Backend> RawConnection for Traced<B> {
         let sql = || {
             Cow::Owned(insert_template(rows.table, rows.columns, 1, rows.key, dialect).map_or_else(
                 |_| format!("INSERT INTO {:?} ({} columns)", rows.table.name, rows.columns.len()),
-                |template| template.sql,
+                |template| template.sql.to_string(),
             ))
         };
         match self.probe(StatementKind::InsertRows, &[], sql) {

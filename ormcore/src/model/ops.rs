@@ -2,11 +2,13 @@
 //! once here as generic functions; the [`Model`] and [`PrimaryKey`] traits
 //! expose them as provided methods.
 
+use super::cached::{InstanceInsert, KeyLookup};
 use super::{Model, PrimaryKey};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Query};
+use crate::query::ExprOps;
 use crate::query::node::ExprNode;
-use crate::query::{Delete, Expr, ExprOps, Insert, Select, Update};
+use crate::query::{Delete, Expr, Insert, Select, Update};
 use crate::schema::TableMeta;
 use crate::types::{Bool, SqlField};
 use crate::value::Value;
@@ -86,12 +88,25 @@ pub(crate) async fn get<M: Model, E: Executor>(executor: &E, filter: Expr<Bool>)
     let query = Select::<M>::model().where_(filter);
     match executor.first(&query).await? {
         Some(model) => Ok(model),
-        None => Err(crate::executor::not_found(M::META.model, &query, executor.target().dialect())),
+        None => Err(crate::executor::not_found(
+            M::META.model,
+            crate::sql::compile_select_limited(query.node(), 1, executor.target().dialect()),
+        )),
+    }
+}
+
+/// The row whose key is `key` (`aget_by_id`), through the database's
+/// cached lookup statement.
+pub(crate) async fn get_by_key<M: PrimaryKey, E: Executor>(executor: &E, key: M::Key) -> Result<M> {
+    let lookup = KeyLookup::<M>::new(&key);
+    match executor.aexecute(&lookup).await? {
+        Some(model) => Ok(model),
+        None => Err(crate::executor::not_found(M::META.model, lookup.compile_for(&executor.target()))),
     }
 }
 
 pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
-    let id = Insert::models([&*model]).aexecute(executor).await?;
+    let id = executor.aexecute(&InstanceInsert::new(&*model)).await?;
     if M::META.auto_increment && model.primary_key_values().is_none() {
         let id = id.ok_or_else(|| Error::interface("the database reported no key for the inserted row"))?;
         model.set_auto_id(id)?;

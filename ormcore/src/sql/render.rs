@@ -45,7 +45,7 @@ impl Style {
 /// The text of `statement` with each placeholder replaced by its value's
 /// literal; see [`Statement::render`].
 pub(crate) fn render(statement: &Statement, dialect: &dyn Dialect) -> String {
-    let sql = statement.sql.as_str();
+    let sql: &str = &statement.sql;
     let params = &statement.params;
     let bytes = sql.as_bytes();
     let style = dialect.native_placeholders();

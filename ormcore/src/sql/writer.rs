@@ -248,7 +248,7 @@ impl<'a> SqlWriter<'a> {
             )));
         }
         Ok(Statement {
-            sql: self.sql,
+            sql: self.sql.into(),
             params: self.params,
             session_free: self.session_free,
             read_only: false,

@@ -20,10 +20,10 @@ pub fn check(compile: impl Fn(&dyn Dialect) -> Result<Statement>, sqlite: &str, 
     let s = compile(SQLITE).unwrap_or_else(|e| panic!("SQLite: {e}"));
     let p = compile(POSTGRES).unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
     let m = compile(&MYSQL).unwrap_or_else(|e| panic!("MySQL: {e}"));
-    assert_eq!(s.sql, sqlite, "SQLite");
+    assert_eq!(&*s.sql, sqlite, "SQLite");
     bless(pg, &p.sql);
-    assert_eq!(p.sql, pg, "PostgreSQL");
-    assert_eq!(m.sql, mysql, "MySQL");
+    assert_eq!(&*p.sql, pg, "PostgreSQL");
+    assert_eq!(&*m.sql, mysql, "MySQL");
     assert_eq!(s.params, p.params, "SQLite and PostgreSQL bind different parameters");
     assert_eq!(s.params, m.params, "SQLite and MySQL bind different parameters");
     s.params
@@ -67,7 +67,7 @@ pub fn check_each(compile: impl Fn(&dyn Dialect) -> Result<Statement>, expected:
     for (dialect, sql) in expected {
         let statement = compile(*dialect).unwrap_or_else(|e| panic!("{}: {e}", dialect.name()));
         bless(sql, &statement.sql);
-        assert_eq!(statement.sql, *sql, "{}", dialect.name());
+        assert_eq!(&*statement.sql, *sql, "{}", dialect.name());
     }
 }
 

@@ -139,7 +139,7 @@ pub async fn span_fields_and_values<T: TestDb>() -> Result<()> {
         panic!("five statements, five spans:\n{rendered}");
     };
 
-    assert_eq!(insert_span.field("db.statement"), Some(insert.as_str()), "{insert_span}");
+    assert_eq!(insert_span.field("db.statement"), Some(&*insert), "{insert_span}");
     assert_eq!(insert_span.field("kind"), Some("fetch"));
     assert_eq!(insert_span.number("params"), Some(3));
     assert_eq!(insert_span.number("rows"), Some(0), "{insert_span}");
@@ -241,7 +241,7 @@ pub async fn query_hooks_see_every_statement<T: TestDb>() -> Result<()> {
     assert_eq!(events[0].params, None, "no values unless asked");
     assert_eq!(events[0].rows_affected, Some(1));
     assert!(events[1].sql.starts_with("BEGIN") || events[1].sql.starts_with("START"), "{:?}", events[1]);
-    assert_eq!(events[3].sql, "COMMIT");
+    assert_eq!(&*events[3].sql, "COMMIT");
     assert_eq!((events[3].rows, events[3].rows_affected), (None, None));
     assert_eq!(events[4].rows, Some(2), "the list returned two rows");
     assert_eq!(events[5].error, Some("integrity"));

@@ -5,10 +5,10 @@
 use ormcore::prelude::*;
 use ormcore::query::ColumnOf;
 use ormcore::types::Json;
-use ormcore::{ConstraintKind, Error};
+use ormcore::{ConstraintKind, Error, Value};
 
 use crate::harness::{TestDb, open, user_names};
-use crate::models::{Document, Prefs, User, user};
+use crate::models::{Doc, Document, Prefs, Setting, User, user};
 
 async fn setup<T: TestDb>() -> Result<Database<T::Backend>> {
     let db = open::<T>().await;
@@ -126,5 +126,59 @@ pub async fn save_and_bulk_options<T: TestDb>() -> Result<()> {
     assert_eq!(User::abulk_update(&db, &many, (User::NAME, User::EMAIL)).batch_size(2).await?, 5);
     let stored = User::aget_by_id(&db, many[3].id).await?;
     assert_eq!((stored.name.as_str(), stored.email.as_deref()), ("U3", Some("u3@x")));
+    Ok(())
+}
+
+/// A small key: an `INTEGER` column on every backend, bound from an `i64`.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+struct Tally {
+    id: i32,
+    count: i32,
+}
+
+/// `aget_by_id` and `acreate` run statements each database compiles once
+/// per model and binds each call's values into: keys of several types
+/// (a small integer, text with SQL in it), a model inserted with and
+/// without its key in turn (two statements, never mixed up), a missing key
+/// reported with the SQL and the key it was looked up with, and values
+/// still checked as the compiler checks them.
+pub async fn cached_model_statements<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    db.acreate_tables(&[Tally::META, Setting::META]).await?;
+
+    let first = Tally::acreate(&db, Tally { id: 0, count: 1 }).await?;
+    let chosen = Tally::acreate(&db, Tally { id: 1000, count: 2 }).await?;
+    let next = Tally::acreate(&db, Tally { id: 0, count: 3 }).await?;
+    assert_eq!(chosen.id, 1000);
+    assert!(first.id > 0 && next.id > 0 && next.id != first.id && next.id != 1000, "{first:?} {next:?}");
+    for tally in [&first, &chosen, &next] {
+        assert_eq!(&Tally::aget_by_id(&db, tally.id).await?, tally);
+    }
+    let missing = Tally::aget_by_id(&db, 77).await.expect_err("no row 77");
+    match &missing {
+        Error::DoesNotExist { model: "Tally", sql, params } => {
+            assert!(sql.contains("tally") && sql.contains("LIMIT 1"), "{sql}");
+            assert_eq!(params, &[Value::Int(77)]);
+        }
+        other => panic!("expected DoesNotExist, got {other:?}"),
+    }
+
+    let hostile = "k'); DROP TABLE \"setting\"; --";
+    let setting = Setting::acreate(&db, Setting { key: hostile.into(), value: "v".into() }).await?;
+    assert_eq!(Setting::aget_by_id(&db, hostile.to_owned()).await?, setting);
+    let other = Setting::aget_by_id(&db, "k".to_owned()).await.expect_err("no key k");
+    assert!(matches!(&other, Error::DoesNotExist { params, .. } if params == &[Value::from("k")]), "{other:?}");
+    let twin = Setting::acreate(&db, setting.clone()).await.expect_err("the key exists");
+    assert_eq!(twin.constraint_kind(), Some(ConstraintKind::Unique), "{twin}");
+    assert!(matches!(&twin, Error::Integrity { model: Some("Setting"), .. }), "{twin:?}");
+    assert_eq!(db.count(&Setting::select()).await?, 1);
+
+    // A value the database would not keep is refused before anything is
+    // sent, on the cached path as on the compiled one.
+    db.acreate_tables(&[Doc::META]).await?;
+    let deep = (0..200).fold(serde_json::Value::from(1), |inner, _| serde_json::Value::Array(vec![inner]));
+    let refused = Doc::acreate(&db, Doc { id: 0, body: deep }).await.expect_err("too deep to read back");
+    assert!(matches!(&refused, Error::Interface(m) if m.contains("body")), "{refused:?}");
+    assert_eq!(db.count(&Doc::select()).await?, 0);
     Ok(())
 }

@@ -1,0 +1,151 @@
+//! The statements the model layer sends for one instance at a time: the
+//! lookup by key behind `aget_by_id` (and foreign keys), and the one-row
+//! insert behind `acreate` and `asave`. Their SQL depends only on the model
+//! and the dialect, so each database compiles it once and binds each
+//! call's values into it (the [`Query::compile_for`] hook); the values are
+//! checked as the compiler would check them.
+
+use std::any::TypeId;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use super::{Model, PrimaryKey};
+use crate::backend::{Backend, RawConnection};
+use crate::database::Target;
+use crate::error::Result;
+use crate::executor::{Query, fetch_first, inserted_key};
+use crate::query::node::ExprNode;
+use crate::query::{BinaryOp, Expr, ExprOps, Insert, Select};
+use crate::schema::TableMeta;
+use crate::sql::{self, Dialect, Statement};
+use crate::types::SqlField;
+use crate::value::{ToValue, Value};
+
+/// The kinds of cached statement, per model.
+const LOOKUP_BY_KEY: u8 = 0;
+const INSERT_ALL_COLUMNS: u8 = 1;
+const INSERT_WITHOUT_KEY: u8 = 2;
+
+/// The row whose single-column key is `key`, at most one.
+pub(crate) struct KeyLookup<M> {
+    key: Value,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M: PrimaryKey> KeyLookup<M> {
+    pub(crate) fn new(key: &M::Key) -> Self {
+        KeyLookup { key: key.to_value(), model: PhantomData }
+    }
+
+    /// The select it runs for `key`: with a NULL key, `key IS NULL`, as
+    /// `eq` builds it.
+    fn select(key: Value) -> Select<M> {
+        Select::<M>::model().where_(M::KEY.eq(Expr::<<M::Key as SqlField>::Sql>::from_node(ExprNode::Value(key))))
+    }
+
+    fn key_index() -> usize {
+        M::META.primary_key[0]
+    }
+}
+
+/// `key column = ?`, the statement compiled for every key.
+fn placeholder_select<M: PrimaryKey>() -> Select<M> {
+    let meta = M::META;
+    let column = ExprNode::Column { table: Some(meta.name.into()), name: meta.column(meta.primary_key[0]).name.into() };
+    // Built by hand: `eq` would make the NULL placeholder `IS NULL`.
+    Select::<M>::model().where_(Expr::from_node(ExprNode::Binary {
+        left: Box::new(column),
+        op: BinaryOp::Eq,
+        right: Box::new(ExprNode::Value(Value::Null)),
+    }))
+}
+
+impl<M: PrimaryKey> Query for KeyLookup<M> {
+    /// The row, if there is one.
+    type Output = Option<M>;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_select_limited(Self::select(self.key.clone()).node(), 1, dialect)
+    }
+
+    fn compile_for<B: Backend>(&self, target: &Target<'_, B>) -> Result<Statement> {
+        if matches!(self.key, Value::Null) {
+            return self.compile(target.dialect());
+        }
+        sql::check_compared(target.dialect(), M::META, Self::key_index(), &self.key)?;
+        target.cached_statement((TypeId::of::<M>(), LOOKUP_BY_KEY), vec![self.key.clone()], |dialect| {
+            sql::compile_select_limited(placeholder_select::<M>().node(), 1, dialect)
+        })
+    }
+
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<Option<M>>> + Send {
+        fetch_first(conn, statement)
+    }
+}
+
+/// One model instance inserted with every column, or every column but its
+/// auto-increment key while that is unassigned: the new key comes back.
+pub(crate) struct InstanceInsert<'m, M> {
+    model: &'m M,
+    /// Whether the key column is left out, for the database to assign.
+    without_key: bool,
+}
+
+impl<'m, M: Model> InstanceInsert<'m, M> {
+    pub(crate) fn new(model: &'m M) -> Self {
+        let without_key = M::META.auto_increment && model.primary_key_values().is_none();
+        InstanceInsert { model, without_key }
+    }
+
+    /// The columns inserted, by position.
+    fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+        let meta = M::META;
+        (0..meta.columns.len()).filter(move |i| !(self.without_key && meta.primary_key.contains(i)))
+    }
+
+    fn auto_key() -> Option<&'static str> {
+        M::META.primary_key_column().filter(|_| M::META.auto_increment).map(|column| column.name)
+    }
+}
+
+impl<M: Model> Query for InstanceInsert<'_, M> {
+    /// The auto-increment key of the row, as [`Insert`]'s.
+    type Output = Option<i64>;
+
+    fn written_table(&self) -> Option<&'static TableMeta> {
+        Some(M::META)
+    }
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        Insert::models([self.model]).compile(dialect)
+    }
+
+    fn compile_for<B: Backend>(&self, target: &Target<'_, B>) -> Result<Statement> {
+        let meta = M::META;
+        let dialect = target.dialect();
+        let mut params = Vec::with_capacity(meta.columns.len());
+        for index in self.columns() {
+            let value = self.model.column_value(index);
+            sql::check_stored(dialect, meta, index, &value)?;
+            params.push(value);
+        }
+        let kind = if self.without_key { INSERT_WITHOUT_KEY } else { INSERT_ALL_COLUMNS };
+        target.cached_statement((TypeId::of::<M>(), kind), params, |dialect| {
+            let columns: Vec<usize> = self.columns().collect();
+            let template = sql::insert_template(meta, &columns, 1, Self::auto_key(), dialect)?;
+            Ok(Statement::compiled_write(template.sql, Vec::new()))
+        })
+    }
+
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send {
+        inserted_key(conn, statement, M::META, Self::auto_key().is_some())
+    }
+}
