@@ -1,8 +1,9 @@
 //! [`Sqlite`]: the backend and its connection pool.
 //!
-//! A semaphore bounds the connections handed out; idle ones wait in a
-//! stack (the most recently used first, its pages warmest in cache).
-//! Connections open lazily, up to `pool_size`. A connection coming back
+//! One lock guards the idle connections and the count of open ones; idle
+//! ones wait in a stack (the most recently used first, its pages warmest in
+//! cache). Connections open lazily, up to `pool_size`; a checkout that
+//! finds none idle and no room waits for one to come back. A connection coming back
 //! inside a transaction is rolled back before it rejoins the pool, or closed
 //! if that fails, so the next user always gets a clean one.
 //!
@@ -12,13 +13,13 @@
 //! is closed, and so are the idle ones: they opened the same old file.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
 use ormcore::sql::{Dialect, ROLLBACK, SqliteDialect, Statement};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio::sync::Notify;
 
 use crate::connection::SqliteConnection;
 use crate::options::SqliteOptions;
@@ -27,10 +28,20 @@ use crate::stream::SqliteStream;
 struct PoolInner {
     options: Arc<SqliteOptions>,
     max: usize,
-    permits: Arc<Semaphore>,
-    idle: Mutex<Vec<SqliteConnection>>,
-    open: AtomicUsize,
+    /// Idle connections and the count of open ones, under one lock: a
+    /// checkout and a return each take it once.
+    state: Mutex<PoolState>,
+    /// A connection came back, or a place in the pool was freed.
+    returned: Notify,
     closed: AtomicBool,
+}
+
+struct PoolState {
+    /// The most recently used last.
+    idle: Vec<SqliteConnection>,
+    /// Connections open or being opened, idle or checked out: never more
+    /// than `max`.
+    open: usize,
 }
 
 impl PoolInner {
@@ -39,54 +50,83 @@ impl PoolInner {
         PoolInner {
             options,
             max,
-            permits: Arc::new(Semaphore::new(max)),
-            idle: Mutex::new(Vec::new()),
-            open: AtomicUsize::new(0),
+            state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
+            returned: Notify::new(),
             closed: AtomicBool::new(false),
         }
     }
 
-    /// A connection from this pool, waiting at most `acquire_timeout`.
+    /// A connection from this pool: an idle one, else a new one while the
+    /// pool has room, else the next to come back within `acquire_timeout`.
     async fn acquire(self: &Arc<Self>) -> ormcore::Result<PooledSqlite> {
-        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(TryAcquireError::Closed) => return Err(Error::PoolClosed),
-            Err(TryAcquireError::NoPermits) => {
-                let timeout = self.options.acquire_timeout;
-                match tokio::time::timeout(timeout, Arc::clone(&self.permits).acquire_owned()).await {
-                    Ok(Ok(permit)) => permit,
-                    Ok(Err(_closed)) => return Err(Error::PoolClosed),
-                    Err(_elapsed) => return Err(Error::PoolTimeout { pool_size: self.max, timeout }),
+        let mut deadline = None;
+        loop {
+            let returned = self.returned.notified();
+            let mut returned = std::pin::pin!(returned);
+            {
+                let mut state = self.state();
+                if self.closed.load(Ordering::Acquire) {
+                    return Err(Error::PoolClosed);
                 }
+                if let Some(conn) = state.idle.pop() {
+                    drop(state);
+                    return Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) });
+                }
+                if state.open < self.max {
+                    state.open += 1;
+                    break;
+                }
+                // Registered under the lock: a connection that comes back
+                // after it is released wakes this waiter.
+                returned.as_mut().enable();
             }
-        };
-        let idle = self.idle().pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => {
-                let conn = SqliteConnection::open_waiting(&self.options).await?;
-                self.open.fetch_add(1, Ordering::AcqRel);
-                conn
+            let timeout = self.options.acquire_timeout;
+            let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout);
+            if tokio::time::timeout_at(deadline, returned).await.is_err() {
+                return Err(Error::PoolTimeout { pool_size: self.max, timeout });
             }
+        }
+        // A place is reserved: give it back if the open fails or is cancelled.
+        let reserved = Reserved(self);
+        let conn = SqliteConnection::open_waiting(&self.options).await?;
+        std::mem::forget(reserved);
+        Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) })
+    }
+
+    /// An idle connection, if the pool is open and has one.
+    fn take_idle(self: &Arc<Self>) -> Option<PooledSqlite> {
+        let conn = {
+            let mut state = self.state();
+            if self.closed.load(Ordering::Acquire) {
+                return None;
+            }
+            state.idle.pop()?
         };
-        Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self), _permit: permit })
+        Some(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) })
     }
 
     /// Close the idle connections; refuse the others as they come back.
     fn close(&self) {
         let idle = {
-            let mut idle = self.idle();
+            let mut state = self.state();
             self.closed.store(true, Ordering::Release);
-            std::mem::take(&mut *idle)
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            idle
         };
-        self.permits.close();
-        self.open.fetch_sub(idle.len(), Ordering::AcqRel);
+        self.returned.notify_waiters();
         drop(idle);
     }
 
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SqliteConnection>> {
-        // Critical sections are single push/pop/clear calls.
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        // Critical sections are single push/pop/count updates.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A place in the pool freed (a connection closed, or never opened).
+    fn release_place(&self) {
+        self.state().open -= 1;
+        self.returned.notify_one();
     }
 
     /// Take back a connection: clean, into the idle stack; otherwise closed.
@@ -94,10 +134,15 @@ impl PoolInner {
         if conn.lost {
             // The database file was replaced: every connection opened
             // before that is as lost, even if it has not written yet.
-            let idle = std::mem::take(&mut *self.idle());
-            self.open.fetch_sub(idle.len() + 1, Ordering::AcqRel);
+            let idle = {
+                let mut state = self.state();
+                let idle = std::mem::take(&mut state.idle);
+                state.open -= idle.len() + 1;
+                idle
+            };
             drop(idle);
             drop(conn);
+            self.returned.notify_waiters();
             return;
         }
         let clean = if conn.session_dirty {
@@ -114,20 +159,29 @@ impl PoolInner {
             }
         };
         let rejected = {
-            // `closed` is read under the idle lock, which `close` takes
-            // after setting it: a connection cannot slip in after the drain.
-            let mut idle = self.idle();
+            // `closed` is read under the lock, which `close` takes after
+            // setting it: a connection cannot slip in after the drain.
+            let mut state = self.state();
             if clean && !self.closed.load(Ordering::Acquire) {
-                idle.push(conn);
+                state.idle.push(conn);
                 None
             } else {
+                state.open -= 1;
                 Some(conn)
             }
         };
-        if let Some(conn) = rejected {
-            drop(conn);
-            self.open.fetch_sub(1, Ordering::AcqRel);
-        }
+        drop(rejected);
+        self.returned.notify_one();
+    }
+}
+
+/// A place reserved in the pool for a connection being opened; given back
+/// if the open fails or its future is dropped.
+struct Reserved<'a>(&'a PoolInner);
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.0.release_place();
     }
 }
 
@@ -151,7 +205,6 @@ impl std::fmt::Debug for Sqlite {
 pub struct PooledSqlite {
     conn: Option<SqliteConnection>,
     pool: Arc<PoolInner>,
-    _permit: OwnedSemaphorePermit,
 }
 
 impl Deref for PooledSqlite {
@@ -203,6 +256,12 @@ impl Backend for Sqlite {
     }
 
     async fn acquire(&self) -> ormcore::Result<PooledSqlite> {
+        // The common case, an idle connection, without taking a reference
+        // to the pool for the checkout's duration.
+        let idle = self.current.read().unwrap_or_else(PoisonError::into_inner).take_idle();
+        if let Some(conn) = idle {
+            return Ok(conn);
+        }
         loop {
             match self.pool().acquire().await {
                 // Closed while this waited: a closed pool is never the
@@ -228,6 +287,7 @@ impl Backend for Sqlite {
 
     fn pool_status(&self) -> PoolStatus {
         let pool = self.pool();
-        PoolStatus { max_size: pool.max, open: pool.open.load(Ordering::Acquire), idle: pool.idle().len() }
+        let state = pool.state();
+        PoolStatus { max_size: pool.max, open: state.open, idle: state.idle.len() }
     }
 }

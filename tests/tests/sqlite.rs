@@ -207,6 +207,52 @@ mod sqlite_only {
         SqliteDatabase::connect(options(SqliteOptions::new(fresh_path()))).await.expect("open")
     }
 
+    /// With every connection checked out, queries wait for one to come
+    /// back: each returned connection goes to a waiter, a waiter that gives
+    /// up passes its turn on, and the pool never opens more than its size.
+    #[tokio::test]
+    async fn waiters_get_returned_connections() {
+        let db = file_db(|o| o.pool_size(2).acquire_timeout(Duration::from_secs(10))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("ann")).await.expect("insert");
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut holders = Vec::new();
+        for _ in 0..2 {
+            let (db, mut released) = (db.clone(), released.clone());
+            let (bound, is_bound) = tokio::sync::oneshot::channel();
+            holders.push(tokio::spawn(async move {
+                let conn = db.aconnect().await.expect("bind");
+                let _ = bound.send(());
+                released.wait_for(|r| *r).await.expect("released");
+                drop(conn);
+            }));
+            is_bound.await.expect("a connection is bound");
+        }
+        assert_eq!(db.pool_status().idle, 0);
+        // One waiter gives up while the pool is full; the others wait.
+        let quitter = tokio::time::timeout(Duration::from_millis(50), db.count(&User::select())).await;
+        assert!(quitter.is_err(), "no connection while both are held: {quitter:?}");
+        let waiters: Vec<_> = (0..16)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { db.count(&User::select()).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = Instant::now();
+        release.send(true).expect("release");
+        for waiter in waiters {
+            assert_eq!(waiter.await.expect("waiter").expect("count"), 1);
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "waited {:?}", started.elapsed());
+        for holder in holders {
+            holder.await.expect("holder");
+        }
+        drop(released);
+        let status = db.pool_status();
+        assert!(status.open <= 2 && status.idle == status.open, "{status:?}");
+    }
+
     /// While another connection holds the write lock, a writer waits
     /// asynchronously: a task on the same single-threaded runtime keeps
     /// running meanwhile, and the write goes through once the lock is free.
