@@ -100,7 +100,8 @@ impl SqliteOptions {
     /// The most connections the pool opens (at least 1). An in-memory
     /// database always uses exactly one.
     pub fn pool_size(mut self, size: usize) -> Self {
-        // Far beyond any useful size, and within what a semaphore counts.
+        // Far beyond any useful size: a pool of SQLite connections serializes
+        // its writers anyway.
         self.pool_size = size.clamp(1, 1 << 16);
         self
     }
