@@ -145,7 +145,7 @@ impl<M: Record, R> Query for Insert<M, R> {
     }
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
-        match Self::auto_key() {
+        match M::META.auto_key() {
             Some(key) => sql::compile_insert_reporting_key(self.node(), key.name, dialect),
             None => sql::compile_insert(self.node(), dialect),
         }
@@ -156,12 +156,12 @@ impl<M: Record, R> Query for Insert<M, R> {
         conn: &mut C,
         statement: &Statement,
     ) -> impl Future<Output = Result<Option<i64>>> + Send {
-        inserted_key(conn, statement, M::META, Self::auto_key().is_some())
+        inserted_key(conn, statement, M::META)
     }
 }
 
 /// Run an insert into `table` and read the new auto-increment key, when
-/// the table has one (`auto_key`): the first column of the returned row
+/// the table has one: the first column of the returned row
 /// where the statement returns it, else the driver's last insert id.
 /// `None` when no row was inserted (a conflict ignored): never a key left
 /// from an earlier insert.
@@ -169,7 +169,6 @@ pub(crate) async fn inserted_key<C: RawConnection>(
     conn: &mut C,
     statement: &Statement,
     table: &'static TableMeta,
-    auto_key: bool,
 ) -> Result<Option<i64>> {
     let mut returned = None;
     let result = conn
@@ -178,16 +177,10 @@ pub(crate) async fn inserted_key<C: RawConnection>(
             Ok(())
         })
         .await?;
-    if !auto_key || result.rows_affected == 0 && returned.is_none() {
+    if table.auto_key().is_none() || result.rows_affected == 0 && returned.is_none() {
         return Ok(None);
     }
     Ok(returned.or(result.last_insert_id))
-}
-
-impl<M: Record, R> Insert<M, R> {
-    fn auto_key() -> Option<&'static crate::schema::ColumnMeta> {
-        M::META.primary_key_column().filter(|_| M::META.auto_increment)
-    }
 }
 
 impl<M: Sync> Query for crate::query::Update<M> {

@@ -106,10 +106,6 @@ impl<'m, M: Model> InstanceInsert<'m, M> {
         let meta = M::META;
         (0..meta.columns.len()).filter(move |i| !(self.without_key && meta.primary_key.contains(i)))
     }
-
-    fn auto_key() -> Option<&'static str> {
-        M::META.primary_key_column().filter(|_| M::META.auto_increment).map(|column| column.name)
-    }
 }
 
 impl<M: Model> Query for InstanceInsert<'_, M> {
@@ -136,7 +132,7 @@ impl<M: Model> Query for InstanceInsert<'_, M> {
         let kind = if self.without_key { INSERT_WITHOUT_KEY } else { INSERT_ALL_COLUMNS };
         target.cached_statement((TypeId::of::<M>(), kind), params, |dialect| {
             let columns: Vec<usize> = self.columns().collect();
-            let template = sql::insert_template(meta, &columns, 1, Self::auto_key(), dialect)?;
+            let template = sql::insert_template(meta, &columns, 1, meta.auto_key().map(|key| key.name), dialect)?;
             Ok(Statement::compiled_write(template.sql, Vec::new()))
         })
     }
@@ -146,6 +142,6 @@ impl<M: Model> Query for InstanceInsert<'_, M> {
         conn: &mut C,
         statement: &Statement,
     ) -> impl Future<Output = Result<Option<i64>>> + Send {
-        inserted_key(conn, statement, M::META, Self::auto_key().is_some())
+        inserted_key(conn, statement, M::META)
     }
 }

@@ -219,7 +219,7 @@ async fn insert_all<M: Model, E: Executor>(executor: &E, models: &mut [M], batch
     // Models whose auto-increment key is still unassigned are inserted
     // without it and get the keys the database assigns; the others are
     // inserted as they are.
-    let auto_key = meta.primary_key_column().filter(|_| meta.auto_increment);
+    let auto_key = meta.auto_key();
     let (fresh, keyed): (Vec<usize>, Vec<usize>) =
         (0..models.len()).partition(|&i| auto_key.is_some() && models[i].primary_key_values().is_none());
     let all_columns: Vec<usize> = (0..meta.columns.len()).collect();

@@ -51,6 +51,12 @@ impl TableMeta {
         }
     }
 
+    /// The auto-increment key column, whose new value an insert reports:
+    /// the single-column key of a table whose key the database assigns.
+    pub fn auto_key(&self) -> Option<&'static ColumnMeta> {
+        self.primary_key_column().filter(|_| self.auto_increment)
+    }
+
     /// The tables this table references through foreign keys.
     pub fn references(&self) -> impl Iterator<Item = &'static TableMeta> + '_ {
         self.columns.iter().filter_map(|c| c.references.map(|r| r()))
