@@ -1,8 +1,19 @@
-//! MySQL and MariaDB backend for ormcore (mysql_async).
+//! MySQL and MariaDB backend for ormcore, on mysql_async.
 //!
-//! Not implemented yet: this crate reserves the name and the place in the
-//! workspace. The MySQL/MariaDB dialect is already part of ormcore
-//! ([`ormcore::sql::MySqlDialect`]), so queries compile for both today; the
-//! driver, pool and conformance run arrive with the backend.
+//! Work in progress (issue 9): the options ([`MySqlOptions`]) and the
+//! mapping of server errors onto ormcore's kinds are here; the pool,
+//! connections and streams come next. The MySQL/MariaDB dialect is part of
+//! ormcore ([`ormcore::sql::MySqlDialect`]), so queries compile for both
+//! today. `RESEARCH.md` beside this crate records how mysql_async behaves
+//! at the edges that the backend must handle.
 
 #![forbid(unsafe_code)]
+
+#[cfg_attr(not(test), expect(dead_code, reason = "the connections that use it are the next step of issue 9"))]
+mod error;
+mod options;
+
+pub use options::MySqlOptions;
+
+/// Re-exported so that users can reach the driver directly.
+pub use mysql_async;

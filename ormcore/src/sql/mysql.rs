@@ -53,6 +53,27 @@ impl MySqlDialect {
         MySqlDialect { flavor: MySqlFlavor::MariaDb, version }
     }
 
+    /// The statements that set up every pooled connection's session, on
+    /// any version of either server: timestamps exchanged in UTC (so that
+    /// `TIMESTAMP` columns read back the instant written), and the default
+    /// isolation level of its transactions when one is given.
+    ///
+    /// ```
+    /// use ormcore::IsolationLevel;
+    /// use ormcore::sql::MySqlDialect;
+    /// assert_eq!(
+    ///     MySqlDialect::session_setup(Some(IsolationLevel::Serializable)),
+    ///     ["SET time_zone = '+00:00'", "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"]
+    /// );
+    /// ```
+    pub fn session_setup(isolation: Option<crate::sql::IsolationLevel>) -> Vec<String> {
+        let mut statements = vec!["SET time_zone = '+00:00'".to_owned()];
+        if let Some(level) = isolation {
+            statements.push(format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", level.as_sql()));
+        }
+        statements
+    }
+
     fn is_mariadb_since(&self, version: (u16, u16, u16)) -> bool {
         self.flavor == MySqlFlavor::MariaDb && self.version >= version
     }

@@ -1,0 +1,224 @@
+//! [`MySqlOptions`]: which server, and how the pool behaves.
+
+use std::time::Duration;
+
+use ormcore::backend::UrlParam;
+use ormcore::sql::MySqlDialect;
+use ormcore::{Error, IsolationLevel};
+
+/// How long an idle connection above `pool_min_size` stays open. mysql_async
+/// closes a returned connection at once when more than its minimum are
+/// idle unless this is set, which would make every burst reconnect.
+const IDLE_TTL: Duration = Duration::from_secs(60);
+
+/// Prepared statements kept per connection (mysql_async's default is 32):
+/// ormcore prepares every statement it sends.
+const STATEMENT_CACHE: usize = 256;
+
+/// The URL parameters mysql_async reads that ormcore sets itself, with what
+/// to use instead.
+const SET_BY_ORMCORE: [(&str, &str); 4] = [
+    ("pool_min", "pool_min_size"),
+    ("pool_max", "pool_size"),
+    ("reset_connection", "nothing: ormcore cleans each connection it returns as needed"),
+    ("client_found_rows", "nothing: affected-row counts are always the rows matched, as on the other backends"),
+];
+
+/// How to reach a MySQL or MariaDB server and size the pool.
+///
+/// ```
+/// use std::time::Duration;
+/// use ormcore_mysql::MySqlOptions;
+///
+/// let options = MySqlOptions::from_url("mariadb://root@127.0.0.1:3306/app?pool_size=20").unwrap()
+///     .pool_min_size(2)
+///     .acquire_timeout(Duration::from_secs(5))
+///     .isolation_level("READ COMMITTED".parse().unwrap());
+/// assert_eq!(options.max_connections(), 20);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MySqlOptions {
+    pub(crate) server: mysql_async::Opts,
+    pub(crate) pool_size: usize,
+    pub(crate) pool_min_size: usize,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) isolation_level: Option<IsolationLevel>,
+}
+
+impl MySqlOptions {
+    /// Options for the server `server` describes (host, port, user,
+    /// database, TLS), with the reference's pool defaults: at most 10
+    /// connections, one kept open, a 10 s acquire timeout.
+    pub fn from_opts(server: mysql_async::Opts) -> Self {
+        MySqlOptions {
+            server,
+            pool_size: 10,
+            pool_min_size: 1,
+            acquire_timeout: Duration::from_secs(10),
+            isolation_level: None,
+        }
+    }
+
+    /// Options from a URL, `mysql://user:password@host:port/database` (or
+    /// `mariadb://`, the same). The query parameters `pool_size`,
+    /// `pool_min_size`, `acquire_timeout` (seconds) and `isolation_level`
+    /// set the pool; the others go to mysql_async as it reads them, except
+    /// those ormcore sets itself (`pool_min`, `pool_max`,
+    /// `reset_connection`, `client_found_rows`), which are refused.
+    pub fn from_url(url: &str) -> ormcore::Result<Self> {
+        let invalid = |why: String| Error::interface(format!("invalid MySQL URL {url:?}: {why}"));
+        let server_url = match url.split_once("://") {
+            Some(("mysql" | "mariadb", rest)) => rest,
+            _ => return Err(invalid("it must start with mysql:// or mariadb://".into())),
+        };
+        let (base, query) = server_url.split_once('?').unwrap_or((server_url, ""));
+        let mut driver = Vec::new();
+        let mut pool = Vec::new();
+        for param in UrlParam::parse_all(query) {
+            let param = param?;
+            if let Some((_, instead)) = SET_BY_ORMCORE.iter().find(|(key, _)| *key == param.key) {
+                return Err(invalid(format!("{} is set by ormcore; use {instead}", param.key)));
+            }
+            if matches!(param.key, "pool_size" | "pool_min_size" | "acquire_timeout" | "isolation_level") {
+                pool.push(param);
+            } else {
+                driver.push(format!("{}={}", param.key, param.value));
+            }
+        }
+        let driver_url =
+            if driver.is_empty() { format!("mysql://{base}") } else { format!("mysql://{base}?{}", driver.join("&")) };
+        let server = mysql_async::Opts::from_url(&driver_url).map_err(|e| invalid(e.to_string()))?;
+        let mut options = MySqlOptions::from_opts(server);
+        for param in pool {
+            options = match param.key {
+                "pool_size" => options.pool_size(param.count()?),
+                "pool_min_size" => options.pool_min_size(param.count()?),
+                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
+                _ => options.isolation_level(param.value.replace("%20", " ").replace('+', " ").parse()?),
+            };
+        }
+        Ok(options)
+    }
+
+    /// The most connections the pool opens (at least 1).
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size.clamp(1, 1 << 16);
+        self
+    }
+
+    /// How many connections are kept open when idle (at most `pool_size`).
+    pub fn pool_min_size(mut self, size: usize) -> Self {
+        self.pool_min_size = size;
+        self
+    }
+
+    /// How long a query waits for a free connection before failing with
+    /// [`Error::PoolTimeout`].
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The isolation level of every transaction on every pooled connection
+    /// (the server's default, `REPEATABLE READ`, otherwise).
+    pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
+        self.isolation_level = Some(level);
+        self
+    }
+
+    /// The pool's maximum size.
+    pub fn max_connections(&self) -> usize {
+        self.pool_size
+    }
+
+    /// The options mysql_async's pool runs with: ormcore's pool bounds, no
+    /// reset on every return (ormcore cleans what needs cleaning, and a
+    /// reset would throw the prepared statements away), affected rows
+    /// counted as matched, a larger statement cache, and the session set
+    /// up as the dialect says, again after any reset.
+    #[cfg_attr(not(test), expect(dead_code, reason = "the pool that uses it is the next step of issue 9"))]
+    pub(crate) fn driver_opts(&self) -> mysql_async::Opts {
+        let min = self.pool_min_size.min(self.pool_size);
+        // `pool_size` is at least 1 and `min` at most it: always valid.
+        let constraints =
+            mysql_async::PoolConstraints::new(min, self.pool_size).unwrap_or(mysql_async::DEFAULT_POOL_CONSTRAINTS);
+        let pool = mysql_async::PoolOpts::default()
+            .with_constraints(constraints)
+            .with_reset_connection(false)
+            .with_inactive_connection_ttl(IDLE_TTL);
+        mysql_async::OptsBuilder::from_opts(self.server.clone())
+            .pool_opts(pool)
+            .client_found_rows(true)
+            .stmt_cache_size(STATEMENT_CACHE)
+            .setup(MySqlDialect::session_setup(self.isolation_level))
+            .into()
+    }
+}
+
+impl ormcore::backend::IntoOptions<MySqlOptions> for &str {
+    /// A URL (see [`MySqlOptions::from_url`]).
+    fn into_options(self) -> ormcore::Result<MySqlOptions> {
+        MySqlOptions::from_url(self)
+    }
+}
+
+impl ormcore::backend::IntoOptions<MySqlOptions> for String {
+    /// A URL (see [`MySqlOptions::from_url`]).
+    fn into_options(self) -> ormcore::Result<MySqlOptions> {
+        MySqlOptions::from_url(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_between_the_pool_and_the_driver() {
+        let options = MySqlOptions::from_url(
+            "mariadb://root:secret@127.0.0.1:3307/app?pool_size=4&pool_min_size=2&acquire_timeout=0.5&\
+             isolation_level=READ%20COMMITTED&stmt_cache_size=8",
+        )
+        .unwrap();
+        assert_eq!((options.pool_size, options.pool_min_size), (4, 2));
+        assert_eq!(options.acquire_timeout, Duration::from_millis(500));
+        assert_eq!(options.isolation_level, Some(IsolationLevel::ReadCommitted));
+        let server = &options.server;
+        assert_eq!((server.ip_or_hostname(), server.tcp_port()), ("127.0.0.1", 3307));
+        assert_eq!((server.user(), server.pass(), server.db_name()), (Some("root"), Some("secret"), Some("app")));
+        assert_eq!(server.stmt_cache_size(), 8, "driver parameters pass through");
+        assert!(MySqlOptions::from_url("mysql://localhost").is_ok());
+    }
+
+    #[test]
+    fn the_driver_runs_with_ormcore_pool_settings() {
+        let options = MySqlOptions::from_url("mysql://root@localhost/test?pool_size=8")
+            .unwrap()
+            .pool_min_size(20)
+            .isolation_level(IsolationLevel::Serializable);
+        let driver = options.driver_opts();
+        let pool = driver.pool_opts();
+        assert_eq!((pool.constraints().min(), pool.constraints().max()), (8, 8), "the minimum is capped at the size");
+        assert!(!pool.reset_connection());
+        assert!(driver.client_found_rows());
+        assert_eq!(driver.stmt_cache_size(), STATEMENT_CACHE);
+        assert_eq!(driver.setup(), MySqlDialect::session_setup(Some(IsolationLevel::Serializable)));
+    }
+
+    #[test]
+    fn bad_urls_say_why() {
+        let message = |url: &str| match MySqlOptions::from_url(url) {
+            Err(Error::Interface(message)) => message,
+            other => panic!("{url}: expected an interface error, got {other:?}"),
+        };
+        assert!(message("postgresql://localhost/db").contains("mysql://"));
+        assert!(message("mysql://localhost/db?pool_max=5").contains("pool_size"));
+        assert!(message("mysql://localhost/db?reset_connection=true").contains("set by ormcore"));
+        assert!(message("mysql://localhost/db?no_such_option=1").contains("no_such_option"));
+        assert!(message("mysql://localhost/db?pool_size=many").contains("pool_size"));
+        assert!(matches!(
+            MySqlOptions::from_url("mysql://localhost/db?isolation_level=SOMETIMES"),
+            Err(Error::Interface(_))
+        ));
+    }
+}
