@@ -100,3 +100,39 @@ fn other_values_and_raw_parameters_are_checked_too() {
     let e = error(|d| compile_raw("SELECT ?", &[Value::Float(-0.0)], d), SQLITE);
     assert_interface(e, "cannot bind -0.0: SQLite stores -0.0 as 0");
 }
+
+/// MySQL and MariaDB keep dates and times to the microsecond, without
+/// leap seconds, in the years 1000 to 9999: anything else is refused
+/// wherever it is bound, stored or compared.
+#[cfg(feature = "chrono")]
+#[test]
+fn mysql_dates_and_times_within_what_it_keeps() {
+    use chrono::{NaiveDate, NaiveTime};
+    let date = |y| Value::Date(NaiveDate::from_ymd_opt(y, 1, 2).unwrap());
+    let at =
+        |nanos| Value::DateTime(NaiveDate::from_ymd_opt(2024, 1, 2).unwrap().and_hms_nano_opt(3, 4, 5, nanos).unwrap());
+    let time = |nanos| Value::Time(NaiveTime::from_hms_nano_opt(23, 59, 59, nanos).unwrap());
+    for dialect in [&MYSQL, &MARIADB] {
+        let stored = |v: Value| compile_insert(&insert(vec![value(1.0), ExprNode::Value(v)]), dialect);
+        assert_interface(
+            stored(at(1)).unwrap_err(),
+            r#"cannot store 2024-01-02 03:04:05.000000001 in `m`.`b`: MySQL keeps time to the microsecond"#,
+        );
+        assert_interface(
+            stored(time(1_500_000_000)).unwrap_err(),
+            r#"cannot store 23:59:60.500 in `m`.`b`: MySQL has no leap seconds"#,
+        );
+        assert_interface(
+            stored(date(999)).unwrap_err(),
+            r#"cannot store 0999-01-02 in `m`.`b`: MySQL keeps the years 1000 to 9999"#,
+        );
+        let compared = compare(column("a"), BinaryOp::Lt, ExprNode::Value(date(10_000)));
+        assert!(compile_update(&update(value(1.0), Some(compared)), dialect).is_err());
+        let raw = compile_raw("SELECT ?", &[time(1)], dialect);
+        assert!(raw.is_err(), "{raw:?}");
+        // What it keeps compiles: microseconds, the range's ends.
+        for v in [at(123_456_000), time(999_999_000), date(1000), date(9999)] {
+            sql(|d| compile_insert(&insert(vec![value(1.0), ExprNode::Value(v.clone())]), d), dialect);
+        }
+    }
+}

@@ -174,6 +174,8 @@ fn describe(value: &Value) -> String {
         Value::Float(v) => format!("{v:?}"),
         Value::Text(v) if v.len() <= 64 => format!("{v:?}"),
         #[cfg(feature = "chrono")]
+        Value::Date(v) => v.to_string(),
+        #[cfg(feature = "chrono")]
         Value::Time(v) => v.to_string(),
         #[cfg(feature = "chrono")]
         Value::DateTime(v) => v.to_string(),

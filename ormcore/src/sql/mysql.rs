@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::dialect::unsupported;
 use super::dml::write_insert_source_common;
 use super::select::write_limit_offset_required;
-use super::{Dialect, SqlWriter, ddl};
+use super::{Dialect, SqlWriter, ValueUse, ddl};
 use crate::error::{Error, Result};
 use crate::query::node::{CastType, CompoundOp, ConflictAction, ExprNode, InsertSource, OnConflict};
 use crate::schema::ColumnType;
@@ -83,12 +83,45 @@ impl MySqlDialect {
 /// "all rows" value (2^64 - 1).
 const NO_LIMIT: &str = "18446744073709551615";
 
+/// Why MySQL would not keep this date and time: `DATETIME(6)` and
+/// `TIME(6)` count microseconds (finer digits are cut, and the binary
+/// protocol sends no more), have no leap seconds, and `DATE` and
+/// `DATETIME` hold the years 1000 to 9999.
+#[cfg(feature = "chrono")]
+fn date_time_limit(year: Option<i32>, nanoseconds: Option<u32>) -> Option<Cow<'static, str>> {
+    match (year, nanoseconds) {
+        (Some(year), _) if !(1000..=9999).contains(&year) => Some("MySQL keeps the years 1000 to 9999".into()),
+        (_, Some(n)) if n >= 1_000_000_000 => Some("MySQL has no leap seconds".into()),
+        (_, Some(n)) if !n.is_multiple_of(1_000) => Some("MySQL keeps time to the microsecond".into()),
+        _ => None,
+    }
+}
+
 impl Dialect for MySqlDialect {
     fn name(&self) -> &'static str {
         match self.flavor {
             MySqlFlavor::MySql => "MySQL",
             MySqlFlavor::MariaDb => "MariaDB",
         }
+    }
+
+    /// Dates, times and timestamps MySQL would not keep exactly, wherever
+    /// they are bound (see `date_time_limit`). NaN and the infinities the
+    /// server refuses itself.
+    fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
+        #[cfg(feature = "chrono")]
+        {
+            use chrono::{Datelike, Timelike};
+            match value {
+                Value::Date(v) => return date_time_limit(Some(v.year()), None),
+                Value::Time(v) => return date_time_limit(None, Some(v.nanosecond())),
+                Value::DateTime(v) => return date_time_limit(Some(v.year()), Some(v.nanosecond())),
+                Value::DateTimeUtc(v) => return date_time_limit(Some(v.year()), Some(v.nanosecond())),
+                _ => {}
+            }
+        }
+        let _ = (value, usage);
+        None
     }
 
     /// Text with control characters in backslash escapes (`'a\nb'`), or
