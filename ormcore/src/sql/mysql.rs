@@ -54,20 +54,29 @@ impl MySqlDialect {
     }
 
     /// The statements that set up every pooled connection's session, on
-    /// any version of either server: timestamps exchanged in UTC (so that
-    /// `TIMESTAMP` columns read back the instant written), and the default
-    /// isolation level of its transactions when one is given.
+    /// any version of either server: strict mode for every table (a value
+    /// too long or out of range for its column is an error, never cut to
+    /// fit), timestamps exchanged in UTC (so that `TIMESTAMP` columns read
+    /// back the instant written), and the default isolation level of its
+    /// transactions when one is given.
     ///
     /// ```
     /// use ormcore::IsolationLevel;
     /// use ormcore::sql::MySqlDialect;
     /// assert_eq!(
     ///     MySqlDialect::session_setup(Some(IsolationLevel::Serializable)),
-    ///     ["SET time_zone = '+00:00'", "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"]
+    ///     [
+    ///         "SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')",
+    ///         "SET time_zone = '+00:00'",
+    ///         "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    ///     ]
     /// );
     /// ```
     pub fn session_setup(isolation: Option<crate::sql::IsolationLevel>) -> Vec<String> {
-        let mut statements = vec!["SET time_zone = '+00:00'".to_owned()];
+        let mut statements = vec![
+            "SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')".to_owned(),
+            "SET time_zone = '+00:00'".to_owned(),
+        ];
         if let Some(level) = isolation {
             statements.push(format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", level.as_sql()));
         }
