@@ -56,6 +56,34 @@ impl Value {
         self.as_ref().kind()
     }
 
+    /// A number for this value's kind, below 16: what a dialect may type a
+    /// placeholder by (PostgreSQL's `$1::int8`), for statements cached by
+    /// the kinds of their values.
+    pub(crate) fn kind_number(&self) -> u8 {
+        match self {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Int(_) => 2,
+            Value::Float(_) => 3,
+            Value::Text(_) => 4,
+            Value::Bytes(_) => 5,
+            #[cfg(feature = "chrono")]
+            Value::Date(_) => 6,
+            #[cfg(feature = "chrono")]
+            Value::Time(_) => 7,
+            #[cfg(feature = "chrono")]
+            Value::DateTime(_) => 8,
+            #[cfg(feature = "chrono")]
+            Value::DateTimeUtc(_) => 9,
+            #[cfg(feature = "uuid")]
+            Value::Uuid(_) => 10,
+            #[cfg(feature = "json")]
+            Value::Json(_) => 11,
+            #[cfg(feature = "decimal")]
+            Value::Decimal(_) => 12,
+        }
+    }
+
     /// Borrow this value as a [`ValueRef`], as if it had been read from a row.
     pub fn as_ref(&self) -> ValueRef<'_> {
         match self {

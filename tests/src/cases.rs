@@ -4,6 +4,7 @@
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
+pub mod attack9;
 pub mod cancel_matrix;
 pub mod errors;
 pub mod lifecycle;
@@ -125,6 +126,14 @@ macro_rules! conformance_cases {
             attack7b::close_pool_from_a_joined_future_is_all_or_nothing,
             attack7b::close_pool_from_another_task_is_all_or_nothing,
             attack7b::lost_connection_in_a_nested_block_refuses_everything,
+            attack9::key_only_model,
+            attack9::renamed_tables_and_columns,
+            attack9::optional_key,
+            attack9::one_statement_through_every_executor,
+            attack9::refused_values_match_the_compiled_path,
+            attack9::concurrent_first_use,
+            attack9::one_model_two_databases,
+            attack9::legacy_table,
             attack8::streams_dropped_at_every_point_keep_the_block,
             attack8::streams_dropped_in_nested_blocks_keep_both,
             attack8::stream_failing_to_decode_keeps_the_block,

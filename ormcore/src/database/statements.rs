@@ -13,9 +13,12 @@ use crate::error::Result;
 use crate::sql::Statement;
 use crate::value::Value;
 
-/// Which statement of which model: the model's type and the statement's
-/// kind (the model layer's own numbering).
-pub(crate) type StatementKey = (TypeId, u8);
+/// Which statement of which model: the model's type, the statement's
+/// kind (the model layer's own numbering) and the kinds of the values it
+/// was compiled for (see `model/cached.rs`): a dialect may write a
+/// placeholder by its value's kind (PostgreSQL's `$1::int8`), and a NULL
+/// differently again.
+pub(crate) type StatementKey = (TypeId, u8, u128);
 
 /// Compiled statements by [`StatementKey`], each with no parameters bound.
 /// There are at most a few per model, so it only grows and needs no
@@ -73,6 +76,10 @@ impl Hasher for KeyHasher {
 
     fn write_u64(&mut self, n: u64) {
         self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
     }
 
     fn write_u128(&mut self, n: u128) {

@@ -1,9 +1,12 @@
 //! The statements the model layer sends for one instance at a time: the
 //! lookup by key behind `aget_by_id` (and foreign keys), and the one-row
-//! insert behind `acreate` and `asave`. Their SQL depends only on the model
-//! and the dialect, so each database compiles it once and binds each
-//! call's values into it (the [`Query::compile_for`] hook); the values are
-//! checked as the compiler would check them.
+//! insert behind `acreate` and `asave`. Their SQL depends only on the
+//! model, the dialect and the kinds of their values (a dialect may type a
+//! placeholder by its value's kind: PostgreSQL's `$1::int8`, and a NULL
+//! untyped), so each database compiles it once per kinds, exactly as the
+//! query would compile, and binds each call's values into it (the
+//! [`Query::compile_for`] hook); the values are checked as the compiler
+//! would check them.
 
 use std::any::TypeId;
 use std::future::Future;
@@ -15,7 +18,7 @@ use crate::database::Target;
 use crate::error::Result;
 use crate::executor::{Query, fetch_first, inserted_key};
 use crate::query::node::ExprNode;
-use crate::query::{BinaryOp, Expr, ExprOps, Insert, Select};
+use crate::query::{Expr, ExprOps, Insert, Select};
 use crate::schema::TableMeta;
 use crate::sql::{self, Dialect, Statement};
 use crate::types::SqlField;
@@ -48,16 +51,13 @@ impl<M: PrimaryKey> KeyLookup<M> {
     }
 }
 
-/// `key column = ?`, the statement compiled for every key.
-fn placeholder_select<M: PrimaryKey>() -> Select<M> {
-    let meta = M::META;
-    let column = ExprNode::Column { table: Some(meta.name.into()), name: meta.column(meta.primary_key[0]).name.into() };
-    // Built by hand: `eq` would make the NULL placeholder `IS NULL`.
-    Select::<M>::model().where_(Expr::from_node(ExprNode::Binary {
-        left: Box::new(column),
-        op: BinaryOp::Eq,
-        right: Box::new(ExprNode::Value(Value::Null)),
-    }))
+/// The kinds of `values`, four bits each; `None` for more than 32 values
+/// (such statements are compiled every time).
+fn kinds(values: &[Value]) -> Option<u128> {
+    if values.len() > 32 {
+        return None;
+    }
+    Some(values.iter().fold(0, |kinds, value| kinds << 4 | u128::from(value.kind_number())))
 }
 
 impl<M: PrimaryKey> Query for KeyLookup<M> {
@@ -73,9 +73,8 @@ impl<M: PrimaryKey> Query for KeyLookup<M> {
             return self.compile(target.dialect());
         }
         sql::check_compared(target.dialect(), M::META, Self::key_index(), &self.key)?;
-        target.cached_statement((TypeId::of::<M>(), LOOKUP_BY_KEY), vec![self.key.clone()], |dialect| {
-            sql::compile_select_limited(placeholder_select::<M>().node(), 1, dialect)
-        })
+        let key = (TypeId::of::<M>(), LOOKUP_BY_KEY, u128::from(self.key.kind_number()));
+        target.cached_statement(key, vec![self.key.clone()], |dialect| self.compile(dialect))
     }
 
     fn execute_on<C: RawConnection>(
@@ -130,11 +129,12 @@ impl<M: Model> Query for InstanceInsert<'_, M> {
             params.push(value);
         }
         let kind = if self.without_key { INSERT_WITHOUT_KEY } else { INSERT_ALL_COLUMNS };
-        target.cached_statement((TypeId::of::<M>(), kind), params, |dialect| {
-            let columns: Vec<usize> = self.columns().collect();
-            let template = sql::insert_template(meta, &columns, 1, meta.auto_key().map(|key| key.name), dialect)?;
-            Ok(Statement::compiled_write(template.sql, Vec::new()))
-        })
+        match kinds(&params) {
+            Some(kinds) => {
+                target.cached_statement((TypeId::of::<M>(), kind, kinds), params, |dialect| self.compile(dialect))
+            }
+            None => self.compile(dialect),
+        }
     }
 
     fn execute_on<C: RawConnection>(
