@@ -1,9 +1,12 @@
 //! [`Sqlite`]: the backend and its connection pool.
 //!
-//! One lock guards the idle connections and the count of open ones; idle
-//! ones wait in a stack (the most recently used first, its pages warmest in
-//! cache). Connections open lazily, up to `pool_size`; a checkout that
-//! finds none idle and no room waits for one to come back. A connection coming back
+//! One lock guards the idle connections, the count of open ones and the
+//! queue of waiting checkouts; idle ones wait in a stack (the most recently
+//! used first, its pages warmest in cache). Connections open lazily, up to
+//! `pool_size`. A checkout that finds none idle and no room queues; a
+//! connection that comes back goes straight to the first in the queue (and
+//! a place freed by one that closed, to open a new one), so a task that
+//! returns and retakes its connection in a loop cannot starve a waiter. A connection coming back
 //! inside a transaction is rolled back before it rejoins the pool, or closed
 //! if that fails, so the next user always gets a clean one.
 //!
@@ -12,6 +15,7 @@
 //! back. A connection that comes back lost (its database file was replaced)
 //! is closed, and so are the idle ones: they opened the same old file.
 
+use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -19,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus};
 use ormcore::sql::{Dialect, ROLLBACK, SqliteDialect, Statement};
-use tokio::sync::Notify;
+use tokio::sync::oneshot;
 
 use crate::connection::SqliteConnection;
 use crate::options::SqliteOptions;
@@ -28,20 +32,53 @@ use crate::stream::SqliteStream;
 struct PoolInner {
     options: Arc<SqliteOptions>,
     max: usize,
-    /// Idle connections and the count of open ones, under one lock: a
-    /// checkout and a return each take it once.
+    /// Idle connections, the count of open ones and the queue of waiters,
+    /// under one lock: a checkout and a return each take it once.
     state: Mutex<PoolState>,
-    /// A connection came back, or a place in the pool was freed.
-    returned: Notify,
     closed: AtomicBool,
 }
 
 struct PoolState {
-    /// The most recently used last.
+    /// The most recently used last. Empty while anyone waits: a returned
+    /// connection goes to the first waiter, not here.
     idle: Vec<SqliteConnection>,
-    /// Connections open or being opened, idle or checked out: never more
-    /// than `max`.
+    /// Connections open or being opened, idle or checked out (or on their
+    /// way to a waiter): never more than `max`.
     open: usize,
+    /// Checkouts waiting for a connection, first come first served.
+    waiters: VecDeque<oneshot::Sender<Handoff>>,
+}
+
+/// What a waiter is handed.
+enum Handoff {
+    /// A connection that came back.
+    Conn(SqliteConnection),
+    /// A place freed by a connection that closed: open a new one there.
+    Place,
+}
+
+impl PoolState {
+    /// Hand `handoff` to the first waiter still waiting; give it back if
+    /// there is none.
+    fn hand_over(&mut self, mut handoff: Handoff) -> Option<Handoff> {
+        while let Some(waiter) = self.waiters.pop_front() {
+            match waiter.send(handoff) {
+                Ok(()) => return None,
+                // That waiter gave up: the next one.
+                Err(back) => handoff = back,
+            }
+        }
+        Some(handoff)
+    }
+
+    /// `count` places freed: each goes to a waiter, or out of the count.
+    fn free_places(&mut self, count: usize) {
+        for _ in 0..count {
+            if self.hand_over(Handoff::Place).is_some() {
+                self.open -= 1;
+            }
+        }
+    }
 }
 
 impl PoolInner {
@@ -50,40 +87,42 @@ impl PoolInner {
         PoolInner {
             options,
             max,
-            state: Mutex::new(PoolState { idle: Vec::new(), open: 0 }),
-            returned: Notify::new(),
+            state: Mutex::new(PoolState { idle: Vec::new(), open: 0, waiters: VecDeque::new() }),
             closed: AtomicBool::new(false),
         }
     }
 
     /// A connection from this pool: an idle one, else a new one while the
-    /// pool has room, else the next to come back within `acquire_timeout`.
+    /// pool has room, else the next to come back (or the next place freed)
+    /// within `acquire_timeout`, in the order the checkouts came.
     async fn acquire(self: &Arc<Self>) -> ormcore::Result<PooledSqlite> {
-        let mut deadline = None;
-        loop {
-            let returned = self.returned.notified();
-            let mut returned = std::pin::pin!(returned);
-            {
-                let mut state = self.state();
-                if self.closed.load(Ordering::Acquire) {
-                    return Err(Error::PoolClosed);
-                }
-                if let Some(conn) = state.idle.pop() {
-                    drop(state);
-                    return Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) });
-                }
-                if state.open < self.max {
-                    state.open += 1;
-                    break;
-                }
-                // Registered under the lock: a connection that comes back
-                // after it is released wakes this waiter.
-                returned.as_mut().enable();
+        let queued = {
+            let mut state = self.state();
+            if self.closed.load(Ordering::Acquire) {
+                return Err(Error::PoolClosed);
             }
+            if let Some(conn) = state.idle.pop() {
+                drop(state);
+                return Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) });
+            }
+            if state.open < self.max {
+                state.open += 1;
+                None
+            } else {
+                let (handing, handed) = oneshot::channel();
+                state.waiters.push_back(handing);
+                Some(Waiting { handed, pool: self })
+            }
+        };
+        if let Some(mut waiting) = queued {
             let timeout = self.options.acquire_timeout;
-            let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout);
-            if tokio::time::timeout_at(deadline, returned).await.is_err() {
-                return Err(Error::PoolTimeout { pool_size: self.max, timeout });
+            let handed = tokio::time::timeout(timeout, &mut waiting.handed).await;
+            match handed {
+                Err(_elapsed) => return Err(Error::PoolTimeout { pool_size: self.max, timeout }),
+                // `close` dropped the queue.
+                Ok(Err(_closed)) => return Err(Error::PoolClosed),
+                Ok(Ok(Handoff::Conn(conn))) => return Ok(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) }),
+                Ok(Ok(Handoff::Place)) => {}
             }
         }
         // A place is reserved: give it back if the open fails or is cancelled.
@@ -105,28 +144,29 @@ impl PoolInner {
         Some(PooledSqlite { conn: Some(conn), pool: Arc::clone(self) })
     }
 
-    /// Close the idle connections; refuse the others as they come back.
+    /// Close the idle connections and turn the waiters away (they retry
+    /// on the pool that replaces this one); refuse the others as they come
+    /// back.
     fn close(&self) {
-        let idle = {
+        let (idle, waiters) = {
             let mut state = self.state();
             self.closed.store(true, Ordering::Release);
             let idle = std::mem::take(&mut state.idle);
             state.open -= idle.len();
-            idle
+            (idle, std::mem::take(&mut state.waiters))
         };
-        self.returned.notify_waiters();
+        drop(waiters);
         drop(idle);
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, PoolState> {
-        // Critical sections are single push/pop/count updates.
+        // Critical sections are short queue and count updates.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A place in the pool freed (a connection closed, or never opened).
     fn release_place(&self) {
-        self.state().open -= 1;
-        self.returned.notify_one();
+        self.state().free_places(1);
     }
 
     /// Take back a connection: clean, into the idle stack; otherwise closed.
@@ -137,12 +177,12 @@ impl PoolInner {
             let idle = {
                 let mut state = self.state();
                 let idle = std::mem::take(&mut state.idle);
-                state.open -= idle.len() + 1;
+                let freed = idle.len() + 1;
+                state.free_places(freed);
                 idle
             };
             drop(idle);
             drop(conn);
-            self.returned.notify_waiters();
             return;
         }
         let clean = if conn.session_dirty {
@@ -163,15 +203,34 @@ impl PoolInner {
             // setting it: a connection cannot slip in after the drain.
             let mut state = self.state();
             if clean && !self.closed.load(Ordering::Acquire) {
-                state.idle.push(conn);
+                if let Some(Handoff::Conn(conn)) = state.hand_over(Handoff::Conn(conn)) {
+                    state.idle.push(conn);
+                }
                 None
             } else {
-                state.open -= 1;
+                state.free_places(1);
                 Some(conn)
             }
         };
         drop(rejected);
-        self.returned.notify_one();
+    }
+}
+
+/// A checkout waiting for a connection. If it gives up (times out, or its
+/// future is dropped) after it was handed one, it passes that on.
+struct Waiting<'a> {
+    handed: oneshot::Receiver<Handoff>,
+    pool: &'a PoolInner,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.handed.close();
+        match self.handed.try_recv() {
+            Ok(Handoff::Conn(conn)) => self.pool.put_back(conn),
+            Ok(Handoff::Place) => self.pool.release_place(),
+            Err(_) => {}
+        }
     }
 }
 

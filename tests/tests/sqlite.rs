@@ -1096,3 +1096,401 @@ mod attack8 {
         assert_eq!((bulk[0].id, bulk[1].id), (1, 2));
     }
 }
+
+/// attack9: the pool rewrite (one lock, a Notify for waiters, a reserved
+/// place while a connection opens, `close_pool` swapping pools).
+mod attack9 {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    use std::time::{Duration, Instant};
+
+    use ormcore::Error;
+    use ormcore::prelude::*;
+    use ormcore_tests::models::{User, user};
+
+    use super::*;
+
+    async fn file_db(options: impl FnOnce(SqliteOptions) -> SqliteOptions) -> SqliteDatabase {
+        SqliteDatabase::connect(options(SqliteOptions::new(fresh_path()))).await.expect("open")
+    }
+
+    /// Hold one connection of `db` in another task (a connection bound
+    /// by `aconnect` would serve this task's own queries) until the
+    /// returned sender is dropped or sent to.
+    async fn hold(db: &SqliteDatabase) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let db = db.clone();
+        let (bound, is_bound) = tokio::sync::oneshot::channel();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let conn = db.aconnect().await.expect("hold");
+            conn.aexecute_sql("SELECT 1", vec![]).await.expect("use it");
+            let _ = bound.send(());
+            let _ = released.await;
+            drop(conn);
+        });
+        is_bound.await.expect("bound");
+        (release, task)
+    }
+
+    fn quiet_status_ok(db: &SqliteDatabase, size: usize) {
+        let status = db.pool_status();
+        assert!(status.open <= size, "open beyond the pool size: {status:?}");
+        assert_eq!(status.idle, status.open, "quiet pool: every open connection idle: {status:?}");
+    }
+
+    /// A task that runs point selects back to back keeps returning the
+    /// pool's one connection: a waiter that came while it was checked out
+    /// must get it at one of its many returns within `acquire_timeout`
+    /// ("`PoolTimeout`: no connection became free within acquire_timeout").
+    /// The old semaphore handed a returned permit to the first waiter; the
+    /// new fast path (`take_idle`) lets the returning task take it straight
+    /// back, every time, so the waiter starves and times out although the
+    /// connection came back thousands of times.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiter_is_not_starved_by_a_busy_task() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_millis(500))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let ann = User::acreate(&db, user("ann")).await.expect("insert");
+        let stop = Arc::new(AtomicBool::new(false));
+        let queries = Arc::new(AtomicUsize::new(0));
+        let hog = {
+            let (db, stop, queries) = (db.clone(), stop.clone(), queries.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                while !stop.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(3) {
+                    User::aget_by_id(&db, ann.id).await.expect("point select");
+                    queries.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let waited = db.count(&User::select()).await;
+        let elapsed = started.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        hog.await.expect("hog");
+        let returns = queries.load(Ordering::Relaxed);
+        assert!(
+            waited.is_ok(),
+            "waited {elapsed:?} while the connection came back {returns} times, and got {waited:?}"
+        );
+        quiet_status_ok(&db, 1);
+    }
+
+    /// The same on a current-thread runtime: a task whose point selects
+    /// never wait (an idle connection is always there for it) never yields,
+    /// and the waiter, woken at every return, never gets the connection
+    /// until the busy task is done.
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiter_gets_a_turn_on_one_thread() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_secs(5))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let ann = User::acreate(&db, user("ann")).await.expect("insert");
+        let conn = db.aconnect().await.expect("hold the one connection");
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let waiter = {
+            let (db, order) = (db.clone(), order.clone());
+            tokio::spawn(async move {
+                let n = db.count(&User::select()).await.expect("count");
+                order.lock().unwrap().push("waiter");
+                n
+            })
+        };
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        drop(conn);
+        // The waiter was waiting first: the connection is its turn. A
+        // busy loop on this task then runs after it, or interleaves.
+        for _ in 0..200 {
+            User::aget_by_id(&db, ann.id).await.expect("point select");
+        }
+        order.lock().unwrap().push("busy loop done");
+        assert_eq!(waiter.await.expect("waiter"), 1);
+        let order = order.lock().unwrap().clone();
+        assert_eq!(order[0], "waiter", "the waiter that queued first ran only after 200 later checkouts: {order:?}");
+    }
+
+    /// A task that runs short transactions back to back, each awaiting
+    /// something while it holds the connection (a sleep here; an HTTP call,
+    /// a lock, in an application), frees the pool's one connection between
+    /// every two transactions, hundreds of times within the waiter's
+    /// `acquire_timeout`. The waiter is woken each time (`notify_one`), but
+    /// the busy task takes the connection straight back through the
+    /// `take_idle` fast path before the waiter runs, and then yields with it
+    /// held: the waiter finds nothing idle, waits again, and gets
+    /// `PoolTimeout` ("no connection became free within acquire_timeout").
+    /// The semaphore before the rewrite handed the returned permit to the
+    /// waiter, which was then served first.
+    async fn starved_by_short_transactions() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_millis(400))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("ann")).await.expect("insert");
+        let stop = Arc::new(AtomicBool::new(false));
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let busy = {
+            let (db, stop, rounds) = (db.clone(), stop.clone(), rounds.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                while !stop.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(3) {
+                    let tx = db.atomic().await.expect("begin");
+                    User::acreate(&db, user(&format!("u{}", rounds.load(Ordering::Relaxed)))).await.expect("insert");
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    tx.commit().await.expect("commit");
+                    rounds.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = Instant::now();
+        let waited = db.count(&User::select()).await;
+        let elapsed = started.elapsed();
+        let freed = rounds.load(Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
+        busy.await.expect("busy task");
+        assert!(waited.is_ok(), "after {elapsed:?}, in which the connection was freed {freed} times: {waited:?}");
+        quiet_status_ok(&db, 1);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiter_not_starved_by_short_transactions_one_thread() {
+        starved_by_short_transactions().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiter_not_starved_by_short_transactions_two_threads() {
+        starved_by_short_transactions().await;
+    }
+
+    /// `acquire_timeout` is honoured: the error names the pool's size and
+    /// the timeout, after about that long.
+    #[tokio::test]
+    async fn pool_timeout_after_the_timeout() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_millis(200))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let (release, holder) = hold(&db).await;
+        let started = Instant::now();
+        let error = db.count(&User::select()).await.expect_err("no connection");
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(error, Error::PoolTimeout { pool_size: 1, timeout } if timeout == Duration::from_millis(200)),
+            "{error:?}"
+        );
+        assert!(elapsed >= Duration::from_millis(190) && elapsed < Duration::from_millis(1500), "{elapsed:?}");
+        drop(release);
+        holder.await.expect("holder");
+        assert_eq!(db.count(&User::select()).await.expect("count"), 0);
+        quiet_status_ok(&db, 1);
+    }
+
+    /// Many waiters on a pool of one, half of them cancelled (timeouts
+    /// around their queries, aborted tasks) while waiting: the others all
+    /// get the connection, and the counts come back right.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_waiters_pass_their_turn_on() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_secs(10))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("ann")).await.expect("insert");
+        let (release, holder) = hold(&db).await;
+        let mut patient = Vec::new();
+        let mut aborted = Vec::new();
+        for i in 0..24 {
+            let db = db.clone();
+            match i % 3 {
+                0 => patient.push(tokio::spawn(async move { db.count(&User::select()).await })),
+                1 => aborted.push(tokio::spawn(async move { db.count(&User::select()).await })),
+                _ => patient.push(tokio::spawn(async move {
+                    // Gives up while waiting, then asks again.
+                    let first = tokio::time::timeout(Duration::from_millis(30), db.count(&User::select())).await;
+                    assert!(first.is_err(), "no connection yet: {first:?}");
+                    db.count(&User::select()).await
+                })),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        for task in &aborted {
+            task.abort();
+        }
+        let started = Instant::now();
+        drop(release);
+        holder.await.expect("holder");
+        for task in patient {
+            assert_eq!(task.await.expect("task").expect("count"), 1);
+        }
+        for task in aborted {
+            let _ = task.await;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        quiet_status_ok(&db, 1);
+    }
+
+    /// Waiters on the old pool when `close_pool` swaps it: each gets
+    /// `PoolClosed` internally and retries on the new pool, never hangs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiters_during_close_pool_move_to_the_new_pool() {
+        let db = file_db(|o| o.pool_size(1).acquire_timeout(Duration::from_secs(10))).await;
+        db.acreate_tables(&[User::META]).await.expect("create");
+        User::acreate(&db, user("ann")).await.expect("insert");
+        let holder = {
+            let db = db.clone();
+            let (bound, is_bound) = tokio::sync::oneshot::channel();
+            let task = tokio::spawn(async move {
+                let conn = db.aconnect().await.expect("hold");
+                let _ = bound.send(());
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                drop(conn);
+            });
+            is_bound.await.expect("bound");
+            task
+        };
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { db.count(&User::select()).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let started = Instant::now();
+        db.close_pool().await;
+        for waiter in waiters {
+            let n = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("a waiter hung");
+            assert_eq!(n.expect("waiter").expect("count"), 1);
+        }
+        // They ran on the new pool, without waiting for the old one's
+        // connection to come back.
+        assert!(started.elapsed() < Duration::from_millis(280), "{:?}", started.elapsed());
+        holder.await.expect("holder");
+        let status = db.pool_status();
+        assert!(status.open <= 1 && status.idle == status.open, "{status:?}");
+    }
+
+    /// An open that fails (a connect hook refusing) gives its place back:
+    /// the pool does not fill up with places of connections that never
+    /// opened, and `pool_status` never counts them.
+    #[tokio::test]
+    async fn failed_opens_release_their_place() {
+        let opens = Arc::new(AtomicUsize::new(0));
+        let fail = Arc::new(AtomicBool::new(false));
+        let db = {
+            let (opens, fail) = (opens.clone(), fail.clone());
+            file_db(move |o| {
+                o.pool_size(2).acquire_timeout(Duration::from_millis(300)).on_connect(move |_| {
+                    opens.fetch_add(1, Ordering::SeqCst);
+                    if fail.load(Ordering::SeqCst) {
+                        Err(ormcore_sqlite::rusqlite::Error::InvalidQuery)
+                    } else {
+                        Ok(())
+                    }
+                })
+            })
+            .await
+        };
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let (release, holder) = hold(&db).await;
+        fail.store(true, Ordering::SeqCst);
+        for _ in 0..5 {
+            let error = db.count(&User::select()).await.expect_err("the second connection cannot open");
+            assert!(!matches!(error, Error::PoolTimeout { .. }), "a failed open kept its place: {error:?}");
+            let status = db.pool_status();
+            assert_eq!((status.open, status.idle), (1, 0), "{status:?}");
+        }
+        fail.store(false, Ordering::SeqCst);
+        assert_eq!(db.count(&User::select()).await.expect("count on a second connection"), 0);
+        drop(release);
+        holder.await.expect("holder");
+        let status = db.pool_status();
+        assert_eq!((status.open, status.idle), (2, 2), "{status:?}");
+    }
+
+    /// An open cancelled while it waits for another connection's lock
+    /// (the setup reads the database) gives its place back.
+    #[tokio::test]
+    async fn cancelled_open_releases_its_place() {
+        let path = fresh_path();
+        let db = SqliteDatabase::connect(
+            SqliteOptions::new(&path)
+                .pool_size(2)
+                .acquire_timeout(Duration::from_secs(5))
+                .busy_timeout(Duration::from_secs(5)),
+        )
+        .await
+        .expect("open");
+        db.acreate_tables(&[User::META]).await.expect("create");
+        // Another process's exclusive lock.
+        let locker = ormcore_sqlite::rusqlite::Connection::open(&path).expect("raw");
+        locker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+        let (release, holder) = hold(&db).await;
+        let attempt = tokio::time::timeout(Duration::from_millis(200), db.count(&User::select())).await;
+        let status = db.pool_status();
+        locker.execute_batch("ROLLBACK").expect("unlock");
+        drop(release);
+        holder.await.expect("holder");
+        let settled = settled_pool_status(&db).await;
+        assert!(settled.open <= 2 && settled.idle == settled.open, "{status:?} then {settled:?} ({attempt:?})");
+        assert_eq!(db.count(&User::select()).await.expect("count"), 0);
+        // Both places usable again.
+        let a = db.aconnect().await.expect("a");
+        let other = {
+            let db = db.clone();
+            tokio::spawn(async move { db.count(&User::select()).await }).await.expect("task")
+        };
+        assert_eq!(other.expect("a second connection"), 0);
+        drop(a);
+    }
+
+    use ormcore_tests::harness::settled_pool_status;
+
+    /// `:memory:` has one connection: concurrent tasks with timeouts and
+    /// aborts around their writes never lose the database (a new empty one
+    /// would have no table).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memory_database_survives_cancelled_users() {
+        let db = SqliteDatabase::connect(SqliteOptions::new(":memory:").acquire_timeout(Duration::from_secs(5)))
+            .await
+            .expect("open");
+        db.acreate_tables(&[User::META]).await.expect("create");
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let work = async {
+                    let tx = db.atomic().await?;
+                    User::acreate(&db, user(&format!("u{i}"))).await?;
+                    tokio::task::yield_now().await;
+                    tx.commit().await
+                };
+                let _ = tokio::time::timeout(Duration::from_micros(200 + (i as u64 % 5) * 100), work).await;
+            }));
+        }
+        for (i, task) in tasks.iter().enumerate() {
+            if i % 4 == 0 {
+                task.abort();
+            }
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        let n = db.count(&User::select()).await.expect("the table is still there");
+        assert!(n <= 40, "{n}");
+        assert_eq!(db.pool_status().open, 1);
+        quiet_status_ok(&db, 1);
+    }
+
+    /// One model through two databases in one process (a file and
+    /// `:memory:`): each database's cached statements run on its own
+    /// connections and see its own rows.
+    #[tokio::test]
+    async fn one_model_two_sqlite_databases() {
+        let file = file_db(|o| o.pool_size(2)).await;
+        let memory = SqliteDatabase::connect(":memory:").await.expect("memory");
+        for db in [&file, &memory] {
+            db.acreate_tables(&[User::META]).await.expect("create");
+        }
+        let a = User::acreate(&file, user("in file")).await.expect("file");
+        User::acreate(&memory, user("filler")).await.expect("memory");
+        let b = User::acreate(&memory, user("in memory")).await.expect("memory");
+        assert_eq!((a.id, b.id), (1, 2));
+        assert_eq!(User::aget_by_id(&file, 1).await.expect("file").name, "in file");
+        assert_eq!(User::aget_by_id(&memory, 2).await.expect("memory").name, "in memory");
+        assert!(matches!(User::aget_by_id(&file, 2).await, Err(Error::DoesNotExist { .. })));
+    }
+}
