@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ormcore::backend::UrlParam;
+use ormcore::backend::{PoolSetting, UrlParam};
 use ormcore::sql::MySqlDialect;
 use ormcore::{Error, IsolationLevel};
 
@@ -79,7 +79,7 @@ impl MySqlOptions {
             if let Some((_, instead)) = SET_BY_ORMCORE.iter().find(|(key, _)| *key == param.key) {
                 return Err(invalid(format!("{} is set by ormcore; use {instead}", param.key)));
             }
-            if matches!(param.key, "pool_size" | "pool_min_size" | "acquire_timeout" | "isolation_level") {
+            if PoolSetting::KEYS.contains(&param.key) {
                 pool.push(param);
             } else {
                 driver.push(format!("{}={}", param.key, param.value));
@@ -90,11 +90,12 @@ impl MySqlOptions {
         let server = mysql_async::Opts::from_url(&driver_url).map_err(|e| invalid(e.to_string()))?;
         let mut options = MySqlOptions::from_opts(server);
         for param in pool {
-            options = match param.key {
-                "pool_size" => options.pool_size(param.count()?),
-                "pool_min_size" => options.pool_min_size(param.count()?),
-                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
-                _ => options.isolation_level(param.value.replace("%20", " ").replace('+', " ").parse()?),
+            options = match param.pool_setting().transpose()? {
+                Some(PoolSetting::Size(size)) => options.pool_size(size),
+                Some(PoolSetting::MinSize(size)) => options.pool_min_size(size),
+                Some(PoolSetting::AcquireTimeout(timeout)) => options.acquire_timeout(timeout),
+                Some(PoolSetting::IsolationLevel(level)) => options.isolation_level(level),
+                _ => options,
             };
         }
         Ok(options)

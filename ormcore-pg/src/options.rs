@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use ormcore::backend::UrlParam;
+use ormcore::backend::{PoolSetting, UrlParam};
 use ormcore::{Error, IsolationLevel};
 
 /// The `default_transaction_isolation` setting for a level (the value
@@ -75,7 +75,7 @@ impl PgOptions {
         let mut pool = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            if matches!(key, "pool_size" | "pool_min_size" | "acquire_timeout" | "isolation_level") {
+            if PoolSetting::KEYS.contains(&key) {
                 pool.push(pair);
             } else {
                 rest.push(pair);
@@ -86,12 +86,12 @@ impl PgOptions {
             .map_err(|e| Error::interface(format!("invalid PostgreSQL URL {url:?}: {e}")))?;
         let mut options = PgOptions::from_config(config);
         for param in UrlParam::parse_all(&pool.join("&")) {
-            let param = param?;
-            options = match param.key {
-                "pool_size" => options.pool_size(param.count()?),
-                "pool_min_size" => options.pool_min_size(param.count()?),
-                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
-                _ => options.isolation_level(param.value.replace("%20", " ").parse()?),
+            options = match param?.pool_setting().transpose()? {
+                Some(PoolSetting::Size(size)) => options.pool_size(size),
+                Some(PoolSetting::MinSize(size)) => options.pool_min_size(size),
+                Some(PoolSetting::AcquireTimeout(timeout)) => options.acquire_timeout(timeout),
+                Some(PoolSetting::IsolationLevel(level)) => options.isolation_level(level),
+                _ => options,
             };
         }
         Ok(options)

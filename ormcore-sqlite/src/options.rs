@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ormcore::backend::{IntoOptions, UrlParam};
+use ormcore::backend::{IntoOptions, PoolSetting, UrlParam};
 use ormcore::sql::SqliteDialect;
 use ormcore::{Error, Value, ValueRef};
 
@@ -87,11 +87,18 @@ impl SqliteOptions {
         let mut options = SqliteOptions::new(path);
         for param in UrlParam::parse_all(query) {
             let param = param?;
-            options = match param.key {
-                "pool_size" => options.pool_size(param.count()?),
-                "acquire_timeout" => options.acquire_timeout(param.seconds()?),
-                "busy_timeout" => options.busy_timeout(param.seconds()?),
-                pragma => options.pragma(pragma, param.value),
+            options = match param.pool_setting().transpose()? {
+                Some(PoolSetting::Size(size)) => options.pool_size(size),
+                Some(PoolSetting::AcquireTimeout(timeout)) => options.acquire_timeout(timeout),
+                Some(_) => {
+                    return Err(Error::interface(format!(
+                        "{} is not an option of a SQLite pool (its connections open on demand, and its \
+                         transactions are serializable)",
+                        param.key
+                    )));
+                }
+                None if param.key == "busy_timeout" => options.busy_timeout(param.seconds()?),
+                None => options.pragma(param.key, param.value),
             };
         }
         Ok(options)

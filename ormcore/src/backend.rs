@@ -39,7 +39,7 @@ mod url;
 use std::future::Future;
 use std::ops::DerefMut;
 
-pub use url::UrlParam;
+pub use url::{PoolSetting, UrlParam};
 
 use crate::error::Result;
 use crate::row::Row;
