@@ -40,8 +40,13 @@ fn stored_values_name_their_column() {
     let q = insert(vec![value(1.0), value(f64::NAN)]);
     let e = error(|d| compile_insert(&q, d), SQLITE);
     assert_interface(e, r#"cannot store NaN in "m"."b": SQLite stores NaN as NULL"#);
-    // PostgreSQL and MySQL keep NaN as it is (or refuse it themselves).
+    // PostgreSQL keeps NaN as it is; MySQL has none.
     sql(|d| compile_insert(&q, d), POSTGRES);
+    let e = error(|d| compile_insert(&q, d), &MYSQL);
+    assert_interface(e, r#"cannot store NaN in `m`.`b`: MySQL has no NaN or infinities"#);
+    let q = insert(vec![value(1.0), value(f64::NEG_INFINITY)]);
+    let e = error(|d| compile_insert(&q, d), &MYSQL);
+    assert_interface(e, r#"cannot store -inf in `m`.`b`: MySQL has no NaN or infinities"#);
 
     let q = update(value(-0.0), None);
     let e = error(|d| compile_update(&q, d), SQLITE);

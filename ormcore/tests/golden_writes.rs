@@ -153,8 +153,9 @@ fn upsert_errors() {
     let no_target = Insert::<User>::new().set(User::NAME, "a").on_conflict(()).do_update_set([assign(User::AGE, 1)]);
     assert_interface(error(|d| compile_insert(no_target.node(), d), SQLITE), "conflict target");
     assert_interface(error(|d| compile_insert(no_target.node(), d), POSTGRES), "conflict target");
-    // MySQL's ON DUPLICATE KEY UPDATE needs no target.
-    sql(|d| compile_insert(no_target.node(), d), &MYSQL);
+    // MySQL's ON DUPLICATE KEY UPDATE would run without one, on any
+    // unique key: the same program is refused there too.
+    assert_interface(error(|d| compile_insert(no_target.node(), d), &MYSQL), "conflict target");
 
     let nothing = Insert::<User>::new().set(User::NAME, "a").on_conflict(User::NAME).do_update(());
     for d in [SQLITE, POSTGRES, &MYSQL] {
@@ -346,10 +347,11 @@ fn transaction_options() {
         "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE"
     );
     assert_unsupported(transaction_sql(begin, SQLITE).expect_err("SQLite"), "transaction options", "SQLite");
-    assert_unsupported(
-        transaction_sql(begin, &MYSQL).expect_err("MySQL"),
-        "a per-transaction isolation level",
-        "MySQL",
+    assert_unsupported(transaction_sql(begin, &MYSQL).expect_err("MySQL"), "deferrable transactions", "MySQL");
+    let serializable = TxOp::Begin(TxOptions { deferrable: false, ..serializable });
+    assert_eq!(
+        transaction_sql(serializable, &MARIADB).expect("MariaDB"),
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION READ ONLY"
     );
     let read_only = TxOp::Begin(TxOptions { read_only: true, ..TxOptions::default() });
     assert_eq!(transaction_sql(read_only, &MYSQL).expect("MySQL"), "START TRANSACTION READ ONLY");

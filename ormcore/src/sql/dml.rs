@@ -146,16 +146,25 @@ pub(crate) fn write_on_conflict_common(w: &mut SqlWriter<'_>, on_conflict: &OnCo
             Ok(())
         }
         ConflictAction::DoUpdate(set) => {
-            if on_conflict.target.is_empty() {
-                let dialect = w.dialect().name();
-                return Err(Error::interface(format!(
-                    "an upsert on {dialect} needs its conflict target: the unique columns that conflict"
-                )));
-            }
+            check_conflict_target(w, on_conflict)?;
             w.push(" DO UPDATE SET ");
             w.push_upsert_assignments(set)
         }
     }
+}
+
+/// An upsert names the unique columns whose conflict it resolves, on
+/// every dialect: SQLite and PostgreSQL need them, and MySQL, whose
+/// `ON DUPLICATE KEY UPDATE` fires on a conflict in any unique key, would
+/// otherwise run a program that means something else elsewhere.
+pub(crate) fn check_conflict_target(w: &SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
+    if on_conflict.target.is_empty() {
+        let dialect = w.dialect().name();
+        return Err(Error::interface(format!(
+            "an upsert on {dialect} needs its conflict target: the unique columns that conflict"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn write_update(w: &mut SqlWriter<'_>, node: &UpdateNode) -> Result<()> {

@@ -115,9 +115,15 @@ impl Dialect for MySqlDialect {
     }
 
     /// Dates, times and timestamps MySQL would not keep exactly, wherever
-    /// they are bound (see `date_time_limit`). NaN and the infinities the
-    /// server refuses itself.
+    /// they are bound (see `date_time_limit`), and NaN and the infinities,
+    /// which MySQL's floats do not have (the server would refuse them with
+    /// an out-of-range error, naming no column).
     fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
+        if let Value::Float(v) = value
+            && !v.is_finite()
+        {
+            return Some("MySQL has no NaN or infinities".into());
+        }
         #[cfg(feature = "chrono")]
         {
             use chrono::{Datelike, Timelike};
@@ -256,28 +262,32 @@ impl Dialect for MySqlDialect {
     }
 
     /// `ON DUPLICATE KEY UPDATE`, which fires on any unique key: the target
-    /// columns are not needed and not written.
+    /// columns are not written, but an upsert must name them as on every
+    /// dialect (see `check_conflict_target`).
     fn write_on_conflict(&self, w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
         match &on_conflict.action {
             ConflictAction::DoNothing => Ok(()),
             ConflictAction::DoUpdate(set) => {
+                super::dml::check_conflict_target(w, on_conflict)?;
                 w.push(" ON DUPLICATE KEY UPDATE ");
                 w.push_upsert_assignments(set)
             }
         }
     }
 
-    /// `START TRANSACTION [READ ONLY]`. MySQL sets a transaction's
-    /// isolation level with a separate `SET TRANSACTION` before it, and has
-    /// no deferrable transactions.
+    /// `START TRANSACTION [READ ONLY]`, after `SET TRANSACTION ISOLATION
+    /// LEVEL ..` for a level of its own: MySQL sets it only for the next
+    /// transaction, in a statement of its own (sent with `START
+    /// TRANSACTION` in one command). There are no deferrable transactions.
     fn begin_transaction(&self, options: &super::TxOptions) -> Result<String> {
-        if options.isolation.is_some() {
-            return Err(unsupported("a per-transaction isolation level", self));
-        }
         if options.deferrable {
             return Err(unsupported("deferrable transactions", self));
         }
-        Ok(if options.read_only { "START TRANSACTION READ ONLY" } else { "START TRANSACTION" }.to_owned())
+        let start = if options.read_only { "START TRANSACTION READ ONLY" } else { "START TRANSACTION" };
+        Ok(match options.isolation {
+            Some(level) => format!("SET TRANSACTION ISOLATION LEVEL {}; {start}", level.as_sql()),
+            None => start.to_owned(),
+        })
     }
 
     /// `TEXT` and `BLOB` cannot be keys or indexed without a prefix length,
