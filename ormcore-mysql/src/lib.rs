@@ -1,22 +1,37 @@
 //! MySQL and MariaDB backend for ormcore, on mysql_async.
 //!
-//! Work in progress (issue 9): the options ([`MySqlOptions`]), the
-//! mapping of server errors onto ormcore's kinds and the value codec are
-//! here; the pool,
-//! connections and streams come next. The MySQL/MariaDB dialect is part of
-//! ormcore ([`ormcore::sql::MySqlDialect`]), so queries compile for both
-//! today. `RESEARCH.md` beside this crate records how mysql_async behaves
-//! at the edges that the backend must handle.
+//! ```no_run
+//! use ormcore_mysql::{MySqlDatabase, MySqlOptions};
+//!
+//! # async fn demo() -> ormcore::Result<()> {
+//! let db = MySqlDatabase::connect(MySqlOptions::from_url("mysql://root@127.0.0.1:3306/app")?).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The server's flavor (MySQL or MariaDB) and version are read on the first
+//! connection; the dialect ([`ormcore::sql::MySqlDialect`]) compiles for
+//! them. Every connection runs in strict mode and exchanges timestamps in
+//! UTC (see [`MySqlDialect::session_setup`](ormcore::sql::MySqlDialect::session_setup)).
+//! `RESEARCH.md` beside this crate records how mysql_async behaves at the
+//! edges that the backend handles.
 
 #![forbid(unsafe_code)]
 
-#[cfg_attr(not(test), expect(dead_code, reason = "the connections that use it are the next step of issue 9"))]
+mod connection;
 mod error;
 mod options;
-#[cfg_attr(not(test), expect(dead_code, reason = "the connections that use it are the next step of issue 9"))]
+mod pool;
+mod row;
+mod stream;
 mod value;
 
+pub use connection::MySqlConnection;
 pub use options::MySqlOptions;
+pub use pool::{MySql, PooledMySql};
+pub use stream::MySqlStream;
 
 /// Re-exported so that users can reach the driver directly.
 pub use mysql_async;
+
+/// A MySQL or MariaDB database: `ormcore::Database` on the MySQL backend.
+pub type MySqlDatabase = ormcore::Database<MySql>;

@@ -137,7 +137,6 @@ impl MySqlOptions {
     /// reset would throw the prepared statements away), affected rows
     /// counted as matched, a larger statement cache, and the session set
     /// up as the dialect says, again after any reset.
-    #[cfg_attr(not(test), expect(dead_code, reason = "the pool that uses it is the next step of issue 9"))]
     pub(crate) fn driver_opts(&self) -> mysql_async::Opts {
         let min = self.pool_min_size.min(self.pool_size);
         // `pool_size` is at least 1 and `min` at most it: always valid.

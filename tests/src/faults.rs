@@ -726,7 +726,8 @@ impl<B: Backend> RawStream for FaultyStream<B> {
 /// rather than taken from the backend's bookkeeping: on SQLite a `BEGIN`
 /// fails inside a transaction (and is rolled back at once outside one); on
 /// PostgreSQL a `SAVEPOINT` fails outside a transaction block (an aborted
-/// transaction refuses it too, and counts as open). A transaction found
+/// transaction refuses it too, and counts as open); MariaDB says so in
+/// `@@in_transaction`. A transaction found
 /// open is rolled back, so that one leak does not spill into the next
 /// check. Other dialects get the backend's
 /// [`transaction_status`](RawConnection::transaction_status).
@@ -747,6 +748,15 @@ pub async fn server_transaction_open<C: RawConnection>(conn: &mut C, dialect: &d
             Err(error) if error.to_string().contains("can only be used in transaction blocks") => return Ok(false),
             Err(error) => return Err(error),
         },
+        "MariaDB" => {
+            let mut open = false;
+            conn.fetch(&raw("SELECT @@in_transaction"), &mut |row| {
+                open = ormcore::decode_column::<i64>(row, 0, "probe")? == 1;
+                Ok(())
+            })
+            .await?;
+            open
+        }
         _ => return conn.transaction_status().await,
     };
     if open {
