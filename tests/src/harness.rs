@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ormcore::Executor;
 use ormcore::backend::Backend;
+use ormcore::sql::Dialect;
 use ormcore::{Connection, Database};
 
 /// Pool settings a case asks for.
@@ -129,4 +130,64 @@ pub async fn user_names<E: Executor>(executor: &E) -> ormcore::Result<Vec<String
     use crate::models::User;
     use ormcore::prelude::*;
     executor.list(&User::select().columns(User::NAME).order_by(User::NAME)).await
+}
+
+/// `name` quoted as an identifier of `dialect`, an embedded quote doubled:
+/// `"user"` on SQLite and PostgreSQL, `` `user` `` on MySQL and MariaDB
+/// ([`Dialect::identifier_quote`]).
+pub fn quoted(dialect: &dyn Dialect, name: &str) -> String {
+    let quote = dialect.identifier_quote();
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push(quote);
+    for c in name.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
+    }
+    out.push(quote);
+    out
+}
+
+/// A column as ormcore's error messages name it, each part quoted as
+/// `dialect` quotes identifiers: `"price"."total"` on SQLite and
+/// PostgreSQL, `` `price`.`total` `` on MySQL (as in `cannot store 1.234
+/// in "price"."total": ..`).
+pub fn quoted_column(dialect: &dyn Dialect, table: &str, column: &str) -> String {
+    format!("{}.{}", quoted(dialect, table), quoted(dialect, column))
+}
+
+/// Raw SQL for `dialect` from a template that writes each quoted
+/// identifier as `{name}`: every `{name}` becomes [`quoted`]`(dialect,
+/// name)`, the rest is copied as written. So
+/// `sql_for(dialect, "SELECT email FROM {user}")` is
+/// `SELECT email FROM "user"` on SQLite and PostgreSQL and
+/// ``SELECT email FROM `user` `` on MySQL. The template has no other use
+/// for braces; an unclosed `{` panics.
+pub fn sql_for(dialect: &dyn Dialect, template: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').unwrap_or_else(|| panic!("an unclosed `{{` in {template:?}"));
+        out.push_str(&quoted(dialect, &after[..close]));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Assert that `result` is the [`Error::Unsupported`](ormcore::Error::Unsupported)
+/// by which `dialect` refuses a feature it lacks (a `RETURNING` clause on
+/// MySQL, say), its feature naming `feature`; panics on anything else,
+/// success included. Cases that use a feature only some dialects have
+/// check this where the dialect's `supports_*` says it is missing, rather
+/// than skipping the feature silently.
+pub fn assert_unsupported<T: std::fmt::Debug>(result: ormcore::Result<T>, dialect: &dyn Dialect, feature: &str) {
+    match result {
+        Err(ormcore::Error::Unsupported { feature: refused, dialect: name })
+            if refused.contains(feature) && name == dialect.name() => {}
+        other => panic!("expected {feature} to be unsupported on {}, got {other:?}", dialect.name()),
+    }
 }

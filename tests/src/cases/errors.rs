@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use ormcore::ConstraintKind;
 use ormcore::prelude::*;
+use ormcore::sql::NativePlaceholders;
 
-use crate::harness::{Config, TestDb, open, users_db};
+use crate::harness::{Config, TestDb, open, quoted, sql_for, users_db};
 use crate::models::{Pin, Tweet, User, user};
 
 /// A unique violation names the constraint; the next query works, also
@@ -57,7 +58,10 @@ pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
         other => panic!("{other:?}"),
     }
     let error = db
-        .aexecute_sql("INSERT INTO \"user\" (name, is_active) VALUES (NULL, ?)", vec![true.into()])
+        .aexecute_sql(
+            &sql_for(db.dialect(), "INSERT INTO {user} (name, is_active) VALUES (NULL, ?)"),
+            vec![true.into()],
+        )
         .await
         .expect_err("name is NOT NULL");
     assert_eq!(error.constraint_kind(), Some(ConstraintKind::NotNull), "{error:?}");
@@ -92,14 +96,27 @@ pub async fn invalid_sql_then_recovery<T: TestDb>() -> Result<()> {
 
 /// A placeholder count that does not match the values given is a misuse
 /// (an interface error) on every backend, caught before the statement
-/// runs: `?` placeholders, and a raw dialect placeholder (`$1`) that
-/// ormcore does not number.
+/// runs: portable `?` placeholders with too few values or too many, and,
+/// where the database has numbered placeholders of its own (SQLite,
+/// PostgreSQL), a raw `$1` without a value. Where it has none (MySQL,
+/// whose only placeholder is `?`) `$1` is a plain name, never counted as
+/// a placeholder.
 pub async fn placeholder_mismatch_is_interface<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     let error = db.aexecute_sql("SELECT ? + 0", vec![]).await.expect_err("a `?` without a value");
     assert!(matches!(error, Error::Interface(_)), "{error:?}");
-    let error = db.aexecute_sql("SELECT $1 + 0", vec![]).await.expect_err("a `$1` without a value");
+    let error =
+        db.aexecute_sql("SELECT ? + 0", vec![Value::Int(1), Value::Int(2)]).await.expect_err("a value too many");
     assert!(matches!(error, Error::Interface(_)), "{error:?}");
+    if db.dialect().native_placeholders() == NativePlaceholders::None {
+        let named = db.aexecute_sql("SELECT ? + 0 AS $1", vec![Value::Int(1)]).await?;
+        assert_eq!(named.fetchall()[0].get::<i64>(0)?, 1, "`$1` is a name here, the `?` the one placeholder");
+        let error = db.aexecute_sql("SELECT ? + 0 AS $1", vec![]).await.expect_err("a `?` without a value");
+        assert!(matches!(error, Error::Interface(_)), "{error:?}");
+    } else {
+        let error = db.aexecute_sql("SELECT $1 + 0", vec![]).await.expect_err("a `$1` without a value");
+        assert!(matches!(error, Error::Interface(_)), "{error:?}");
+    }
     assert_eq!(db.aexecute_sql("SELECT 1", vec![]).await?.fetchall().len(), 1, "the connection is fine");
     Ok(())
 }
@@ -116,7 +133,7 @@ pub async fn does_not_exist_names_model<T: TestDb>() -> Result<()> {
     assert!(!message.contains("nobody"), "no value in the message: {message}");
     match &error {
         Error::DoesNotExist { model: "User", sql, params } => {
-            assert!(sql.contains("\"name\"") && sql.contains("LIMIT"), "{sql}");
+            assert!(sql.contains(&quoted(db.dialect(), "name")) && sql.contains("LIMIT"), "{sql}");
             assert!(params.contains(&Value::Text("nobody".into())), "{params:?}");
         }
         other => panic!("{other:?}"),
@@ -159,7 +176,8 @@ pub async fn decode_error_names_column<T: TestDb>() -> Result<()> {
         Err(Error::Decode { expected: "i64", found, .. }) => assert_eq!(found, "text"),
         other => panic!("expected a decode error, got {other:?}"),
     }
-    let raw = ormcore::query::Raw::<User>::new("SELECT id, name, 'yes', email FROM \"user\"", vec![]);
+    let raw =
+        ormcore::query::Raw::<User>::new(sql_for(db.dialect(), "SELECT id, name, 'yes', email FROM {user}"), vec![]);
     let error = db.list(&raw).await.expect_err("text in a bool");
     match error {
         Error::Decode { model: "User", column, expected: "bool", found } => {

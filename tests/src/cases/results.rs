@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use ormcore::prelude::*;
 use ormcore::query::assign;
 
-use crate::harness::{Config, TestDb, open, users_db};
+use crate::harness::{Config, TestDb, open, sql_for, users_db};
 use crate::models::{Draft, Note, Setting, Tiny, User, user};
 
 fn now() -> DateTime<Utc> {
@@ -250,7 +250,8 @@ pub async fn raw_sql_takes_compiled_sql<T: TestDb>() -> Result<()> {
     assert_eq!(cursor.fetchall().len(), 1, "{}", statement.sql);
     assert_eq!(cursor.fetchall()[0].get_by_name::<String>("name")?, "mickey");
 
-    let portable = db.aexecute_sql("SELECT name FROM \"user\" WHERE name = ?", vec!["huey".into()]).await?;
+    let portable = sql_for(db.dialect(), "SELECT name FROM {user} WHERE name = ?");
+    let portable = db.aexecute_sql(&portable, vec!["huey".into()]).await?;
     assert_eq!(portable.fetchall()[0].get::<String>(0)?, "huey");
     Ok(())
 }

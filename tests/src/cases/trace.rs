@@ -10,13 +10,16 @@ use ormcore::trace::StatementKind;
 
 use crate::capture::{Capture, CapturedSpan};
 use crate::faults::{self, OpKind, TxRecord};
-use crate::harness::{Config, TestDb, user_names, users_db};
+use crate::harness::{Config, TestDb, sql_for, user_names, users_db};
 use crate::models::{User, user};
 
 /// A value no span or hook may show unless asked to.
 const SECRET: &str = "s3cret-value";
 
-const INSERT: &str = "INSERT INTO \"user\" (name, is_active, email) VALUES (?, ?, ?)";
+/// The raw insert of one user the cases send, for `dialect`.
+fn insert_sql(dialect: &dyn ormcore::sql::Dialect) -> String {
+    sql_for(dialect, "INSERT INTO {user} (name, is_active, email) VALUES (?, ?, ?)")
+}
 
 /// Whether `span` is the span of the operation `op` recorded: the same
 /// kind, the same SQL.
@@ -55,6 +58,7 @@ pub async fn one_span_per_statement<T: TestDb>() -> Result<()> {
     let faults = db.backend().faults();
     let capture = Capture::new();
     let system = db.dialect().system();
+    let insert = &insert_sql(db.dialect());
     faults.clear();
     capture
         .run(async {
@@ -62,12 +66,12 @@ pub async fn one_span_per_statement<T: TestDb>() -> Result<()> {
             User::acreate(&db, user("a")).await?;
             assert_eq!(User::aget(&db, User::NAME.eq("a")).await?.name, "a");
             db.aexecute(&User::update().set(User::EMAIL, Some("a@example.com")).where_(User::NAME.eq("a"))).await?;
-            db.aexecute_sql(INSERT, vec!["b".into(), true.into(), Value::Null]).await?;
+            db.aexecute_sql(insert, vec!["b".into(), true.into(), Value::Null]).await?;
             let mut more = vec![user("c"), user("d")];
             User::abulk_create(&db, &mut more).await?;
             db.atomic()
                 .run(|tx| async move {
-                    tx.aexecute_sql(INSERT, vec!["e".into(), true.into(), Value::Null]).await?;
+                    tx.aexecute_sql(insert, vec!["e".into(), true.into(), Value::Null]).await?;
                     tx.savepoint()
                         .run(|sp| async move { sp.aexecute(&User::delete().where_(User::NAME.eq("e"))).await })
                         .await
@@ -75,13 +79,13 @@ pub async fn one_span_per_statement<T: TestDb>() -> Result<()> {
                 .await?;
             let streamed = db.iterate(&User::select().order_by(User::NAME)).buffer_size(2).try_collect().await?;
             assert_eq!(streamed.len(), 4);
-            let duplicate = db.aexecute_sql(INSERT, vec!["a".into(), true.into(), Value::Null]).await;
+            let duplicate = db.aexecute_sql(insert, vec!["a".into(), true.into(), Value::Null]).await;
             assert!(matches!(duplicate, Err(Error::Integrity { .. })), "{duplicate:?}");
             // A guard dropped on a bound connection: undone at once where
             // the backend can (SQLite), else before the next statement.
             let conn = db.aconnect().await?;
             let tx = conn.atomic().await?;
-            tx.aexecute_sql(INSERT, vec!["f".into(), true.into(), Value::Null]).await?;
+            tx.aexecute_sql(insert, vec!["f".into(), true.into(), Value::Null]).await?;
             drop(tx);
             assert_eq!(user_names(&conn).await?, ["a", "b", "c", "d"]);
             conn.aclose().await
@@ -118,15 +122,16 @@ pub async fn span_fields_and_values<T: TestDb>() -> Result<()> {
     let db = users_db::<T>(Config::default()).await?;
     let capture = Capture::new();
     let dialect = db.dialect();
-    let insert = ormcore::sql::compile_raw(INSERT, &[Value::Null, Value::Null, Value::Null], dialect)?.sql;
+    let raw_insert = &insert_sql(dialect);
+    let insert = ormcore::sql::compile_raw(raw_insert, &[Value::Null, Value::Null, Value::Null], dialect)?.sql;
     let spans = capture
         .run(async {
-            db.aexecute_sql(INSERT, vec!["a".into(), true.into(), SECRET.into()]).await?;
+            db.aexecute_sql(raw_insert, vec!["a".into(), true.into(), SECRET.into()]).await?;
             let found = db.list(&User::select().where_(User::EMAIL.eq(Some(SECRET)))).await?;
             assert_eq!(found.len(), 1);
             let changed = db.aexecute(&User::update().set(User::IS_ACTIVE, false).where_(User::NAME.ne("zz"))).await?;
             assert_eq!(changed, 1);
-            let duplicate = db.aexecute_sql(INSERT, vec!["a".into(), true.into(), SECRET.into()]).await;
+            let duplicate = db.aexecute_sql(raw_insert, vec!["a".into(), true.into(), SECRET.into()]).await;
             assert!(matches!(duplicate, Err(Error::Integrity { .. })), "{duplicate:?}");
             let missing = User::aget(&db, User::NAME.eq("nobody")).await;
             assert!(matches!(missing, Err(Error::DoesNotExist { .. })), "{missing:?}");
@@ -215,14 +220,15 @@ pub async fn query_hooks_see_every_statement<T: TestDb>() -> Result<()> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let hook = db.on_query(record_into(&seen));
     let capture = Capture::new();
+    let insert = &insert_sql(db.dialect());
     capture
         .run(async {
-            db.aexecute_sql(INSERT, vec!["a".into(), true.into(), SECRET.into()]).await?;
+            db.aexecute_sql(insert, vec!["a".into(), true.into(), SECRET.into()]).await?;
             let tx = db.atomic().await?;
             User::acreate(&tx, user("b")).await?;
             tx.commit().await?;
             assert_eq!(user_names(&db).await?, ["a", "b"]);
-            let duplicate = db.aexecute_sql(INSERT, vec!["a".into(), true.into(), SECRET.into()]).await;
+            let duplicate = db.aexecute_sql(insert, vec!["a".into(), true.into(), SECRET.into()]).await;
             assert!(duplicate.is_err());
             Ok::<_, Error>(())
         })
@@ -249,7 +255,7 @@ pub async fn query_hooks_see_every_statement<T: TestDb>() -> Result<()> {
 
     db.set_trace_params(true);
     seen.lock().unwrap().clear();
-    db.aexecute_sql("SELECT name FROM \"user\" WHERE email = ?", vec![SECRET.into()]).await?;
+    db.aexecute_sql(&sql_for(db.dialect(), "SELECT name FROM {user} WHERE email = ?"), vec![SECRET.into()]).await?;
     let events = seen.lock().unwrap().clone();
     assert_eq!(events.len(), 1, "a hook sees statements outside any subscriber's reach too");
     assert_eq!(events[0].params, Some(vec![Value::Text(SECRET.into())]));
