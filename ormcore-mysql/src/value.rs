@@ -94,7 +94,7 @@ pub(crate) fn decode<'a>(value: &'a My, column: &Column) -> ormcore::Result<Valu
         My::Bytes(bytes) => match column.column_type() {
             ColumnType::MYSQL_TYPE_DECIMAL | ColumnType::MYSQL_TYPE_NEWDECIMAL => {
                 let text = std::str::from_utf8(bytes).map_err(|_| refuse("a decimal", "bytes".into()))?;
-                ValueRef::Decimal(text.parse().map_err(|_| refuse("a decimal within 28 digits", text.into()))?)
+                ValueRef::Decimal(exact_decimal(text).ok_or_else(|| refuse("a decimal within 28 digits", text.into()))?)
             }
             ColumnType::MYSQL_TYPE_BIT | ColumnType::MYSQL_TYPE_GEOMETRY => ValueRef::Bytes(bytes),
             _ if column.character_set() == BINARY && column.column_type() != ColumnType::MYSQL_TYPE_JSON => {
@@ -120,6 +120,18 @@ pub(crate) fn decode<'a>(value: &'a My, column: &Column) -> ormcore::Result<Valu
                 refuse("a time of day", format!("{sign}{}:{minute:02}:{second:02}", u32::from(*hour) + days * 24))
             })?)
         }
+    })
+}
+
+/// MySQL's text of a `DECIMAL`, exactly, or `None` where a `Decimal`
+/// cannot hold it. A column's fixed scale pads with zeros (`DECIMAL(65,
+/// 30)` has 30 places, two more than `Decimal` keeps): where the text
+/// does not fit as it is, they are dropped, and any other digit that does
+/// not fit refuses the value, never rounds it.
+fn exact_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    rust_decimal::Decimal::from_str_exact(text).ok().or_else(|| {
+        let significant = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text };
+        rust_decimal::Decimal::from_str_exact(significant).ok()
     })
 }
 
@@ -180,6 +192,17 @@ mod tests {
         let doc = My::Bytes(br#"{"a":1}"#.to_vec());
         assert_eq!(decode(&doc, &column(ColumnType::MYSQL_TYPE_BLOB, UTF8MB4)).unwrap(), ValueRef::Text(r#"{"a":1}"#));
         assert_eq!(decode(&doc, &column(ColumnType::MYSQL_TYPE_JSON, BINARY)).unwrap(), ValueRef::Text(r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        let padded = exact_decimal("1.500000000000000000000000000000").expect("padding is dropped");
+        assert_eq!(padded.to_string(), "1.5");
+        assert_eq!(exact_decimal("1.50").map(|d| d.to_string()), Some("1.50".into()), "a scale that fits stays");
+        assert_eq!(exact_decimal("-0.000").map(|d| d.is_zero()), Some(true));
+        assert_eq!(exact_decimal("120").map(|d| d.to_string()), Some("120".into()), "integer zeros stay");
+        assert!(exact_decimal("0.000000000000000000000000000001").is_none(), "30 places do not fit");
+        assert!(exact_decimal("99999999999999999999999999999999999").is_none(), "35 digits do not fit");
     }
 
     #[test]

@@ -52,7 +52,8 @@ fn stored_values_name_their_column() {
     let e = error(|d| compile_update(&q, d), SQLITE);
     assert_interface(e, r#"cannot store -0.0 in "m"."b": SQLite stores -0.0 as 0"#);
     sql(|d| compile_update(&q, d), POSTGRES);
-    sql(|d| compile_update(&q, d), &MYSQL);
+    let e = error(|d| compile_update(&q, d), &MYSQL);
+    assert_interface(e, r#"cannot store -0.0 in `m`.`b`: MySQL stores -0.0 as 0"#);
 }
 
 #[test]

@@ -115,14 +115,18 @@ impl Dialect for MySqlDialect {
     }
 
     /// Dates, times and timestamps MySQL would not keep exactly, wherever
-    /// they are bound (see `date_time_limit`), and NaN and the infinities,
+    /// they are bound (see `date_time_limit`); NaN and the infinities,
     /// which MySQL's floats do not have (the server would refuse them with
-    /// an out-of-range error, naming no column).
+    /// an out-of-range error, naming no column); and `-0.0` wherever it may
+    /// be stored (MariaDB keeps it as 0), not in a comparison, where it
+    /// equals `0.0` as in Rust.
     fn value_limit(&self, value: &Value, usage: ValueUse) -> Option<Cow<'static, str>> {
-        if let Value::Float(v) = value
-            && !v.is_finite()
-        {
-            return Some("MySQL has no NaN or infinities".into());
+        match value {
+            Value::Float(v) if !v.is_finite() => return Some("MySQL has no NaN or infinities".into()),
+            Value::Float(v) if *v == 0.0 && v.is_sign_negative() && usage != ValueUse::Compared => {
+                return Some("MySQL stores -0.0 as 0".into());
+            }
+            _ => {}
         }
         #[cfg(feature = "chrono")]
         {

@@ -31,7 +31,7 @@ pub async fn iterate_in_batches<T: TestDb>() -> Result<()> {
         }
         assert_eq!(expected, 1000);
     }
-    let status = db.pool_status();
+    let status = crate::harness::settled_pool_status(&db).await;
     assert_eq!(status.idle, status.open, "every connection is back");
     Ok(())
 }

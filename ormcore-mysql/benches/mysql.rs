@@ -1,0 +1,368 @@
+//! ormcore-mysql against raw mysql_async, side by side in one run, as
+//! ratios, on the server named by `ORMCORE_MYSQL_URL` (default
+//! `mysql://root@127.0.0.1:3306/test`), in a database of its own.
+//!
+//! Raw mysql_async uses prepared statements (`exec_*`, from the driver's
+//! statement cache) on a pool of 8 with `reset_connection` off, as a
+//! hand-written data layer that cares about speed would; the bulk insert
+//! uses the same strategy on both sides (multi-row INSERTs with
+//! `RETURNING id` on MariaDB, inside one transaction), so the ratio is
+//! ormcore's overhead. The concurrent workload also runs mysql_async with
+//! its default (a reset on every return), for scale. `cargo bench -p
+//! ormcore-mysql [filter]`; pin it with `taskset -c 0` for the one-core
+//! figures.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use mysql_async::prelude::Queryable;
+use ormcore::prelude::*;
+use ormcore_mysql::{MySqlDatabase, MySqlOptions};
+
+#[derive(Model, Debug, Clone, Default)]
+struct Item {
+    id: i64,
+    name: String,
+    value: i64,
+    score: f64,
+    active: bool,
+}
+
+const ROWS: i64 = 10_000;
+const COLUMNS: &str = "`id`, `name`, `value`, `score`, `active`";
+
+type RawRow = (i64, String, i64, f64, bool);
+
+fn item(row: RawRow) -> Item {
+    Item { id: row.0, name: row.1, value: row.2, score: row.3, active: row.4 }
+}
+
+fn new_item(i: i64) -> Item {
+    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
+}
+
+fn url() -> String {
+    std::env::var("ORMCORE_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+}
+
+/// `url()` naming `database`.
+fn url_of(database: &str) -> String {
+    let url = url();
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.split(['/', '?']).next().unwrap_or(rest);
+    format!("{scheme}://{host}/{database}")
+}
+
+struct Raw {
+    pool: mysql_async::Pool,
+}
+
+impl Raw {
+    fn new(database: &str, reset: bool) -> Self {
+        let opts = mysql_async::Opts::from_url(&url_of(database)).expect("url");
+        let pool_opts = mysql_async::PoolOpts::default()
+            .with_constraints(mysql_async::PoolConstraints::new(8, 8).expect("constraints"))
+            .with_reset_connection(reset);
+        let opts = mysql_async::OptsBuilder::from_opts(opts).pool_opts(pool_opts).stmt_cache_size(256);
+        Raw { pool: mysql_async::Pool::new(opts) }
+    }
+
+    async fn point(&self, id: i64) -> Item {
+        let mut conn = self.pool.get_conn().await.expect("connection");
+        let sql = format!("SELECT {COLUMNS} FROM `item` WHERE `id` = ?");
+        item(conn.exec_first(sql, (id,)).await.expect("query").expect("row"))
+    }
+
+    async fn range(&self, low: i64, high: i64) -> Vec<Item> {
+        let mut conn = self.pool.get_conn().await.expect("connection");
+        let sql = format!("SELECT {COLUMNS} FROM `item` WHERE `id` BETWEEN ? AND ?");
+        conn.exec_map(sql, (low, high), item).await.expect("rows")
+    }
+
+    async fn bulk_insert(&self, items: &[Item]) {
+        let mut conn = self.pool.get_conn().await.expect("connection");
+        let mut tx = conn.start_transaction(mysql_async::TxOpts::default()).await.expect("begin");
+        for chunk in items.chunks(100) {
+            let mut sql = String::from("INSERT INTO `item` (`name`, `value`, `score`, `active`) VALUES ");
+            let mut params: Vec<mysql_async::Value> = Vec::with_capacity(chunk.len() * 4);
+            for (i, item) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str("(?, ?, ?, ?)");
+                params.push(item.name.clone().into());
+                params.push(item.value.into());
+                params.push(item.score.into());
+                params.push(item.active.into());
+            }
+            sql.push_str(" RETURNING `id`");
+            let ids: Vec<i64> = tx.exec(sql, params).await.expect("insert");
+            black_box(ids);
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+const TASKS: u64 = 32;
+const PER_TASK: u64 = 500;
+
+/// `TASKS` tasks doing `PER_TASK` point selects each, all at once.
+async fn fan_out<C, F, Fut>(context: C, point: F) -> usize
+where
+    C: Clone + Send + 'static,
+    F: Fn(C, i64) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                for i in 0..PER_TASK {
+                    point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    (TASKS * PER_TASK) as usize
+}
+
+/// Operations per second of a fan-out, each of `runs`.
+async fn throughput<F, Fut>(runs: usize, mut run: F) -> Vec<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let mut results = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let ops = run().await;
+        results.push(ops as f64 / started.elapsed().as_secs_f64());
+    }
+    results
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn spread(samples: &[f64]) -> (f64, f64) {
+    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = samples.iter().copied().fold(0.0, f64::max);
+    (min, max)
+}
+
+async fn time<F: std::future::Future<Output = ()>>(ops: u64, f: F) -> f64 {
+    let start = Instant::now();
+    f.await;
+    start.elapsed().as_nanos() as f64 / ops as f64
+}
+
+fn human(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.0} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1_000.0)
+    } else {
+        format!("{:.2} ms", ns / 1_000_000.0)
+    }
+}
+
+/// One workload's line: medians and the ratio of medians, with the
+/// spread of the per-round ratios.
+fn row(name: &str, raw: Vec<f64>, orm: Vec<f64>) {
+    let ratios: Vec<f64> = raw.iter().zip(&orm).map(|(r, o)| o / r).collect();
+    let (low, high) = spread(&ratios);
+    let (raw, orm) = (median(raw), median(orm));
+    println!("{name:<30} {:>12} {:>12} {:>8.3}x  ({low:.3}-{high:.3})", human(raw), human(orm), orm / raw);
+}
+
+/// Run `raw` and `orm` for `rounds`, alternating who goes first, so that
+/// warm-up and drift hit both.
+async fn side_by_side<R, O, RF, OF>(rounds: i64, raw: R, orm: O) -> (Vec<f64>, Vec<f64>)
+where
+    R: Fn(i64) -> RF,
+    O: Fn(i64) -> OF,
+    RF: std::future::Future<Output = f64>,
+    OF: std::future::Future<Output = f64>,
+{
+    let (mut r, mut o) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            r.push(raw(round).await);
+            o.push(orm(round).await);
+        } else {
+            o.push(orm(round).await);
+            r.push(raw(round).await);
+        }
+    }
+    (r, o)
+}
+
+async fn bench(filter: Option<String>) {
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let database = format!("ormcore_bench_{}", std::process::id());
+    let admin =
+        MySqlDatabase::connect(MySqlOptions::from_url(&url()).expect("url").pool_size(1)).await.expect("connect");
+    admin.aexecute_sql(&format!("CREATE DATABASE `{database}`"), vec![]).await.expect("create database");
+
+    let options = MySqlOptions::from_url(&url_of(&database)).expect("url").pool_size(8).pool_min_size(8);
+    let db = MySqlDatabase::connect(options).await.expect("connect");
+    db.acreate_tables(&[Item::META]).await.expect("create table");
+    let mut items: Vec<Item> = (0..ROWS).map(new_item).collect();
+    Item::abulk_create(&db, &mut items).await.expect("seed");
+    let raw = Arc::new(Raw::new(&database, false));
+
+    println!("{:<30} {:>12} {:>12} {:>9}  (spread)", "workload", "raw", "ormcore", "ratio");
+    if wanted("point") {
+        const OPS: u64 = 5_000;
+        let id = |round: i64, i: u64| (i as i64 * 7919 + round) % ROWS + 1;
+        let (r, o) = side_by_side(
+            9,
+            |round| {
+                let raw = raw.clone();
+                time(OPS, async move {
+                    for i in 0..OPS {
+                        black_box(raw.point(id(round, i)).await);
+                    }
+                })
+            },
+            |round| {
+                let db = db.clone();
+                time(OPS, async move {
+                    for i in 0..OPS {
+                        black_box(Item::aget_by_id(&db, id(round, i)).await.expect("get"));
+                    }
+                })
+            },
+        )
+        .await;
+        row("point select by pk", r, o);
+    }
+    if wanted("100-row") {
+        const OPS: u64 = 500;
+        let low = |round: i64, i: u64| (i as i64 * 97 + round) % (ROWS - 100) + 1;
+        let (r, o) = side_by_side(
+            9,
+            |round| {
+                let raw = raw.clone();
+                time(OPS, async move {
+                    for i in 0..OPS {
+                        black_box(raw.range(low(round, i), low(round, i) + 99).await);
+                    }
+                })
+            },
+            |round| {
+                let db = db.clone();
+                time(OPS, async move {
+                    for i in 0..OPS {
+                        let q = Item::select().where_(Item::ID.between(low(round, i), low(round, i) + 99));
+                        black_box(db.list(&q).await.expect("list"));
+                    }
+                })
+            },
+        )
+        .await;
+        row("100-row select into structs", r, o);
+    }
+    if wanted("10k-row") {
+        const OPS: u64 = 5;
+        let (r, o) = side_by_side(
+            9,
+            |_| {
+                let raw = raw.clone();
+                time(OPS, async move {
+                    for _ in 0..OPS {
+                        black_box(raw.range(1, ROWS).await);
+                    }
+                })
+            },
+            |_| {
+                let db = db.clone();
+                time(OPS, async move {
+                    for _ in 0..OPS {
+                        black_box(db.list(&Item::select().where_(Item::ID.between(1, ROWS))).await.expect("list"));
+                    }
+                })
+            },
+        )
+        .await;
+        row("10k-row select into structs", r, o);
+    }
+    if wanted("bulk") {
+        let (mut r, mut o) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let fresh: Vec<Item> = (0..ROWS).map(new_item).collect();
+            let mut mine = fresh.clone();
+            r.push(time(1, raw.bulk_insert(&fresh)).await);
+            o.push(time(1, async { Item::abulk_create(&db, &mut mine).batch_size(100).await.expect("bulk") }).await);
+            db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS))).await.expect("trim");
+        }
+        row("bulk insert 10k rows (1 tx)", r, o);
+    }
+    if wanted("concurrent") {
+        let reset = Arc::new(Raw::new(&database, true));
+        let (mut raw_ops, mut orm_ops, mut reset_ops) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..5 {
+            raw_ops.extend(
+                throughput(1, || {
+                    fan_out(raw.clone(), |raw, id| async move {
+                        black_box(raw.point(id).await);
+                    })
+                })
+                .await,
+            );
+            orm_ops.extend(
+                throughput(1, || {
+                    fan_out(db.clone(), |db, id| async move {
+                        black_box(Item::aget_by_id(&db, id).await.expect("get"));
+                    })
+                })
+                .await,
+            );
+        }
+        reset_ops.extend(
+            throughput(3, || {
+                fan_out(reset.clone(), |raw, id| async move {
+                    black_box(raw.point(id).await);
+                })
+            })
+            .await,
+        );
+        let ratios: Vec<f64> = raw_ops.iter().zip(&orm_ops).map(|(r, o)| o / r).collect();
+        let (low, high) = spread(&ratios);
+        println!("32 tasks, pool of 8, point selects (throughput, higher is better)");
+        println!(
+            "  {:<40} {:>9.0}/s {:>8}",
+            "raw mysql_async, reset_connection off",
+            median(raw_ops.clone()),
+            "1.000x"
+        );
+        println!(
+            "  {:<40} {:>9.0}/s {:>7.3}x  ({low:.3}-{high:.3})",
+            "ormcore",
+            median(orm_ops.clone()),
+            median(orm_ops) / median(raw_ops.clone())
+        );
+        println!(
+            "  {:<40} {:>9.0}/s {:>7.3}x",
+            "raw mysql_async, default reset on return",
+            median(reset_ops.clone()),
+            median(reset_ops) / median(raw_ops)
+        );
+        reset.pool.clone().disconnect().await.expect("disconnect");
+    }
+    db.close_pool().await;
+    raw.pool.clone().disconnect().await.expect("disconnect");
+    admin.aexecute_sql(&format!("DROP DATABASE `{database}`"), vec![]).await.expect("drop database");
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(bench(filter));
+}
