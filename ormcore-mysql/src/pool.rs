@@ -97,7 +97,9 @@ async fn detect_dialect(conn: &mut mysql_async::Conn) -> ormcore::Result<MySqlDi
 }
 
 /// A connection checked out of the pool; returned when dropped, cleaned
-/// first where it needs it (see the [module docs](self)).
+/// first where it needs it: reset when inside a transaction (or unsure of
+/// it) or after a statement that may have changed the session; discarded
+/// when lost or when a command was cancelled in flight.
 pub struct PooledMySql {
     conn: Option<MySqlConnection>,
 }
