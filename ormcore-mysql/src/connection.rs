@@ -159,16 +159,7 @@ impl MySqlConnection {
         if self.tx != TxStatus::Unknown {
             return Ok(());
         }
-        self.in_flight = true;
-        let answer = self.conn.query_drop(PROBE).await;
-        self.in_flight = false;
-        match answer {
-            Ok(()) => {
-                self.completed();
-                Ok(())
-            }
-            Err(error) => Err(self.failed(error)),
-        }
+        self.command(PROBE).await
     }
 
     /// Run a text command (transaction control), learning the status from
@@ -188,7 +179,7 @@ impl MySqlConnection {
     }
 
     /// Send a statement; its rows, if any, are then pending on the
-    /// connection, for [`next_row`] to read. Returns their columns.
+    /// connection, for [`read_rows`](Self::read_rows) to read.
     pub(crate) async fn start(&mut self, statement: &Statement) -> ormcore::Result<()> {
         let params = params(&statement.params)?;
         self.before(statement);
