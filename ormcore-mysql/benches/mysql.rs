@@ -20,26 +20,18 @@ use mysql_async::prelude::Queryable;
 use ormcore::prelude::*;
 use ormcore_mysql::{MySqlDatabase, MySqlOptions};
 
-#[derive(Model, Debug, Clone, Default)]
-struct Item {
-    id: i64,
-    name: String,
-    value: i64,
-    score: f64,
-    active: bool,
-}
+#[path = "../../bench-support/common.rs"]
+#[allow(dead_code)]
+mod common;
 
-const ROWS: i64 = 10_000;
+use common::{Item, ROWS, human, median, new_item, time};
+
 const COLUMNS: &str = "`id`, `name`, `value`, `score`, `active`";
 
 type RawRow = (i64, String, i64, f64, bool);
 
 fn item(row: RawRow) -> Item {
     Item { id: row.0, name: row.1, value: row.2, score: row.3, active: row.4 }
-}
-
-fn new_item(i: i64) -> Item {
-    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
 }
 
 fn url() -> String {
@@ -145,31 +137,10 @@ where
     results
 }
 
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
 fn spread(samples: &[f64]) -> (f64, f64) {
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(0.0, f64::max);
     (min, max)
-}
-
-async fn time<F: std::future::Future<Output = ()>>(ops: u64, f: F) -> f64 {
-    let start = Instant::now();
-    f.await;
-    start.elapsed().as_nanos() as f64 / ops as f64
-}
-
-fn human(ns: f64) -> String {
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if ns < 1_000_000.0 {
-        format!("{:.2} µs", ns / 1_000.0)
-    } else {
-        format!("{:.2} ms", ns / 1_000_000.0)
-    }
 }
 
 /// One workload's line: medians and the ratio of medians, with the

@@ -17,24 +17,16 @@ use ormcore::prelude::*;
 use ormcore_pg::{PgDatabase, PgOptions};
 use tokio_postgres::NoTls;
 
-#[derive(Model, Debug, Clone, Default)]
-struct Item {
-    id: i64,
-    name: String,
-    value: i64,
-    score: f64,
-    active: bool,
-}
+#[path = "../../bench-support/common.rs"]
+#[allow(dead_code)]
+mod common;
 
-const ROWS: i64 = 10_000;
+use common::{Item, ROWS, human, median, new_item, time};
+
 const COLUMNS: &str = "\"id\", \"name\", \"value\", \"score\", \"active\"";
 
 fn item_from_row(row: &tokio_postgres::Row) -> Item {
     Item { id: row.get(0), name: row.get(1), value: row.get(2), score: row.get(3), active: row.get(4) }
-}
-
-fn new_item(i: i64) -> Item {
-    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
 }
 
 fn url() -> String {
@@ -153,27 +145,6 @@ where
     }
     results.sort_by(|a, b| a.0.total_cmp(&b.0));
     results.swap_remove(results.len() / 2)
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
-async fn time<F: std::future::Future<Output = ()>>(ops: u64, f: F) -> f64 {
-    let start = Instant::now();
-    f.await;
-    start.elapsed().as_nanos() as f64 / ops as f64
-}
-
-fn human(ns: f64) -> String {
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if ns < 1_000_000.0 {
-        format!("{:.2} µs", ns / 1_000.0)
-    } else {
-        format!("{:.2} ms", ns / 1_000_000.0)
-    }
 }
 
 fn row(name: &str, raw: f64, orm: f64) {

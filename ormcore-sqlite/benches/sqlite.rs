@@ -20,16 +20,12 @@ use std::time::Instant;
 use ormcore::prelude::*;
 use ormcore_sqlite::{SqliteDatabase, SqliteOptions};
 
-#[derive(Model, Debug, Clone, Default)]
-struct Item {
-    id: i64,
-    name: String,
-    value: i64,
-    score: f64,
-    active: bool,
-}
+#[path = "../../bench-support/common.rs"]
+#[allow(dead_code)]
+mod common;
 
-const ROWS: i64 = 10_000;
+use common::{Item, ROWS, human, median, new_item};
+
 const SELECT_ONE: &str = "SELECT \"id\", \"name\", \"value\", \"score\", \"active\" FROM \"item\" WHERE \"id\" = ?";
 const SELECT_RANGE: &str =
     "SELECT \"id\", \"name\", \"value\", \"score\", \"active\" FROM \"item\" WHERE \"id\" BETWEEN ? AND ?";
@@ -37,10 +33,6 @@ const INSERT: &str = "INSERT INTO \"item\" (\"name\", \"value\", \"score\", \"ac
 
 fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item { id: row.get(0)?, name: row.get(1)?, value: row.get(2)?, score: row.get(3)?, active: row.get(4)? })
-}
-
-fn new_item(i: i64) -> Item {
-    Item { id: 0, name: format!("item {i}"), value: i, score: i as f64 / 3.0, active: i % 2 == 0 }
 }
 
 /// The raw driver: prepared, cached statements on one connection.
@@ -163,12 +155,7 @@ struct Contestants {
     worker: Worker,
 }
 
-/// Median nanoseconds per operation of `rounds` rounds of `ops` operations.
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
+/// Nanoseconds per operation of `f`, which runs `ops` of them (on this thread: SQLite is synchronous).
 fn time(ops: u64, f: impl FnOnce()) -> f64 {
     let start = Instant::now();
     f();
@@ -194,16 +181,6 @@ fn report(rows: &[Row]) {
             human(row.worker),
             row.worker / row.raw
         );
-    }
-}
-
-fn human(ns: f64) -> String {
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if ns < 1_000_000.0 {
-        format!("{:.2} µs", ns / 1_000.0)
-    } else {
-        format!("{:.2} ms", ns / 1_000_000.0)
     }
 }
 
