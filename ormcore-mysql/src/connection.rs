@@ -13,16 +13,20 @@
 //! `BEGIN`. Only an error answer carries no flags: after one, the status is
 //! unknown until the next command's answer (see
 //! [`transaction_status`](ormcore::backend::RawConnection::transaction_status)).
+//!
+//! Outside a transaction a command runs here; inside one (or when unsure
+//! of it) it runs on a task of its own, so that a caller dropped mid-way
+//! does not cost the transaction (see [`crate::detached`]).
 
 use std::sync::Arc;
 
 use mysql_async::consts::StatusFlags;
-use mysql_async::prelude::Queryable;
 use mysql_async::{BinaryProtocol, Conn, Params, QueryResult};
 use ormcore::Error;
 use ormcore::backend::{ExecResult, OnRow, RawConnection};
 use ormcore::sql::{Dialect, MySqlDialect, Statement, TxOp};
 
+use crate::detached::{Answer, Away, Command, Outcome};
 use crate::error::map;
 use crate::row::MySqlRow;
 
@@ -39,7 +43,7 @@ pub(crate) enum TxStatus {
 
 /// A statement's answer is not needed, only that it ran: the cheapest
 /// command there is, whose answer carries the status flags.
-const PROBE: &str = "DO 0";
+pub(crate) const PROBE: &str = "DO 0";
 
 /// One pooled MySQL or MariaDB connection, with what ormcore knows of its
 /// state: the transaction status, whether a statement may have changed the
@@ -48,7 +52,12 @@ const PROBE: &str = "DO 0";
 /// comes back, whether it needs cleaning before anyone else gets it (see
 /// [`PooledMySql`](crate::PooledMySql)).
 pub struct MySqlConnection {
-    pub(crate) conn: Conn,
+    /// `None` while a command is away on its task, or once the connection
+    /// is lost with it.
+    pub(crate) conn: Option<Conn>,
+    /// The command away on its task, if any (see [`crate::detached`]).
+    pub(crate) away: Option<Away>,
+    id: u32,
     dialect: MySqlDialect,
     pub(crate) tx: TxStatus,
     pub(crate) session_dirty: bool,
@@ -67,7 +76,7 @@ pub struct MySqlConnection {
 impl std::fmt::Debug for MySqlConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MySqlConnection")
-            .field("id", &self.conn.id())
+            .field("id", &self.id)
             .field("tx", &self.tx)
             .field("session_dirty", &self.session_dirty)
             .field("lost", &self.is_lost())
@@ -98,7 +107,9 @@ impl MySqlConnection {
         MySqlConnection {
             dialect: pool.dialect,
             tx: server_tx(&conn),
-            conn,
+            id: conn.id(),
+            conn: Some(conn),
+            away: None,
             session_dirty: false,
             lost: false,
             in_flight: false,
@@ -106,16 +117,88 @@ impl MySqlConnection {
         }
     }
 
-    /// The mysql_async connection, for what ormcore does not cover. Leave
-    /// it as you found it: no transaction that ormcore does not know of,
-    /// no result left unread.
-    pub fn conn(&mut self) -> &mut Conn {
-        &mut self.conn
+    /// The mysql_async connection, for what ormcore does not cover, once
+    /// any command still running on it has ended. Leave it as you found
+    /// it: no transaction that ormcore does not know of, no result left
+    /// unread.
+    pub async fn conn(&mut self) -> ormcore::Result<&mut Conn> {
+        self.here().await
     }
 
     /// The server's id of this connection's session (what `KILL` takes).
     pub fn id(&self) -> u32 {
-        self.conn.id()
+        self.id
+    }
+
+    /// The connection, back here: a command still away, whose caller was
+    /// dropped, is waited for (briefly, then ended on the server). Its
+    /// answer is nobody's, but what it says of the transaction counts.
+    async fn here(&mut self) -> ormcore::Result<&mut Conn> {
+        if let Some(away) = &mut self.away {
+            let back = away.ended().await;
+            self.away = None;
+            if let Some((conn, outcome)) = back {
+                self.conn = Some(conn);
+                let _ = self.answered(outcome);
+            }
+        }
+        match &mut self.conn {
+            Some(conn) => Ok(conn),
+            None => {
+                self.lost = true;
+                Err(lost())
+            }
+        }
+    }
+
+    /// Send `command` and read its answer: here in autocommit, on a task
+    /// of its own inside a transaction (see [`crate::detached`]).
+    async fn send(&mut self, command: Command) -> ormcore::Result<Answer> {
+        self.here().await?;
+        if self.tx == TxStatus::Idle {
+            let Some(conn) = self.conn.as_mut() else { return Err(lost()) };
+            self.in_flight = true;
+            let outcome = crate::detached::run(conn, command).await;
+            self.in_flight = false;
+            return self.answered(outcome);
+        }
+        let Some(conn) = self.conn.take() else { return Err(lost()) };
+        let away = self.away.insert(Away::spawn(conn, command, self.pool.opts.clone()));
+        let back = away.back().await;
+        self.away = None;
+        match back {
+            Some((conn, outcome)) => {
+                self.conn = Some(conn);
+                self.answered(outcome)
+            }
+            None => {
+                self.lost = true;
+                Err(lost())
+            }
+        }
+    }
+
+    /// Learn from a command's answer.
+    fn answered(&mut self, outcome: Outcome) -> ormcore::Result<Answer> {
+        match outcome {
+            Ok(Answer::Rows) => Ok(Answer::Rows),
+            Ok(answer) => {
+                self.completed();
+                Ok(answer)
+            }
+            Err(error) => Err(self.failed(error)),
+        }
+    }
+
+    /// What the last statement reported.
+    fn reported(&self) -> ExecResult {
+        match &self.conn {
+            Some(conn) => ExecResult {
+                rows_affected: conn.affected_rows(),
+                last_insert_id: conn.last_insert_id().and_then(|id| i64::try_from(id).ok()),
+            },
+            None => ExecResult { rows_affected: 0, last_insert_id: None },
+        }
     }
 
     /// Whether the pool must clean this connection's session before
@@ -141,7 +224,9 @@ impl MySqlConnection {
 
     /// Learn the transaction status from a completed command's answer.
     pub(crate) fn completed(&mut self) {
-        self.tx = server_tx(&self.conn);
+        if let Some(conn) = &self.conn {
+            self.tx = server_tx(conn);
+        }
     }
 
     /// Record a failed command. The transaction status stays as
@@ -159,23 +244,14 @@ impl MySqlConnection {
         if self.tx != TxStatus::Unknown {
             return Ok(());
         }
-        self.command(PROBE).await
+        self.command(PROBE.to_owned()).await
     }
 
     /// Run a text command (transaction control), learning the status from
     /// its answer.
-    async fn command(&mut self, sql: &str) -> ormcore::Result<()> {
+    async fn command(&mut self, sql: String) -> ormcore::Result<()> {
         self.tx = TxStatus::Unknown;
-        self.in_flight = true;
-        let answer = self.conn.query_drop(sql).await;
-        self.in_flight = false;
-        match answer {
-            Ok(()) => {
-                self.completed();
-                Ok(())
-            }
-            Err(error) => Err(self.failed(error)),
-        }
+        self.send(Command::Text(sql)).await.map(drop)
     }
 
     /// Send a statement; its rows, if any, are then pending on the
@@ -183,10 +259,7 @@ impl MySqlConnection {
     pub(crate) async fn start(&mut self, statement: &Statement) -> ormcore::Result<()> {
         let params = params(&statement.params)?;
         self.before(statement);
-        self.in_flight = true;
-        let sent = self.conn.exec_iter(&*statement.sql, params).await.map(drop);
-        self.in_flight = false;
-        sent.map_err(|error| self.failed(error))
+        self.send(Command::Start { sql: Arc::clone(&statement.sql), params }).await.map(drop)
     }
 
     /// Read rows of the statement [`start`](Self::start) sent, up to `max`,
@@ -195,7 +268,7 @@ impl MySqlConnection {
     /// procedure returns, are read and dropped). An error from `on_row`
     /// leaves the rest of the rows unread, pending on the connection.
     pub(crate) async fn read_rows(&mut self, max: usize, on_row: &mut OnRow<'_>) -> ormcore::Result<bool> {
-        let mut result = QueryResult::<BinaryProtocol>::new(&mut self.conn);
+        let mut result = QueryResult::<BinaryProtocol>::new(self.here().await?);
         for _ in 0..max {
             match result.next().await {
                 Ok(Some(row)) => on_row(&MySqlRow(&row))?,
@@ -228,35 +301,22 @@ impl RawConnection for MySqlConnection {
     async fn execute(&mut self, statement: &Statement) -> ormcore::Result<ExecResult> {
         let params = params(&statement.params)?;
         self.before(statement);
-        self.in_flight = true;
-        let answer = self.conn.exec_drop(&*statement.sql, params).await;
-        self.in_flight = false;
-        match answer {
-            Ok(()) => {
-                self.completed();
-                let last_insert_id = self.conn.last_insert_id().and_then(|id| i64::try_from(id).ok());
-                Ok(ExecResult { rows_affected: self.conn.affected_rows(), last_insert_id })
-            }
-            Err(error) => Err(self.failed(error)),
-        }
+        self.send(Command::Execute { sql: Arc::clone(&statement.sql), params }).await?;
+        Ok(self.reported())
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
         self.start(statement).await?;
         while self.read_rows(usize::MAX, on_row).await? {}
-        let last_insert_id = self.conn.last_insert_id().and_then(|id| i64::try_from(id).ok());
-        Ok(ExecResult { rows_affected: self.conn.affected_rows(), last_insert_id })
+        Ok(self.reported())
     }
 
     /// From the statement cache: the statement has just run here, so
     /// this costs no round trip.
     async fn columns(&mut self, statement: &Statement) -> ormcore::Result<Vec<String>> {
-        self.in_flight = true;
-        let prepared = self.conn.prep(&*statement.sql).await;
-        self.in_flight = false;
-        match prepared {
-            Ok(prepared) => Ok(prepared.columns().iter().map(|column| column.name_str().into_owned()).collect()),
-            Err(error) => Err(self.failed(error)),
+        match self.send(Command::Columns(Arc::clone(&statement.sql))).await? {
+            Answer::Columns(columns) => Ok(columns),
+            Answer::Done | Answer::Rows => Ok(Vec::new()),
         }
     }
 
@@ -273,11 +333,11 @@ impl RawConnection for MySqlConnection {
                         source: None,
                     });
                 }
-                self.command(&sql).await
+                self.command(sql).await
             }
             // Nothing to roll back: spare the round trip.
             TxOp::Rollback if self.tx == TxStatus::Idle => Ok(()),
-            _ => self.command(&sql).await,
+            _ => self.command(sql).await,
         }
     }
 
@@ -291,6 +351,15 @@ impl RawConnection for MySqlConnection {
     }
 
     fn is_lost(&self) -> bool {
-        self.lost || self.conn.is_disconnected()
+        self.lost
+            || match &self.conn {
+                Some(conn) => conn.is_disconnected(),
+                None => self.away.is_none(),
+            }
     }
+}
+
+/// The error for a connection that did not come back from its task.
+fn lost() -> Error {
+    Error::ConnectionLost { message: "the connection to the MySQL server was lost".into(), source: None }
 }

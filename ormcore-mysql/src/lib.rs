@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod connection;
+mod detached;
 mod error;
 mod options;
 mod pool;

@@ -17,8 +17,10 @@
 //!   is reset on its way back: the reset rolls back, clears the session and
 //!   runs the session setup again; a connection whose reset fails is
 //!   discarded;
-//! - one that is lost, or whose command was cancelled in flight, is
-//!   discarded.
+//! - one that is lost, or whose command was cancelled in flight in
+//!   autocommit, is discarded (inside a transaction a cancelled command
+//!   goes on on a task of its own, and the connection with it: see
+//!   [`crate::detached`]).
 //!
 //! Nobody else acquires a connection before the recycler is done with it.
 //!
@@ -38,7 +40,7 @@ use ormcore::Error;
 use ormcore::backend::{Backend, PoolStatus, RawConnection};
 use ormcore::sql::{Dialect, MySqlDialect, Statement};
 
-use crate::connection::MySqlConnection;
+use crate::connection::{MySqlConnection, TxStatus};
 use crate::options::MySqlOptions;
 use crate::stream::MySqlStream;
 
@@ -121,47 +123,39 @@ impl DerefMut for PooledMySql {
 impl Drop for PooledMySql {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
+        if let Some(away) = conn.away.take() {
+            match away.abandon() {
+                // Its command's answer came back: it was inside a
+                // transaction, so it is reset below.
+                Some((raw, _)) => {
+                    conn.conn = Some(raw);
+                    conn.tx = TxStatus::Unknown;
+                }
+                // Its task cleans it up (see `crate::detached`).
+                None => return,
+            }
+        }
+        let reset = conn.is_lost() || conn.needs_reset();
+        let (in_flight, id, opts) = (conn.in_flight, conn.id(), conn.pool.opts.clone());
+        let Some(raw) = conn.conn.as_mut() else { return };
         // A disconnected connection the recycler discards; one the server
         // ended but the driver still holds fails its reset, and is
         // discarded then. One inside a transaction, or unsure of it, or
         // with a session that may have changed, is reset: that rolls back
         // what it did and leaves nothing for the next user. The reset comes
         // after the recycler has read any result left unread.
-        if conn.is_lost() || conn.needs_reset() {
-            conn.conn.reset_connection(true);
+        if reset {
+            raw.reset_connection(true);
         }
-        // A command abandoned in flight may still run on the server, with
-        // its transaction's locks, until the server notices the closed
-        // socket (a long statement, not before it ends): end its session
-        // there. The connection is discarded, never reused, so the kill
-        // cannot hit anyone else's statement.
-        if conn.in_flight
-            && conn.conn.is_disconnected()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(kill_session(conn.pool.opts.clone(), conn.id()));
+        // A command abandoned in flight may still run on the server until
+        // the server notices the closed socket (a long statement, not
+        // before it ends): end its session there. The connection is
+        // discarded, never reused, so the kill cannot hit anyone else's
+        // statement.
+        if in_flight && raw.is_disconnected() {
+            crate::detached::end_session(opts, id);
         }
-        drop(conn);
     }
-}
-
-/// How long ending an abandoned session may take before it is left to the
-/// server to notice.
-const KILL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// End session `id` on the server, from a connection of its own (the
-/// pool's may all be in use).
-async fn kill_session(opts: mysql_async::Opts, id: u32) {
-    let kill = async {
-        let mut side = mysql_async::Conn::new(opts).await?;
-        // 1094: the session has ended already.
-        match side.query_drop(format!("KILL CONNECTION {id}")).await {
-            Err(mysql_async::Error::Server(error)) if error.code == 1094 => {}
-            other => other?,
-        }
-        side.disconnect().await
-    };
-    let _ = tokio::time::timeout(KILL_TIMEOUT, kill).await;
 }
 
 impl Backend for MySql {

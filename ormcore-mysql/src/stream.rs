@@ -4,8 +4,9 @@
 //! `buffer_size` at a time, so memory stays flat however many there are
 //! (when the program reads slowly, the driver stops reading and TCP holds
 //! the server back). The stream owns its connection; each batch reads the
-//! result that is pending on it, so nothing borrows across awaits and no
-//! task is spawned. A stream dropped half-way leaves the rest of its rows
+//! result that is pending on it, so nothing borrows across awaits (the
+//! statement is sent as every command is: on a task of its own inside a
+//! transaction, see [`crate::detached`]). A stream dropped half-way leaves the rest of its rows
 //! pending: the connection's next command reads them to their end first
 //! (mysql_async does), as does the pool's recycler for a connection
 //! returned so. A failed statement rolls back only itself on MySQL (a

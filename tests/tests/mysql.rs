@@ -213,12 +213,55 @@ mod mysql_only {
         assert_eq!(after.map(|n| n - before.unwrap_or(0)), Some(0), "nothing was prepared again: no reset ran");
     }
 
-    /// A query cancelled by a timeout inside a transaction: the connection
-    /// is discarded and its session ended on the server at once, so its
-    /// uncommitted row (and the row lock that goes with it) is gone, and
-    /// the next user of the one pooled connection gets a clean one.
+    /// A statement cancelled by a timeout inside a transaction costs only
+    /// itself: it is ended on the server (`KILL QUERY`, not waited for),
+    /// and the block goes on, on the same session, and commits all it did.
     #[tokio::test]
-    async fn cancelled_query_in_transaction() {
+    async fn cancelled_statement_keeps_the_block() {
+        let db = db(1).await;
+        let id = scalar(&db, "SELECT CONNECTION_ID()").await.expect("an id");
+        let tx = db.atomic().await.expect("begin");
+        User::acreate(&db, user("before")).await.expect("insert");
+        let slow = db.aexecute_sql("SELECT SLEEP(30)", vec![]);
+        assert!(tokio::time::timeout(Duration::from_millis(100), slow).await.is_err());
+        let started = Instant::now();
+        User::acreate(&db, user("after")).await.expect("the block goes on");
+        assert!(started.elapsed() < Duration::from_secs(5), "the sleep was ended, not waited for");
+        assert_eq!(scalar(&db, "SELECT CONNECTION_ID()").await, Some(id), "the same session");
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&db).await, ["after", "before", "committed"]);
+        assert_eq!(leftovers(&db).await, CLEAN);
+
+        // Cancelled at every await of a write inside a block: the write
+        // either happened or did not, and the block always goes on.
+        for polls in 0..6 {
+            let tx = db.atomic().await.expect("begin");
+            let name = format!("polled {polls}");
+            let mut write = Box::pin(User::acreate(&db, user(&name)));
+            for _ in 0..polls {
+                let done = std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx).is_ready())).await;
+                if done {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            drop(write);
+            User::acreate(&db, user(&format!("{name}, after"))).await.expect("the block goes on");
+            tx.commit().await.expect("commit");
+            assert_eq!(scalar(&db, "SELECT CONNECTION_ID()").await, Some(id), "the same session");
+        }
+        let names = names(&db).await;
+        assert!((0..6).all(|polls| names.contains(&format!("polled {polls}, after"))), "every block committed");
+        assert_eq!(leftovers(&db).await, CLEAN);
+    }
+
+    /// A query cancelled by a timeout inside a transaction whose block is
+    /// then abandoned: the query is ended on the server at once and the
+    /// transaction rolled back, so its uncommitted row (and the row lock
+    /// that goes with it) is gone, and the next user of the one pooled
+    /// connection gets a clean one.
+    #[tokio::test]
+    async fn cancelled_query_in_abandoned_transaction() {
         let db = db(1).await;
         let id = scalar(&db, "SELECT CONNECTION_ID()").await.expect("an id");
         let work = async {

@@ -1,0 +1,237 @@
+//! Commands inside a transaction run on a task of their own.
+//!
+//! mysql_async marks a connection disconnected when a command's future is
+//! dropped before its answer is read: it cannot tell where in the answer
+//! the socket stands. Outside a transaction that costs nothing but a new
+//! connection. Inside one, it would cost the transaction: a timeout around
+//! one statement would roll back the whole block. So inside a transaction
+//! (or when unsure of it) a command runs on a spawned task that owns the
+//! connection and hands it back with the answer. Whoever dropped the
+//! caller, the command runs to its answer; the connection keeps the
+//! receiving end, and its next command takes the connection back first.
+//!
+//! A command nobody waits for any more may run long, holding its locks.
+//! The next command waits [`GRACE`] for it, then asks the task to end it:
+//! the task sends `KILL QUERY` from a connection of its own, which ends
+//! only that statement (the transaction stays open), and reads the answer.
+//! A kill can land after its statement ended on its own, on an idle
+//! session; whether the server then keeps it for the next statement
+//! differs between servers and versions, so the task runs a probe after
+//! every kill, until one succeeds, before it hands the connection back. No
+//! kill is ever on its way when a connection is handed back.
+//!
+//! When the connection itself is dropped while its command is away (its
+//! task aborted, say), the task sees the receiver close and the connection
+//! is never used again: the command is dropped (mysql_async then discards
+//! the connection) and its session is ended on the server, so that a
+//! running statement and its locks end at once. One whose answer came
+//! just as it was dropped is reset (rolled back, session cleared) by the
+//! pool instead.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Params};
+use tokio::sync::oneshot;
+
+/// How long a command whose caller is gone may run before it is ended:
+/// most end well within it, which spares the server a kill.
+pub(crate) const GRACE: Duration = Duration::from_millis(20);
+
+/// How long a side connection may take to end a statement or a session
+/// before it counts as failed.
+const KILL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Tries at a probe after a kill: the first may be the one a late kill
+/// ends; more than that means the session is not behaving as a session.
+const PROBES: usize = 3;
+
+/// ER_QUERY_INTERRUPTED: the statement was ended by `KILL QUERY`.
+const INTERRUPTED: u16 = 1317;
+
+/// ER_NO_SUCH_THREAD: the session to kill has ended already.
+const NO_SUCH_THREAD: u16 = 1094;
+
+/// A command ormcore sends.
+pub(crate) enum Command {
+    /// A prepared statement, its rows (if any) left pending on the
+    /// connection for the caller to read.
+    Start { sql: Arc<str>, params: Params },
+    /// A prepared statement whose rows, if any, are dropped.
+    Execute { sql: Arc<str>, params: Params },
+    /// A text command: transaction control, the probe.
+    Text(String),
+    /// Prepare a statement (from the cache when it is there) for its
+    /// columns.
+    Columns(Arc<str>),
+}
+
+/// A command's answer.
+pub(crate) enum Answer {
+    /// It ran; what it reported is on the connection.
+    Done,
+    /// Its rows are pending on the connection; the statement completes
+    /// (and reports) once they are read.
+    Rows,
+    /// The names of the statement's columns.
+    Columns(Vec<String>),
+}
+
+pub(crate) type Outcome = Result<Answer, mysql_async::Error>;
+
+/// Run `command` on `conn`, here.
+pub(crate) async fn run(conn: &mut Conn, command: Command) -> Outcome {
+    match command {
+        Command::Start { sql, params } => conn.exec_iter(&*sql, params).await.map(|_| Answer::Rows),
+        Command::Execute { sql, params } => conn.exec_drop(&*sql, params).await.map(|()| Answer::Done),
+        Command::Text(sql) => conn.query_drop(sql).await.map(|()| Answer::Done),
+        Command::Columns(sql) => conn
+            .prep(&*sql)
+            .await
+            .map(|prepared| Answer::Columns(prepared.columns().iter().map(|c| c.name_str().into_owned()).collect())),
+    }
+}
+
+/// A command away on its task: where its connection and answer come back,
+/// and how to ask for it to be ended.
+pub(crate) struct Away {
+    returned: oneshot::Receiver<(Conn, Outcome)>,
+    end: Option<oneshot::Sender<()>>,
+}
+
+impl Away {
+    /// Run `command` on a task that owns `conn`.
+    pub(crate) fn spawn(conn: Conn, command: Command, opts: Opts) -> Away {
+        let (reply, returned) = oneshot::channel();
+        let (end, end_asked) = oneshot::channel();
+        tokio::spawn(detached(conn, command, opts, reply, end_asked));
+        Away { returned, end: Some(end) }
+    }
+
+    /// The connection and the command's answer, once it has one. Cancel
+    /// safe: dropped, the command stays away and this can be awaited again.
+    /// `None` when the task is gone without handing the connection back
+    /// (the runtime shutting down): the connection is lost.
+    pub(crate) async fn back(&mut self) -> Option<(Conn, Outcome)> {
+        (&mut self.returned).await.ok()
+    }
+
+    /// Like [`back`](Self::back), for a command nobody waits for: after
+    /// [`GRACE`], ask the task to end it.
+    pub(crate) async fn ended(&mut self) -> Option<(Conn, Outcome)> {
+        if self.end.is_some() {
+            match tokio::time::timeout(GRACE, &mut self.returned).await {
+                Ok(returned) => return returned.ok(),
+                Err(_) => {
+                    if let Some(end) = self.end.take() {
+                        let _ = end.send(());
+                    }
+                }
+            }
+        }
+        self.back().await
+    }
+
+    /// The connection is dropped: the connection and answer if they came
+    /// back already; otherwise `None`, and the task sees that nobody will
+    /// take them and cleans up (see the module docs).
+    pub(crate) fn abandon(mut self) -> Option<(Conn, Outcome)> {
+        self.returned.close();
+        self.returned.try_recv().ok()
+    }
+}
+
+/// The task behind [`Away`].
+async fn detached(
+    mut conn: Conn,
+    command: Command,
+    opts: Opts,
+    mut reply: oneshot::Sender<(Conn, Outcome)>,
+    mut end_asked: oneshot::Receiver<()>,
+) {
+    let id = conn.id();
+    let mut killed = false;
+    let outcome = {
+        let mut running = std::pin::pin!(run(&mut conn, command));
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut running => break Some(outcome),
+                () = reply.closed() => break None,
+                Ok(()) = &mut end_asked, if !killed => {
+                    killed = true;
+                    if !kill(&opts, id, "QUERY").await {
+                        break None;
+                    }
+                }
+            }
+        }
+    };
+    let Some(outcome) = outcome else {
+        // The command is dropped mid-way (mysql_async marks the connection
+        // disconnected, and the pool discards it), or a kill could not be
+        // sent: end the session, never use the connection again.
+        discard(conn, opts, id);
+        return;
+    };
+    if killed && !absorb_kill(&mut conn).await {
+        discard(conn, opts, id);
+        return;
+    }
+    if let Err((mut conn, _)) = reply.send((conn, outcome)) {
+        // Dropped just now: roll back and clear the session on the way to
+        // the pool.
+        conn.reset_connection(true);
+    }
+}
+
+/// Run the probe until it is not the statement a late kill ends; false if
+/// it cannot be made to run.
+async fn absorb_kill(conn: &mut Conn) -> bool {
+    for _ in 0..PROBES {
+        match conn.query_drop(crate::connection::PROBE).await {
+            Ok(()) => return true,
+            Err(mysql_async::Error::Server(error)) if error.code == INTERRUPTED => continue,
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// Never use `conn` again: end its session on the server (a statement it
+/// ran may still run there), then close it.
+fn discard(conn: Conn, opts: Opts, id: u32) {
+    tokio::spawn(async move {
+        kill(&opts, id, "CONNECTION").await;
+        // A connection whose command was dropped is marked disconnected
+        // already; this marks any other one so, which keeps it out of the
+        // pool.
+        let _ = conn.disconnect().await;
+    });
+}
+
+/// End session `id` on the server, in the background: its connection
+/// was dropped with a command in flight, which may still run there.
+pub(crate) fn end_session(opts: Opts, id: u32) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move { kill(&opts, id, "CONNECTION").await });
+    }
+}
+
+/// `KILL QUERY` or `KILL CONNECTION` session `id`, from a connection of
+/// its own (the pool's may all be in use); whether it is sure to have
+/// landed (or the session is gone already).
+async fn kill(opts: &Opts, id: u32, what: &str) -> bool {
+    let kill = async {
+        let Ok(mut side) = Conn::new(opts.clone()).await else { return false };
+        let landed = match side.query_drop(format!("KILL {what} {id}")).await {
+            Ok(()) => true,
+            Err(mysql_async::Error::Server(error)) => error.code == NO_SUCH_THREAD,
+            Err(_) => false,
+        };
+        let _ = side.disconnect().await;
+        landed
+    };
+    tokio::time::timeout(KILL_TIMEOUT, kill).await.unwrap_or(false)
+}
