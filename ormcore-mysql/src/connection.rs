@@ -26,7 +26,7 @@ use ormcore::Error;
 use ormcore::backend::{ExecResult, OnRow, RawConnection};
 use ormcore::sql::{Dialect, MySqlDialect, Statement, TxOp};
 
-use crate::detached::{Answer, Away, Command, Outcome};
+use crate::detached::{Answer, Away, Command, Here, Outcome, running};
 use crate::error::map;
 use crate::row::MySqlRow;
 
@@ -163,10 +163,8 @@ impl MySqlConnection {
             return self.answered(outcome);
         }
         let Some(conn) = self.conn.take() else { return Err(lost()) };
-        let away = self.away.insert(Away::spawn(conn, command, self.pool.opts.clone()));
-        let back = away.back().await;
-        self.away = None;
-        match back {
+        let opts = &self.pool.opts;
+        match Here::new(running(conn, command, opts), &mut self.away, opts, self.id).await {
             Some((conn, outcome)) => {
                 self.conn = Some(conn);
                 self.answered(outcome)

@@ -1,14 +1,17 @@
-//! Commands inside a transaction run on a task of their own.
+//! Commands inside a transaction move to a task of their own when their
+//! caller is dropped.
 //!
 //! mysql_async marks a connection disconnected when a command's future is
 //! dropped before its answer is read: it cannot tell where in the answer
 //! the socket stands. Outside a transaction that costs nothing but a new
 //! connection. Inside one, it would cost the transaction: a timeout around
 //! one statement would roll back the whole block. So inside a transaction
-//! (or when unsure of it) a command runs on a spawned task that owns the
-//! connection and hands it back with the answer. Whoever dropped the
-//! caller, the command runs to its answer; the connection keeps the
-//! receiving end, and its next command takes the connection back first.
+//! (or when unsure of it) a command runs in a future that owns the
+//! connection ([`Running`]), polled by its caller ([`Here`]); a caller
+//! dropped before the answer hands that future to a spawned task, which
+//! runs it to its answer and hands the connection back. The connection
+//! keeps the receiving end ([`Away`]), and its next command takes the
+//! connection back first.
 //!
 //! A command nobody waits for any more may run long, holding its locks.
 //! The next command waits [`GRACE`] for it, then asks the task to end it:
@@ -28,7 +31,10 @@
 //! just as it was dropped is reset (rolled back, session cleared) by the
 //! pool instead.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
@@ -93,6 +99,79 @@ pub(crate) async fn run(conn: &mut Conn, command: Command) -> Outcome {
     }
 }
 
+/// A command running with the connection it owns; see [`Here`].
+/// (`None` only if the connection went missing, which does not happen.)
+pub(crate) type Running = Pin<Box<dyn Future<Output = Option<(Conn, Outcome)>> + Send>>;
+
+/// `command` on `conn`, as a future that owns the connection: dropped
+/// before its answer, the connection is never used again (see
+/// [`discard`]).
+pub(crate) fn running(conn: Conn, command: Command, opts: &Opts) -> Running {
+    let mut armed = Armed { conn: Some(conn), opts: opts.clone() };
+    Box::pin(async move {
+        let outcome = run(armed.conn.as_mut()?, command).await;
+        armed.conn.take().map(|conn| (conn, outcome))
+    })
+}
+
+/// A connection in a command's future: dropped with the future before the
+/// answer, it is discarded.
+struct Armed {
+    conn: Option<Conn>,
+    opts: Opts,
+}
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let id = conn.id();
+            discard(conn, self.opts.clone(), id);
+        }
+    }
+}
+
+/// A [`Running`] command polled by its caller. Dropped before the answer,
+/// it moves the command to a task of its own, and leaves where the answer
+/// comes back in `away`.
+pub(crate) struct Here<'a> {
+    running: Option<Running>,
+    away: &'a mut Option<Away>,
+    opts: &'a Opts,
+    id: u32,
+}
+
+impl<'a> Here<'a> {
+    pub(crate) fn new(running: Running, away: &'a mut Option<Away>, opts: &'a Opts, id: u32) -> Self {
+        Here { running: Some(running), away, opts, id }
+    }
+}
+
+impl Future for Here<'_> {
+    type Output = Option<(Conn, Outcome)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<(Conn, Outcome)>> {
+        let this = self.get_mut();
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let back = ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(back)
+    }
+}
+
+impl Drop for Here<'_> {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            *self.away = Some(Away::spawn(&runtime, running, self.opts.clone(), self.id));
+        }
+        // Without a runtime the command is dropped, and the connection with
+        // it: the connection is lost.
+    }
+}
+
 /// A command away on its task: where its connection and answer come back,
 /// and how to ask for it to be ended.
 pub(crate) struct Away {
@@ -101,11 +180,11 @@ pub(crate) struct Away {
 }
 
 impl Away {
-    /// Run `command` on a task that owns `conn`.
-    pub(crate) fn spawn(conn: Conn, command: Command, opts: Opts) -> Away {
+    /// Run `running` to its answer on a task of its own.
+    fn spawn(runtime: &tokio::runtime::Handle, running: Running, opts: Opts, id: u32) -> Away {
         let (reply, returned) = oneshot::channel();
         let (end, end_asked) = oneshot::channel();
-        tokio::spawn(detached(conn, command, opts, reply, end_asked));
+        runtime.spawn(detached(running, id, opts, reply, end_asked));
         Away { returned, end: Some(end) }
     }
 
@@ -144,37 +223,31 @@ impl Away {
 
 /// The task behind [`Away`].
 async fn detached(
-    mut conn: Conn,
-    command: Command,
+    mut running: Running,
+    id: u32,
     opts: Opts,
     mut reply: oneshot::Sender<(Conn, Outcome)>,
     mut end_asked: oneshot::Receiver<()>,
 ) {
-    let id = conn.id();
     let mut killed = false;
-    let outcome = {
-        let mut running = std::pin::pin!(run(&mut conn, command));
-        loop {
-            tokio::select! {
-                biased;
-                outcome = &mut running => break Some(outcome),
-                () = reply.closed() => break None,
-                Ok(()) = &mut end_asked, if !killed => {
-                    killed = true;
-                    if !kill(&opts, id, "QUERY").await {
-                        break None;
-                    }
+    let back = loop {
+        tokio::select! {
+            biased;
+            back = &mut running => break Some(back),
+            () = reply.closed() => break None,
+            Ok(()) = &mut end_asked, if !killed => {
+                killed = true;
+                if !kill(&opts, id, "QUERY").await {
+                    break None;
                 }
             }
         }
     };
-    let Some(outcome) = outcome else {
-        // The command is dropped mid-way (mysql_async marks the connection
-        // disconnected, and the pool discards it), or a kill could not be
-        // sent: end the session, never use the connection again.
-        discard(conn, opts, id);
-        return;
-    };
+    // Nobody will take the connection, or a kill could not be sent: the
+    // command is dropped mid-way, and the connection with it (discarded:
+    // see `Armed`).
+    let Some(Some((mut conn, outcome))) = back else { return };
+    drop(running);
     if killed && !absorb_kill(&mut conn).await {
         discard(conn, opts, id);
         return;
@@ -202,7 +275,8 @@ async fn absorb_kill(conn: &mut Conn) -> bool {
 /// Never use `conn` again: end its session on the server (a statement it
 /// ran may still run there), then close it.
 fn discard(conn: Conn, opts: Opts, id: u32) {
-    tokio::spawn(async move {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
         kill(&opts, id, "CONNECTION").await;
         // A connection whose command was dropped is marked disconnected
         // already; this marks any other one so, which keeps it out of the
