@@ -274,7 +274,10 @@ async fn absorb_kill(conn: &mut Conn) -> bool {
 
 /// Never use `conn` again: end its session on the server (a statement it
 /// ran may still run there), then close it.
-fn discard(conn: Conn, opts: Opts, id: u32) {
+fn discard(mut conn: Conn, opts: Opts, id: u32) {
+    // Without a runtime to close it, the pool gets it back: reset there,
+    // unless mysql_async marked it disconnected, which it then discards.
+    conn.reset_connection(true);
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         kill(&opts, id, "CONNECTION").await;
