@@ -46,3 +46,37 @@ pub fn human(ns: f64) -> String {
         format!("{:.2} ms", ns / 1_000_000.0)
     }
 }
+
+/// Concurrent tasks and point selects per task of the throughput workload.
+pub const TASKS: u64 = 32;
+pub const PER_TASK: u64 = 500;
+
+/// `TASKS` tasks doing `PER_TASK` point selects each, all at once: `point`
+/// runs one for an id, given its own clone of `context`. Returns each
+/// select's latency in nanoseconds.
+pub async fn fan_out<C, F, Fut>(context: C, point: F) -> Vec<u64>
+where
+    C: Clone + Send + 'static,
+    F: Fn(C, i64) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(PER_TASK as usize);
+                for i in 0..PER_TASK {
+                    let started = std::time::Instant::now();
+                    point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
+                    latencies.push(started.elapsed().as_nanos() as u64);
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity((TASKS * PER_TASK) as usize);
+    for task in tasks {
+        latencies.extend(task.await.expect("task"));
+    }
+    latencies
+}

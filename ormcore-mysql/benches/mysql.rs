@@ -24,7 +24,7 @@ use ormcore_mysql::{MySqlDatabase, MySqlOptions};
 #[allow(dead_code)]
 mod common;
 
-use common::{Item, ROWS, human, median, new_item, time};
+use common::{Item, ROWS, fan_out, human, median, new_item, time};
 
 const COLUMNS: &str = "`id`, `name`, `value`, `score`, `active`";
 
@@ -96,42 +96,16 @@ impl Raw {
     }
 }
 
-const TASKS: u64 = 32;
-const PER_TASK: u64 = 500;
-
-/// `TASKS` tasks doing `PER_TASK` point selects each, all at once.
-async fn fan_out<C, F, Fut>(context: C, point: F) -> usize
-where
-    C: Clone + Send + 'static,
-    F: Fn(C, i64) -> Fut + Copy + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let tasks: Vec<_> = (0..TASKS)
-        .map(|t| {
-            let context = context.clone();
-            tokio::spawn(async move {
-                for i in 0..PER_TASK {
-                    point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task");
-    }
-    (TASKS * PER_TASK) as usize
-}
-
 /// Operations per second of a fan-out, each of `runs`.
 async fn throughput<F, Fut>(runs: usize, mut run: F) -> Vec<f64>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = usize>,
+    Fut: std::future::Future<Output = Vec<u64>>,
 {
     let mut results = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let ops = run().await;
+        let ops = run().await.len();
         results.push(ops as f64 / started.elapsed().as_secs_f64());
     }
     results

@@ -21,7 +21,7 @@ use tokio_postgres::NoTls;
 #[allow(dead_code)]
 mod common;
 
-use common::{Item, ROWS, human, median, new_item, time};
+use common::{Item, ROWS, fan_out, human, median, new_item, time};
 
 const COLUMNS: &str = "\"id\", \"name\", \"value\", \"score\", \"active\"";
 
@@ -91,40 +91,6 @@ impl Raw {
         }
         tx.commit().await.expect("commit");
     }
-}
-
-/// Concurrent tasks and point selects per task of the throughput workload.
-const TASKS: u64 = 32;
-const PER_TASK: u64 = 500;
-
-/// `TASKS` tasks doing `PER_TASK` point selects each, all at once: `point`
-/// runs one for an id, given its own clone of `context`. Returns each
-/// select's latency in nanoseconds.
-async fn fan_out<C, F, Fut>(context: C, point: F) -> Vec<u64>
-where
-    C: Clone + Send + 'static,
-    F: Fn(C, i64) -> Fut + Copy + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let tasks: Vec<_> = (0..TASKS)
-        .map(|t| {
-            let context = context.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(PER_TASK as usize);
-                for i in 0..PER_TASK {
-                    let started = Instant::now();
-                    point(context.clone(), ((t * PER_TASK + i) as i64 % ROWS) + 1).await;
-                    latencies.push(started.elapsed().as_nanos() as u64);
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity((TASKS * PER_TASK) as usize);
-    for task in tasks {
-        latencies.extend(task.await.expect("task"));
-    }
-    latencies
 }
 
 /// Throughput of a fan-out (ops per second, median of `runs`) and the
