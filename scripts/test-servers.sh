@@ -6,14 +6,21 @@
 # from Debian's packages (installed if missing) with its data in a temp dir
 # on a free loopback port, and stopped on exit. If neither works the run
 # fails: a missing server never turns into skipped tests.
+#
+# The MySQL TLS tests read ORMCORE_MYSQL_TLS_URL, a server that speaks TLS
+# with a certificate signed by the CA in the PEM file ORMCORE_MYSQL_TLS_CA.
+# Unless both are set, a throwaway MariaDB is started for them with a CA
+# and a certificate for 127.0.0.1 made here (a packaged MariaDB has TLS
+# off); when the main MariaDB is a throwaway one too, it serves both.
 
 : "${ORMCORE_PG_URL:=postgresql://postgres@127.0.0.1:5432/test}"
 : "${ORMCORE_MYSQL_URL:=mysql://root@127.0.0.1:3306/test}"
 
 servers_dir=""
 pg_pid=""
-mysql_pid=""
-mysql_port=""
+# PIDs and ports of the MariaDB servers started here, in the same order.
+mysql_pids=()
+mysql_ports=()
 
 log() { printf '[test-servers] %s\n' "$*" >&2; }
 
@@ -58,14 +65,15 @@ stop_servers() {
   if [ -n "$pg_pid" ]; then
     as_user postgres "$pg_bin/pg_ctl" -D "$servers_dir/pg" -m fast -w stop >/dev/null 2>&1 || kill "$pg_pid" 2>/dev/null || true
   fi
-  if [ -n "$mysql_pid" ]; then
+  local i
+  for i in "${!mysql_pids[@]}"; do
     # Shut down through the server, then wait for the process to exit (it
     # takes a couple of seconds after mariadb-admin returns); kill it if it
     # does not.
-    mariadb-admin --no-defaults -h127.0.0.1 -P"$mysql_port" -uroot shutdown >/dev/null 2>&1 || true
-    for _ in $(seq 1 200); do kill -0 "$mysql_pid" 2>/dev/null || break; sleep 0.05; done
-    kill "$mysql_pid" 2>/dev/null || true
-  fi
+    mariadb-admin --no-defaults -h127.0.0.1 -P"${mysql_ports[$i]}" -uroot shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 1 200); do kill -0 "${mysql_pids[$i]}" 2>/dev/null || break; sleep 0.05; done
+    kill "${mysql_pids[$i]}" 2>/dev/null || true
+  done
   [ -n "$servers_dir" ] && rm -rf "$servers_dir"
   return 0
 }
@@ -91,28 +99,53 @@ start_postgres() {
   log "started a throwaway PostgreSQL on 127.0.0.1:$port"
 }
 
+# A CA and a certificate it signs for 127.0.0.1 (made once per run), so
+# that the MySQL TLS tests can verify the server as a client should.
+make_mysql_certs() {
+  local dir="$servers_dir/mysqlssl"
+  [ -f "$dir/server.crt" ] && return 0
+  command -v openssl >/dev/null || apt_install openssl
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ormcore test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
+  chmod 644 "$dir"/*.crt "$dir/server.key"
+  own mysql "$dir" "$dir/server.key"
+}
+
+# Start a throwaway MariaDB (TLS on, with make_mysql_certs' certificate)
+# in $servers_dir/NAME; its URL is left in $started_url.
 start_mariadb() {
+  local name=$1
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
   ensure_dir
+  make_mysql_certs
   local port; port=$(free_port)
-  mkdir -p "$servers_dir/mysql"
-  own mysql "$servers_dir/mysql"
-  as_user mysql mariadb-install-db --no-defaults --datadir="$servers_dir/mysql" \
+  local dir="$servers_dir/$name" ssl="$servers_dir/mysqlssl"
+  mkdir -p "$dir"
+  own mysql "$dir"
+  as_user mysql mariadb-install-db --no-defaults --datadir="$dir" \
     --auth-root-authentication-method=normal --skip-test-db >/dev/null
-  as_user mysql /usr/sbin/mariadbd --no-defaults --datadir="$servers_dir/mysql" \
-    --socket="$servers_dir/mysql/mysqld.sock" --pid-file="$servers_dir/mysql/mysqld.pid" \
+  as_user mysql /usr/sbin/mariadbd --no-defaults --datadir="$dir" \
+    --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
     --port="$port" --bind-address=127.0.0.1 --innodb-flush-log-at-trx-commit=0 \
-    --innodb-doublewrite=0 --skip-log-bin >"$servers_dir/mysql.log" 2>&1 &
+    --innodb-doublewrite=0 --skip-log-bin \
+    --ssl-ca="$ssl/ca.crt" --ssl-cert="$ssl/server.crt" --ssl-key="$ssl/server.key" \
+    >"$servers_dir/$name.log" 2>&1 &
   for _ in $(seq 1 200); do
     mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1 && break
     sleep 0.05
   done
   # The server's own PID (`$!` is the shell that started it as its user).
-  mysql_pid=$(cat "$servers_dir/mysql/mysqld.pid")
-  mysql_port=$port
+  mysql_pids+=("$(cat "$dir/mysqld.pid")")
+  mysql_ports+=("$port")
   mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'CREATE DATABASE IF NOT EXISTS test'
-  ORMCORE_MYSQL_URL="mysql://root@127.0.0.1:$port/test"
-  log "started a throwaway MariaDB on 127.0.0.1:$port"
+  started_url="mysql://root@127.0.0.1:$port/test"
+  log "started a throwaway MariaDB ($name) on 127.0.0.1:$port"
 }
 
 ensure_servers() {
@@ -123,7 +156,14 @@ ensure_servers() {
   fi
   if ! port_open "$(url_host "$ORMCORE_MYSQL_URL")" "$(url_port "$ORMCORE_MYSQL_URL" 3306)"; then
     log "no MariaDB/MySQL answers at $ORMCORE_MYSQL_URL"
-    start_mariadb || { log "could not start MariaDB"; exit 1; }
+    start_mariadb mysql || { log "could not start MariaDB"; exit 1; }
+    ORMCORE_MYSQL_URL=$started_url
+    : "${ORMCORE_MYSQL_TLS_URL:=$started_url}" "${ORMCORE_MYSQL_TLS_CA:=$servers_dir/mysqlssl/ca.crt}"
   fi
-  export ORMCORE_PG_URL ORMCORE_MYSQL_URL
+  if [ -z "${ORMCORE_MYSQL_TLS_URL:-}" ] || [ -z "${ORMCORE_MYSQL_TLS_CA:-}" ]; then
+    start_mariadb mysqltls || { log "could not start a MariaDB with TLS"; exit 1; }
+    ORMCORE_MYSQL_TLS_URL=$started_url
+    ORMCORE_MYSQL_TLS_CA=$servers_dir/mysqlssl/ca.crt
+  fi
+  export ORMCORE_PG_URL ORMCORE_MYSQL_URL ORMCORE_MYSQL_TLS_URL ORMCORE_MYSQL_TLS_CA
 }

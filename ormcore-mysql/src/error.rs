@@ -11,7 +11,9 @@
 //! - conflicts: deadlock (1213, which rolled the whole transaction back),
 //!   lock wait timeout (1205, which rolled back only the statement; 3572,
 //!   MySQL's `NOWAIT`), and MariaDB's snapshot-isolation failure (1020);
-//! - connection lost: I/O errors, a connection the driver closed or lost
+//! - a TLS failure (an untrusted certificate, a refused handshake) is
+//!   operational: it happens again on retry;
+//! - connection lost: other I/O errors, a connection the driver closed or lost
 //!   track of, and the server's own "killed" or "shutting down" (1927,
 //!   1053, MySQL's idle timeout 4031). mysql_async never reports the C
 //!   client's 2006 and 2013, but a proxy may: they count too;
@@ -98,6 +100,9 @@ fn constraint_name(kind: ConstraintKind, code: u16, message: &str) -> Option<Str
 
 /// Map a mysql_async error onto an ormcore error kind.
 pub(crate) fn map(error: mysql_async::Error) -> Error {
+    if let Some(failure) = crate::tls::failure(&error) {
+        return Error::operational(format!("TLS: {failure}"), error);
+    }
     if is_lost(&error) {
         let message = error.to_string();
         return Error::connection_lost(message, error);

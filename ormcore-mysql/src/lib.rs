@@ -24,6 +24,7 @@ mod options;
 mod pool;
 mod row;
 mod stream;
+mod tls;
 mod value;
 
 pub use connection::MySqlConnection;

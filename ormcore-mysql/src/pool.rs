@@ -165,6 +165,9 @@ impl Backend for MySql {
     type Stream = MySqlStream;
 
     async fn connect(options: MySqlOptions) -> ormcore::Result<Self> {
+        if let Some(ssl) = options.server.ssl_opts() {
+            crate::tls::prepare(ssl)?;
+        }
         let opts = options.driver_opts();
         let pool = Pool::new(opts.clone());
         let mut first = tokio::time::timeout(options.acquire_timeout, pool.get_conn())
