@@ -47,6 +47,7 @@ pub struct MySqlOptions {
     pub(crate) pool_min_size: usize,
     pub(crate) acquire_timeout: Duration,
     pub(crate) isolation_level: Option<IsolationLevel>,
+    pub(crate) dialect: Option<MySqlDialect>,
 }
 
 impl MySqlOptions {
@@ -60,6 +61,7 @@ impl MySqlOptions {
             pool_min_size: 1,
             acquire_timeout: Duration::from_secs(10),
             isolation_level: None,
+            dialect: None,
         }
     }
 
@@ -151,6 +153,17 @@ impl MySqlOptions {
     /// (the server's default, `REPEATABLE READ`, otherwise).
     pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
         self.isolation_level = Some(level);
+        self
+    }
+
+    /// Compile for `dialect` instead of the flavor and version the server
+    /// reports on the first connection: for a proxy that reports its own
+    /// version, or to hold a program to an older server's SQL (the test
+    /// suite runs on MariaDB as MySQL 8.0.18 to prove the paths without
+    /// `RETURNING`). Compiling for a server newer than the real one fails
+    /// where the server lacks what the SQL uses.
+    pub fn dialect(mut self, dialect: MySqlDialect) -> Self {
+        self.dialect = Some(dialect);
         self
     }
 

@@ -177,7 +177,10 @@ impl Backend for MySql {
                 source: None,
             })?
             .map_err(crate::error::map)?;
-        let dialect = detect_dialect(&mut first).await?;
+        let dialect = match options.dialect {
+            Some(dialect) => dialect,
+            None => detect_dialect(&mut first).await?,
+        };
         let inner = MySqlInner {
             pool: RwLock::new(pool),
             opts,

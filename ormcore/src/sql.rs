@@ -190,8 +190,12 @@ pub fn compile_insert(node: &InsertNode, dialect: &dyn Dialect) -> Result<Statem
 /// touched (PostgreSQL, which reports no insert id; an upsert, which may
 /// have updated instead), else as the driver's last insert id.
 pub fn compile_insert_reporting_key(node: &InsertNode, key: &str, dialect: &dyn Dialect) -> Result<Statement> {
-    let returning = node.returning.is_empty() && dml::key_by_returning(dialect, node.on_conflict.is_some());
-    compile(dialect, |w| dml::write_insert_reporting(w, node, returning.then_some(key)))
+    let report = if node.returning.is_empty() && dml::key_by_returning(dialect, node.on_conflict.is_some()) {
+        dml::KeyReport::Returning(key)
+    } else {
+        dml::KeyReport::InsertId(key)
+    };
+    compile(dialect, |w| dml::write_insert_reporting(w, node, report))
 }
 
 /// The statement a batch insert of `rows` rows of `columns` (positions in
@@ -219,7 +223,12 @@ pub fn insert_template(
     node.meta = Some(table);
     node.columns = columns.iter().map(|&i| Ident::from(table.columns[i].name)).collect();
     node.source = InsertSource::Values(vec![vec![ExprNode::Value(Value::Null); columns.len()]; rows]);
-    let statement = compile(dialect, |w| dml::write_insert_reporting(w, &node, if returns_keys { key } else { None }))?;
+    let report = match key {
+        Some(key) if returns_keys => dml::KeyReport::Returning(key),
+        Some(key) => dml::KeyReport::InsertId(key),
+        None => dml::KeyReport::None,
+    };
+    let statement = compile(dialect, |w| dml::write_insert_reporting(w, &node, report))?;
     Ok(InsertTemplate { sql: statement.sql, rows, returns_keys })
 }
 

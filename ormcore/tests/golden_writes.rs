@@ -406,7 +406,20 @@ fn insert_key_reporting() {
     let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(upsert.node(), "id", d);
     assert!(sql(reporting, SQLITE).sql.ends_with(r#"DO UPDATE SET "name" = excluded."name" RETURNING "id""#));
     assert!(sql(reporting, &MARIADB).sql.ends_with("RETURNING `id`"));
-    assert!(!sql(reporting, &MYSQL).sql.contains("RETURNING"), "MySQL has no RETURNING");
+    // MySQL has no RETURNING: the key comes as the insert id, which an
+    // upsert that updated sets through LAST_INSERT_ID(expr).
+    assert_eq!(
+        &*sql(reporting, &MYSQL).sql,
+        "INSERT INTO `user` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `id` = LAST_INSERT_ID(`id`)"
+    );
+    // Nobody asked for the key: nothing added.
+    assert_eq!(
+        &*sql(|d| compile_insert(upsert.node(), d), &MYSQL).sql,
+        "INSERT INTO `user` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)"
+    );
+    let ignore = Insert::<User>::new().set(User::NAME, "a").on_conflict(User::NAME).do_nothing();
+    let reporting = |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(ignore.node(), "id", d);
+    assert_eq!(&*sql(reporting, &MYSQL).sql, "INSERT IGNORE INTO `user` (`name`) VALUES (?)");
 }
 
 /// Batch insert templates: one placeholder per value, rows in order; keys

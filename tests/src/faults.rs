@@ -757,7 +757,7 @@ pub async fn server_transaction_open<C: RawConnection>(conn: &mut C, dialect: &d
             .await?;
             open
         }
-        _ => return conn.transaction_status().await,
+        _ => conn.transaction_status().await?,
     };
     if open {
         conn.execute(&raw("ROLLBACK")).await?;

@@ -89,22 +89,7 @@ impl TestDb for MySqlSchema {
     const SINGLE_CONNECTION: bool = false;
 
     async fn open(config: Config) -> MySqlDatabase {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        static SWEEP: Once = Once::new();
-        let admin = admin().await;
-        let mut first = false;
-        SWEEP.call_once(|| first = true);
-        if first {
-            sweep(&admin).await;
-        }
-        let database = format!("{}{}", database_prefix(), NEXT.fetch_add(1, Ordering::Relaxed));
-        admin.aexecute_sql(&format!("CREATE DATABASE `{database}`"), vec![]).await.expect("create the test database");
-        admin.close_pool().await;
-        let options = MySqlOptions::from_url(&url_of(&database))
-            .expect("ORMCORE_MYSQL_URL")
-            .pool_size(config.pool_size)
-            .acquire_timeout(config.acquire_timeout);
-        MySqlDatabase::connect(options).await.expect("connect to the test database")
+        MySqlDatabase::connect(fresh_database(config).await).await.expect("connect to the test database")
     }
 
     /// The server kills the session from a second connection. mysql_async
@@ -133,7 +118,59 @@ impl TestDb for MySqlSchema {
     }
 }
 
+/// Options for a fresh database on the test server.
+async fn fresh_database(config: Config) -> MySqlOptions {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static SWEEP: Once = Once::new();
+    let admin = admin().await;
+    let mut first = false;
+    SWEEP.call_once(|| first = true);
+    if first {
+        sweep(&admin).await;
+    }
+    let database = format!("{}{}", database_prefix(), NEXT.fetch_add(1, Ordering::Relaxed));
+    admin.aexecute_sql(&format!("CREATE DATABASE `{database}`"), vec![]).await.expect("create the test database");
+    admin.close_pool().await;
+    MySqlOptions::from_url(&url_of(&database))
+        .expect("ORMCORE_MYSQL_URL")
+        .pool_size(config.pool_size)
+        .acquire_timeout(config.acquire_timeout)
+}
+
 ormcore_tests::conformance!(MySqlSchema);
+
+/// The conformance suite again, compiled for Oracle MySQL 8.0.18, which
+/// MariaDB runs too: no `RETURNING` anywhere, upserts with `VALUES()`. It
+/// proves the paths MySQL takes (keys from the insert id, `create()`
+/// without `RETURNING`) on a real server where only MariaDB is at hand.
+mod as_mysql {
+    use super::*;
+
+    pub struct AsMySql;
+
+    impl TestDb for AsMySql {
+        type Backend = MySql;
+        const SINGLE_CONNECTION: bool = false;
+        /// MySQL's `JSON` is MariaDB's `LONGTEXT` with a `JSON_VALID` check,
+        /// which refuses documents nested 32 levels deep or more.
+        const SERVER_JSON_DEPTH: Option<usize> = Some(31);
+
+        async fn open(config: Config) -> MySqlDatabase {
+            let options = fresh_database(config).await.dialect(ormcore::sql::MySqlDialect::mysql((8, 0, 18)));
+            MySqlDatabase::connect(options).await.expect("connect to the test database")
+        }
+
+        async fn kill_connection(conn: &Connection<MySql>) -> bool {
+            MySqlSchema::kill_connection(conn).await
+        }
+
+        async fn kill_raw_connection(conn: &mut ormcore_mysql::MySqlConnection) -> bool {
+            MySqlSchema::kill_raw_connection(conn).await
+        }
+    }
+
+    ormcore_tests::conformance!(AsMySql);
+}
 
 /// What only MySQL and MariaDB need proving: the release policy (the pool
 /// runs without mysql_async's reset on every return, so each way a

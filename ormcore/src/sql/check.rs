@@ -63,13 +63,12 @@ impl<'n> Bound<'n> {
 /// The deepest JSON ormcore reads back: serde_json's parser, which reads
 /// JSON text on SQLite and `jsonb` on PostgreSQL, stops at 128 levels of
 /// arrays and objects.
-#[cfg(feature = "json")]
 pub(crate) const JSON_DEPTH: usize = 127;
 
 /// Refuse `value` if the database would not keep it exactly where it is
 /// bound: first the rules that hold everywhere, then the dialect's.
 pub(crate) fn check(dialect: &dyn Dialect, value: &Value, bound: Bound<'_>) -> Result<()> {
-    let limit = match common_limit(value, bound) {
+    let limit = match common_limit(dialect, value, bound) {
         Some(limit) => Some(limit),
         None => dialect.value_limit(value, bound.usage),
     };
@@ -80,16 +79,25 @@ pub(crate) fn check(dialect: &dyn Dialect, value: &Value, bound: Bound<'_>) -> R
 }
 
 /// The rules of every backend.
-fn common_limit(value: &Value, bound: Bound<'_>) -> Option<Cow<'static, str>> {
-    // A document ormcore could not read back is refused wherever it could
-    // be stored or returned; compared with a column, it is never read.
+fn common_limit(dialect: &dyn Dialect, value: &Value, bound: Bound<'_>) -> Option<Cow<'static, str>> {
+    // A document ormcore could not read back, or the database would not
+    // store, is refused wherever it could be stored or returned; compared
+    // with a column, it is never read.
     #[cfg(feature = "json")]
     if let Value::Json(document) = value
         && bound.usage != ValueUse::Compared
-        && json_deeper_than(document, JSON_DEPTH)
     {
-        return Some(format!("ormcore reads JSON nested at most {JSON_DEPTH} levels deep").into());
+        let depth = dialect.json_depth().min(JSON_DEPTH);
+        if json_deeper_than(document, depth) {
+            return Some(if depth == JSON_DEPTH {
+                format!("ormcore reads JSON nested at most {JSON_DEPTH} levels deep").into()
+            } else {
+                format!("{} stores JSON nested at most {depth} levels deep", dialect.name()).into()
+            });
+        }
     }
+    #[cfg(not(feature = "json"))]
+    let _ = dialect;
     declared_limit(value, bound)
 }
 

@@ -145,6 +145,15 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// How deep this dialect's database nests the arrays and objects of a
+    /// JSON document it stores: deeper ones are refused before anything is
+    /// sent, as [`value_limit`](Dialect::value_limit)'s are. The default
+    /// is the deepest ormcore reads back, 127 levels (serde_json's parser
+    /// stops at 128); a dialect whose database stops sooner says so.
+    fn json_depth(&self) -> usize {
+        super::check::JSON_DEPTH
+    }
+
     // ---- expressions --------------------------------------------------
 
     /// The name to call a function by. Only used to map the portable helpers
@@ -222,6 +231,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     /// The ` ON CONFLICT ...` clause of an insert.
     fn write_on_conflict(&self, w: &mut SqlWriter<'_>, on_conflict: &OnConflict) -> Result<()> {
         dml::write_on_conflict_common(w, on_conflict)
+    }
+
+    /// Written after an upsert's update list when its caller learns the
+    /// row's auto-increment `key` from the driver's last insert id rather
+    /// than from `RETURNING`, so that an upsert that updated reports the
+    /// row it updated: MySQL's `, key = LAST_INSERT_ID(key)`. The default
+    /// writes nothing (the other dialects report upsert keys through
+    /// `RETURNING`).
+    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, key: &str) {
+        let _ = (w, key);
     }
 
     // ---- transactions -------------------------------------------------

@@ -16,7 +16,18 @@ use crate::query::node::{
 static DEFAULT_VALUES: InsertSource = InsertSource::DefaultValues;
 
 pub(crate) fn write_insert(w: &mut SqlWriter<'_>, node: &InsertNode) -> Result<()> {
-    write_insert_reporting(w, node, None)
+    write_insert_reporting(w, node, KeyReport::None)
+}
+
+/// How an insert reports the new value of its auto-increment column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KeyReport<'k> {
+    /// It does not: nobody asked.
+    None,
+    /// As a row of `RETURNING key`, after the node's own returning items.
+    Returning(&'k str),
+    /// As the driver's last insert id.
+    InsertId(&'k str),
 }
 
 /// Whether an insert's new auto-increment key comes back as a row of
@@ -28,9 +39,8 @@ pub(crate) fn key_by_returning(dialect: &dyn super::Dialect, upsert: bool) -> bo
     dialect.insert_id_by_returning() || (upsert && dialect.supports_insert_returning())
 }
 
-/// An insert, with `RETURNING key` added after the node's own returning
-/// items (none, where the callers add it).
-pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, key: Option<&str>) -> Result<()> {
+/// An insert that reports its key as `key` says.
+pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, key: KeyReport<'_>) -> Result<()> {
     let dialect = w.dialect();
     if !node.returning.is_empty() && !dialect.supports_insert_returning() {
         return Err(unsupported("INSERT ... RETURNING", dialect));
@@ -54,9 +64,12 @@ pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, k
     dialect.write_insert_source(w, source, on_conflict)?;
     if let Some(on_conflict) = on_conflict {
         dialect.write_on_conflict(w, on_conflict)?;
+        if let (KeyReport::InsertId(key), ConflictAction::DoUpdate(_)) = (key, &on_conflict.action) {
+            dialect.write_upsert_reports_key(w, key);
+        }
     }
     write_returning(w, &node.table, &node.returning)?;
-    if let Some(key) = key {
+    if let KeyReport::Returning(key) = key {
         if !dialect.supports_insert_returning() {
             return Err(unsupported("INSERT ... RETURNING", dialect));
         }

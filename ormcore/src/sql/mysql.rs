@@ -161,6 +161,15 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    /// MySQL's `JSON` type refuses documents nested deeper than 100 levels
+    /// (its error 3157); MariaDB's `LONGTEXT` keeps any.
+    fn json_depth(&self) -> usize {
+        match self.flavor {
+            MySqlFlavor::MySql => 100,
+            MySqlFlavor::MariaDb => super::check::JSON_DEPTH,
+        }
+    }
+
     /// MariaDB 10.5 and later; never MySQL.
     fn supports_insert_returning(&self) -> bool {
         self.is_mariadb_since((10, 5, 0))
@@ -277,6 +286,17 @@ impl Dialect for MySqlDialect {
                 w.push_upsert_assignments(set)
             }
         }
+    }
+
+    /// `LAST_INSERT_ID(expr)` makes `expr` the insert id the server
+    /// reports, where an update would report none (MySQL's documented
+    /// idiom for `ON DUPLICATE KEY UPDATE`).
+    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, key: &str) {
+        w.push(", ");
+        w.push_ident(key);
+        w.push(" = LAST_INSERT_ID(");
+        w.push_ident(key);
+        w.push(")");
     }
 
     /// `START TRANSACTION [READ ONLY]`, after `SET TRANSACTION ISOLATION
