@@ -127,8 +127,12 @@ pub trait Model: Record {
     /// A row made of the columns [`set`](Create::set) on the builder, the
     /// others taking their defaults; `.await` it for the inserted model, as
     /// the database stored it (the reference's `User.acreate(name='x')`):
-    /// `User::create(&db).set(User::NAME, "ann").await?`. Needs `INSERT ..
-    /// RETURNING` (SQLite, PostgreSQL, MariaDB 10.5+).
+    /// `User::create(&db).set(User::NAME, "ann").await?`. One `INSERT ..
+    /// RETURNING` where the database has it (SQLite, PostgreSQL, MariaDB
+    /// 10.5+); on MySQL, the insert and a read of the row by its key, in
+    /// one transaction, which needs an auto-increment key or one the
+    /// builder sets ([`Error::Unsupported`](crate::Error::Unsupported)
+    /// otherwise).
     fn create<E: Executor>(executor: &E) -> Create<'_, Self, E> {
         Create::new(executor)
     }

@@ -139,6 +139,57 @@ async fn insert_columns<M: Model, E: Executor>(executor: &E, model: &mut M, mut 
     Ok(())
 }
 
+/// [`Model::create`](super::Model::create) where the dialect has no
+/// `INSERT .. RETURNING` (MySQL): insert, then read the row back by its
+/// key (the auto-increment one the driver reports, or the one the insert
+/// sets), in one transaction so that what is read is the row as inserted,
+/// the database's defaults and triggers included: the insert's row lock
+/// keeps everyone else from changing it before the commit.
+pub(crate) async fn create_then_read<M: Model, E: Executor>(executor: &E, insert: Insert<M>) -> Result<M> {
+    let meta = M::META;
+    let set_key = key_set_by(meta, insert.node());
+    if set_key.is_none() && meta.auto_key().is_none() {
+        return Err(Error::Unsupported {
+            feature: "creating a row whose key the database assigns other than by auto-increment \
+                      (INSERT .. RETURNING); set the key, or insert and read it back yourself",
+            dialect: executor.target().dialect().name(),
+        });
+    }
+    let tx = executor.atomic().await?;
+    let id = insert.aexecute(executor).await?;
+    let key = match set_key {
+        Some(key) => key,
+        None => {
+            vec![Value::Int(id.ok_or_else(|| Error::interface("the database reported no key for the inserted row"))?)]
+        }
+    };
+    let row = first_where::<M, E>(executor, key_filter::<M>(&key)?).await?;
+    let row = row.ok_or_else(|| Error::interface(format!("the inserted {} row could not be read back", meta.model)))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The primary key an insert of one row sets, as values, when it sets
+/// every key column to a value.
+fn key_set_by(meta: &TableMeta, node: &crate::query::node::InsertNode) -> Option<Vec<Value>> {
+    let crate::query::node::InsertSource::Values(rows) = &node.source else { return None };
+    let [row] = rows.as_slice() else { return None };
+    if meta.primary_key.is_empty() {
+        return None;
+    }
+    meta.primary_key
+        .iter()
+        .map(|&index| {
+            let name = meta.columns[index].name;
+            let position = node.columns.iter().position(|c| c.as_ref() == name)?;
+            match row.get(position)? {
+                ExprNode::Value(value) => Some(value.clone()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 pub(crate) async fn save<M: Model, E: Executor>(
     executor: &E,
     model: &mut M,

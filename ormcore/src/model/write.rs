@@ -150,12 +150,8 @@ impl<'a, M: Model, E: Executor> IntoFuture for Create<'a, M, E> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let dialect = self.executor.target().dialect();
-            if !dialect.supports_insert_returning() {
-                return Err(crate::Error::Unsupported {
-                    feature: "creating a row from the columns set (INSERT .. RETURNING)",
-                    dialect: dialect.name(),
-                });
+            if !self.executor.target().dialect().supports_insert_returning() {
+                return ops::create_then_read(self.executor, self.insert).await;
             }
             let mut rows = self.insert.returning_all().aexecute(self.executor).await?;
             rows.pop().ok_or_else(|| crate::Error::interface("the database returned no row for the inserted one"))
