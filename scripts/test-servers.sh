@@ -21,6 +21,7 @@ pg_pid=""
 # PIDs and ports of the MariaDB servers started here, in the same order.
 mysql_pids=()
 mysql_ports=()
+started_url=""
 
 log() { printf '[test-servers] %s\n' "$*" >&2; }
 
@@ -113,12 +114,14 @@ make_mysql_certs() {
   printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
     -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
-  chmod 644 "$dir"/*.crt "$dir/server.key"
+  chmod 644 "$dir"/*.crt
   own mysql "$dir" "$dir/server.key"
+  chmod 600 "$dir/server.key"
 }
 
 # Start a throwaway MariaDB (TLS on, with make_mysql_certs' certificate)
-# in $servers_dir/NAME; its URL is left in $started_url.
+# in $servers_dir/NAME; its URL is left in $started_url. Every step is
+# checked by hand: the callers' `||` turns `set -e` off in here.
 start_mariadb() {
   local name=$1
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
@@ -129,21 +132,28 @@ start_mariadb() {
   mkdir -p "$dir"
   own mysql "$dir"
   as_user mysql mariadb-install-db --no-defaults --datadir="$dir" \
-    --auth-root-authentication-method=normal --skip-test-db >/dev/null
+    --auth-root-authentication-method=normal --skip-test-db >/dev/null || return 1
   as_user mysql /usr/sbin/mariadbd --no-defaults --datadir="$dir" \
     --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
     --port="$port" --bind-address=127.0.0.1 --innodb-flush-log-at-trx-commit=0 \
     --innodb-doublewrite=0 --skip-log-bin \
     --ssl-ca="$ssl/ca.crt" --ssl-cert="$ssl/server.crt" --ssl-key="$ssl/server.key" \
     >"$servers_dir/$name.log" 2>&1 &
-  for _ in $(seq 1 200); do
-    mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1 && break
+  local launcher=$! up=""
+  for _ in $(seq 1 600); do
+    if mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1; then up=1; break; fi
     sleep 0.05
   done
-  # The server's own PID (`$!` is the shell that started it as its user).
-  mysql_pids+=("$(cat "$dir/mysqld.pid")")
+  # The server's own PID (`$!` is the shell that started it as its user;
+  # stopped instead when the server wrote none).
+  local pid; pid=$(cat "$dir/mysqld.pid" 2>/dev/null || true)
+  mysql_pids+=("${pid:-$launcher}")
   mysql_ports+=("$port")
-  mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'CREATE DATABASE IF NOT EXISTS test'
+  if [ -z "$up" ] || [ -z "$pid" ]; then
+    log "MariaDB ($name) did not come up; its log:"; tail -n 20 "$servers_dir/$name.log" >&2
+    return 1
+  fi
+  mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'CREATE DATABASE IF NOT EXISTS test' || return 1
   started_url="mysql://root@127.0.0.1:$port/test"
   log "started a throwaway MariaDB ($name) on 127.0.0.1:$port"
 }
@@ -158,9 +168,18 @@ ensure_servers() {
     log "no MariaDB/MySQL answers at $ORMCORE_MYSQL_URL"
     start_mariadb mysql || { log "could not start MariaDB"; exit 1; }
     ORMCORE_MYSQL_URL=$started_url
-    : "${ORMCORE_MYSQL_TLS_URL:=$started_url}" "${ORMCORE_MYSQL_TLS_CA:=$servers_dir/mysqlssl/ca.crt}"
   fi
-  if [ -z "${ORMCORE_MYSQL_TLS_URL:-}" ] || [ -z "${ORMCORE_MYSQL_TLS_CA:-}" ]; then
+  # The TLS server and its CA go together: one without the other is a
+  # mistake, not something to complete with a CA of ours.
+  if [ -n "${ORMCORE_MYSQL_TLS_URL:-}" ] && [ -n "${ORMCORE_MYSQL_TLS_CA:-}" ]; then
+    :
+  elif [ -n "${ORMCORE_MYSQL_TLS_URL:-}${ORMCORE_MYSQL_TLS_CA:-}" ]; then
+    log "set both ORMCORE_MYSQL_TLS_URL and ORMCORE_MYSQL_TLS_CA, or neither"; exit 1
+  elif [ -n "${started_url:-}" ]; then
+    # The throwaway main server has TLS on: it serves the TLS tests too.
+    ORMCORE_MYSQL_TLS_URL=$started_url
+    ORMCORE_MYSQL_TLS_CA=$servers_dir/mysqlssl/ca.crt
+  else
     start_mariadb mysqltls || { log "could not start a MariaDB with TLS"; exit 1; }
     ORMCORE_MYSQL_TLS_URL=$started_url
     ORMCORE_MYSQL_TLS_CA=$servers_dir/mysqlssl/ca.crt

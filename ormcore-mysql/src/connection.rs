@@ -23,7 +23,7 @@ use std::sync::Arc;
 use mysql_async::consts::StatusFlags;
 use mysql_async::{BinaryProtocol, Conn, Params, QueryResult};
 use ormcore::Error;
-use ormcore::backend::{ExecResult, OnRow, RawConnection};
+use ormcore::backend::{ExecResult, InsertRows, NextParams, OnKey, OnRow, RawConnection, insert_rows_by_statement};
 use ormcore::sql::{Dialect, MySqlDialect, Statement, TxOp};
 
 use crate::detached::{Answer, Away, Command, Here, Outcome, running};
@@ -316,6 +316,26 @@ impl RawConnection for MySqlConnection {
             Answer::Columns(columns) => Ok(columns),
             Answer::Done | Answer::Rows => Ok(Vec::new()),
         }
+    }
+
+    /// Without `RETURNING` (MySQL), keys come from the insert id: for
+    /// every row of a multi-row insert where the server assigns them
+    /// consecutively (see [`crate::keys`]), else one row per statement.
+    async fn insert_rows(
+        &mut self,
+        dialect: &dyn Dialect,
+        rows: &InsertRows<'_>,
+        next_row: &mut NextParams<'_>,
+        on_key: &mut OnKey<'_>,
+    ) -> ormcore::Result<()> {
+        let mut rows = *rows;
+        if rows.key.is_some()
+            && !dialect.supports_insert_returning()
+            && let Some(step) = crate::keys::consecutive_step(self, rows.table.name).await?
+        {
+            rows = rows.consecutive_keys(step);
+        }
+        insert_rows_by_statement(self, dialect, &rows, next_row, on_key).await
     }
 
     async fn transaction(&mut self, op: TxOp<'_>) -> ormcore::Result<()> {

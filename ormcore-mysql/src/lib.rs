@@ -20,6 +20,7 @@
 mod connection;
 mod detached;
 mod error;
+mod keys;
 mod options;
 mod pool;
 mod row;

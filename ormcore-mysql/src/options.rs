@@ -28,6 +28,9 @@ const SET_BY_ORMCORE: [(&str, &str); 4] = [
 /// TLS (ormcore's own: mysql_async has none).
 const SSL_CA: &str = "ssl_ca";
 
+/// mysql_async's URL parameters that tune the TLS certificate check.
+const TLS_CHECKS: [&str; 3] = ["verify_ca", "verify_identity", "built_in_roots"];
+
 /// How to reach a MySQL or MariaDB server and size the pool.
 ///
 /// ```
@@ -77,11 +80,15 @@ impl MySqlOptions {
     /// root certificates and its name against the host;
     /// `ssl_ca=/path/ca.pem` trusts the CA certificates in that PEM file
     /// too (a private CA, or a cloud provider's such as Amazon RDS's) and
-    /// implies `require_ssl`. mysql_async's `built_in_roots=false` trusts
-    /// only `ssl_ca`'s, and `verify_ca=false` accepts any certificate (no
-    /// protection against a man in the middle). Its `verify_identity=false`
-    /// is refused at connect: mysql_async 0.37 ignores it on rustls
-    /// (its issue #404), so it would not do what it says.
+    /// implies `require_ssl` (`require_ssl=false` beside it is refused).
+    /// mysql_async's `built_in_roots=false` trusts only `ssl_ca`'s, and
+    /// `verify_ca=false` accepts any certificate (no protection against a
+    /// man in the middle); either without TLS asked for is refused, as it
+    /// would be ignored. Its `verify_identity=false` is refused at connect:
+    /// mysql_async 0.37 ignores it on rustls (its issue #404), so it would
+    /// not do what it says. The `ssl_ca` path is used as written, not
+    /// percent-decoded. With TLS on, connections stay on TCP
+    /// (`prefer_socket` is off).
     pub fn from_url(url: &str) -> ormcore::Result<Self> {
         let invalid = |why: String| Error::interface(format!("invalid MySQL URL {url:?}: {why}"));
         let server_url = match url.split_once("://") {
@@ -105,9 +112,20 @@ impl MySqlOptions {
                 driver.push(format!("{}={}", param.key, param.value));
             }
         }
-        // mysql_async applies verify_ca and the like only with require_ssl.
-        if ca_file.is_some() && !driver.iter().any(|param| param.starts_with("require_ssl=")) {
-            driver.push("require_ssl=true".to_owned());
+        // mysql_async applies verify_ca and the like only with
+        // require_ssl=true, and ignores them otherwise: a URL that names
+        // them, or a CA, without it would look encrypted and be plain.
+        let tls_param = |key: &str| driver.iter().find_map(|param| param.strip_prefix(key)?.strip_prefix('='));
+        let require_ssl = tls_param("require_ssl").map(str::to_owned);
+        let check = TLS_CHECKS.iter().find(|key| tls_param(key).is_some());
+        match (require_ssl.as_deref(), &ca_file) {
+            (Some("false"), Some(_)) => return Err(invalid(format!("{SSL_CA} asks for TLS, require_ssl=false not"))),
+            (Some("false") | None, None) if check.is_some() => {
+                let key = check.map_or("", |key| key);
+                return Err(invalid(format!("{key} applies only with require_ssl=true or {SSL_CA}")));
+            }
+            (None, Some(_)) => driver.push("require_ssl=true".to_owned()),
+            _ => {}
         }
         let driver_url =
             if driver.is_empty() { format!("mysql://{base}") } else { format!("mysql://{base}?{}", driver.join("&")) };
@@ -204,8 +222,14 @@ impl MySqlOptions {
             .with_constraints(constraints)
             .with_reset_connection(false)
             .with_inactive_connection_ttl(IDLE_TTL);
-        mysql_async::OptsBuilder::from_opts(self.server.clone())
-            .pool_opts(pool)
+        let mut opts = mysql_async::OptsBuilder::from_opts(self.server.clone());
+        if self.uses_tls() {
+            // mysql_async moves a connection to a server it finds local to
+            // the server's Unix socket, where it sends the TLS request and
+            // the server refuses the handshake: a wasted connection each.
+            opts = opts.prefer_socket(false);
+        }
+        opts.pool_opts(pool)
             .client_found_rows(true)
             .stmt_cache_size(STATEMENT_CACHE)
             .setup(MySqlDialect::session_setup(self.isolation_level))
@@ -291,6 +315,11 @@ mod tests {
         assert!(message("mysql://localhost/db?reset_connection=true").contains("set by ormcore"));
         assert!(message("mysql://localhost/db?no_such_option=1").contains("no_such_option"));
         assert!(message("mysql://localhost/db?pool_size=many").contains("pool_size"));
+        // TLS settings that mysql_async would ignore, leaving the
+        // connection plain while the URL reads as encrypted.
+        assert!(message("mysql://localhost/db?verify_ca=false").contains("require_ssl=true"));
+        assert!(message("mysql://localhost/db?require_ssl=false&built_in_roots=false").contains("built_in_roots"));
+        assert!(message("mysql://localhost/db?ssl_ca=/ca.pem&require_ssl=false").contains("require_ssl=false"));
         assert!(matches!(
             MySqlOptions::from_url("mysql://localhost/db?isolation_level=SOMETIMES"),
             Err(Error::Interface(_))

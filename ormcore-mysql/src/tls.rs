@@ -28,11 +28,13 @@ pub(crate) fn prepare(ssl: &mysql_async::SslOpts) -> ormcore::Result<()> {
 }
 
 /// mysql_async builds its rustls configuration with rustls's process-wide
-/// crypto provider, which rustls picks on its own only when exactly one
-/// provider is compiled in; with two (another crate bringing aws-lc-rs)
-/// and none installed, it would panic at the first connection. Install
-/// ring, the provider this crate brings, in that case only: an application
-/// that installs its own keeps it.
+/// crypto provider, which rustls picks (and installs) on its own only when
+/// exactly one provider is compiled in; with two (another crate bringing
+/// aws-lc-rs) and none installed, it would panic at the first connection.
+/// Install ring, the provider this crate brings, in that case only: an
+/// application that installs its own before connecting keeps it (one that
+/// installs it later finds ring there, as it would after rustls's own
+/// choice).
 #[cfg(feature = "tls")]
 fn provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
@@ -41,16 +43,27 @@ fn provider() {
     }
 }
 
-/// The TLS failure inside a driver error, if it is one: a certificate the
-/// client does not trust, a handshake the server refused. Retrying does
-/// not help, so it is not a lost connection.
+/// The TLS failure inside a driver error, if it is one that happens again
+/// on retry: a certificate the client does not trust, a server whose TLS
+/// the client cannot speak, a CA file that is no certificate. Those are not
+/// lost connections. A TLS error inside a session (a corrupt record, an
+/// alert) is: the connection is gone, and a new one may work.
 #[cfg(feature = "tls")]
 pub(crate) fn failure(error: &mysql_async::Error) -> Option<String> {
+    use rustls::Error as Tls;
     match error {
+        // Building the client configuration: a bad CA file, a host that is
+        // no valid name.
         mysql_async::Error::Io(mysql_async::IoError::Tls(tls)) => Some(tls.to_string()),
-        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => {
-            io.get_ref()?.downcast_ref::<rustls::Error>().map(ToString::to_string)
-        }
+        // The handshake, through tokio-rustls's io::Error.
+        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => match io.get_ref()?.downcast_ref::<Tls>()? {
+            tls @ (Tls::InvalidCertificate(_)
+            | Tls::NoCertificatesPresented
+            | Tls::InvalidCertRevocationList(_)
+            | Tls::PeerIncompatible(_)
+            | Tls::UnsupportedNameType) => Some(tls.to_string()),
+            _ => None,
+        },
         _ => None,
     }
 }

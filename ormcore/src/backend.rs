@@ -173,21 +173,39 @@ pub struct InsertRows<'a> {
     /// caller's `batch_size`); never more than the dialect's parameter
     /// limit allows.
     pub batch_size: usize,
+    /// Set where the backend knows that the database gives the rows of one
+    /// multi-row insert consecutive keys, this far apart, the first being
+    /// the insert id it reports (see
+    /// [`consecutive_keys`](InsertRows::consecutive_keys)).
+    pub key_step: Option<u64>,
 }
 
 impl<'a> InsertRows<'a> {
     /// Rows of `columns` of `table`, reporting the new values of `key`.
     pub fn new(table: &'static TableMeta, columns: &'a [usize], key: Option<&'static str>, batch_size: usize) -> Self {
-        InsertRows { table, columns, key, batch_size }
+        InsertRows { table, columns, key, batch_size, key_step: None }
+    }
+
+    /// The same rows, on a database that assigns the keys of one
+    /// multi-row insert consecutively, `step` apart, and reports the first
+    /// as its insert id (MySQL's InnoDB with `innodb_autoinc_lock_mode` 0
+    /// or 1, `step` being `auto_increment_increment`): without `RETURNING`,
+    /// [`insert_rows_by_statement`] then still sends several rows per
+    /// statement and derives each row's key, instead of one row per
+    /// statement.
+    pub fn consecutive_keys(self, step: u64) -> Self {
+        InsertRows { key_step: Some(step), ..self }
     }
 }
 
 /// The default [`RawConnection::insert_rows`]: statements of up to
 /// `batch_size` rows, compiled once per batch shape, each executed with its
 /// rows' values moved straight into its parameters. Keys come back through
-/// `RETURNING`, or, where the dialect has none, one row per statement from
-/// [`ExecResult::last_insert_id`]. Public so that a backend's own strategy
-/// can fall back to it.
+/// `RETURNING`, or, where the dialect has none, from
+/// [`ExecResult::last_insert_id`]: derived for every row of a statement
+/// where the rows say the database assigns them
+/// [consecutively](InsertRows::consecutive_keys), else one row per
+/// statement. Public so that a backend's own strategy can fall back to it.
 pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
     conn: &mut C,
     dialect: &dyn Dialect,
@@ -197,12 +215,17 @@ pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
 ) -> Result<()> {
     let per_statement = (dialect.max_params() / rows.columns.len().max(1)).max(1);
     let mut batch = rows.batch_size.clamp(1, per_statement);
-    // Keys without RETURNING come one row per statement; rows with no
-    // column at all (a table of only its auto key) are `DEFAULT VALUES`,
-    // which is one row.
-    if rows.key.is_some() && !dialect.supports_insert_returning() || rows.columns.is_empty() {
+    // Keys without RETURNING come as the insert id: derived for the rest of
+    // the rows where they are consecutive, else one row per statement. Rows
+    // with no column at all (a table of only its auto key) are `DEFAULT
+    // VALUES`, which is one row.
+    let by_insert_id = rows.key.is_some() && !dialect.supports_insert_returning();
+    let step = rows.key_step.filter(|_| by_insert_id);
+    if by_insert_id && step.is_none() || rows.columns.is_empty() {
         batch = 1;
     }
+    // The template reports keys itself only through RETURNING.
+    let template_key = if step.is_some() { None } else { rows.key };
     let mut template: Option<crate::sql::InsertTemplate> = None;
     let mut row = Vec::with_capacity(rows.columns.len());
     let mut done = false;
@@ -223,7 +246,7 @@ pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
         }
         let shape = match template.take() {
             Some(shape) if shape.rows == count => shape,
-            _ => crate::sql::insert_template(rows.table, rows.columns, count, rows.key, dialect)?,
+            _ => crate::sql::insert_template(rows.table, rows.columns, count, template_key, dialect)?,
         };
         let statement = Statement::compiled_write(shape.sql, params);
         if shape.returns_keys {
@@ -236,13 +259,29 @@ pub async fn insert_rows_by_statement<C: RawConnection + ?Sized>(
         } else {
             let result = conn.execute(&statement).await?;
             if rows.key.is_some() {
-                let key = result
+                let first = result
                     .last_insert_id
                     .ok_or_else(|| crate::Error::interface("the backend reported no key for an inserted row"))?;
-                on_key(key);
+                derive_keys(first, step.unwrap_or(1), count, result.rows_affected, on_key)?;
             }
         }
         template = Some(crate::sql::InsertTemplate { sql: statement.sql, ..shape });
+    }
+    Ok(())
+}
+
+/// The keys of a statement's `count` rows from the first row's, `step`
+/// apart; refused unless the database inserted exactly those rows.
+fn derive_keys(first: i64, step: u64, count: usize, inserted: u64, on_key: &mut OnKey<'_>) -> Result<()> {
+    if inserted != count as u64 {
+        return Err(crate::Error::interface(format!(
+            "an insert of {count} rows reported {inserted} inserted: their keys cannot be derived"
+        )));
+    }
+    let step = i64::try_from(step).map_err(|_| crate::Error::interface("an auto-increment step beyond i64"))?;
+    for i in 0..count as i64 {
+        let key = i.checked_mul(step).and_then(|offset| first.checked_add(offset));
+        on_key(key.ok_or_else(|| crate::Error::interface("an auto-increment key beyond i64"))?);
     }
     Ok(())
 }

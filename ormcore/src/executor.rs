@@ -134,8 +134,12 @@ fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d
 fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 
 impl<M: Record, R> Query for Insert<M, R> {
-    /// The auto-increment key of the row inserted (of the last one, for
-    /// several rows; of the row updated, for an upsert that updated one).
+    /// The auto-increment key of the row inserted (of the row updated, for
+    /// an upsert that updated one). For several rows, the last row's where
+    /// the database returns keys (SQLite, PostgreSQL, MariaDB 10.5+); MySQL,
+    /// which has no `RETURNING`, reports only the first row's.
+    /// [`abulk_create`](crate::Model::abulk_create) sets every model's key
+    /// on every backend.
     /// `None` when no row was inserted (a conflict ignored) or the table has
     /// no auto-increment key: never a key left from an earlier insert.
     type Output = Option<i64>;

@@ -43,6 +43,7 @@ macro_rules! conformance_cases {
             writes::typed_upserts,
             writes::save_and_bulk_options,
             writes::cached_model_statements,
+            writes::bulk_keys_under_concurrent_inserts,
             results::declared_defaults_apply_on_every_create_path,
             results::comparisons_with_none_are_null_tests,
             results::inserts_report_only_their_own_key,

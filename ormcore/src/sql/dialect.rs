@@ -234,13 +234,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     }
 
     /// Written after an upsert's update list when its caller learns the
-    /// row's auto-increment `key` from the driver's last insert id rather
-    /// than from `RETURNING`, so that an upsert that updated reports the
-    /// row it updated: MySQL's `, key = LAST_INSERT_ID(key)`. The default
-    /// writes nothing (the other dialects report upsert keys through
-    /// `RETURNING`).
-    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, key: &str) {
-        let _ = (w, key);
+    /// row's auto-increment `key` column of `table` from the driver's last
+    /// insert id rather than from `RETURNING`, so that an upsert that
+    /// updated reports the row it updated: MySQL's
+    /// `, table.key = LAST_INSERT_ID(table.key)`. The default writes nothing
+    /// (the other dialects report upsert keys through `RETURNING`).
+    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, table: &str, key: &str) {
+        let _ = (w, table, key);
     }
 
     // ---- transactions -------------------------------------------------

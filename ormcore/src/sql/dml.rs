@@ -65,7 +65,7 @@ pub(crate) fn write_insert_reporting(w: &mut SqlWriter<'_>, node: &InsertNode, k
     if let Some(on_conflict) = on_conflict {
         dialect.write_on_conflict(w, on_conflict)?;
         if let (KeyReport::InsertId(key), ConflictAction::DoUpdate(_)) = (key, &on_conflict.action) {
-            dialect.write_upsert_reports_key(w, key);
+            dialect.write_upsert_reports_key(w, node.table.as_ref(), key);
         }
     }
     write_returning(w, &node.table, &node.returning)?;

@@ -290,12 +290,19 @@ impl Dialect for MySqlDialect {
 
     /// `LAST_INSERT_ID(expr)` makes `expr` the insert id the server
     /// reports, where an update would report none (MySQL's documented
-    /// idiom for `ON DUPLICATE KEY UPDATE`).
-    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, key: &str) {
+    /// idiom for `ON DUPLICATE KEY UPDATE`). Qualified: an insert from a
+    /// select whose source has a column of the same name would make it
+    /// ambiguous.
+    fn write_upsert_reports_key(&self, w: &mut SqlWriter<'_>, table: &str, key: &str) {
+        let column = |w: &mut SqlWriter<'_>| {
+            w.push_ident(table);
+            w.push(".");
+            w.push_ident(key);
+        };
         w.push(", ");
-        w.push_ident(key);
+        column(w);
         w.push(" = LAST_INSERT_ID(");
-        w.push_ident(key);
+        column(w);
         w.push(")");
     }
 
