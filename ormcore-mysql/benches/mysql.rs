@@ -7,10 +7,13 @@
 //! hand-written data layer that cares about speed would; the bulk insert
 //! uses the same strategy on both sides (multi-row INSERTs with
 //! `RETURNING id` on MariaDB, inside one transaction), so the ratio is
-//! ormcore's overhead. The concurrent workload also runs mysql_async with
-//! its default (a reset on every return), for scale. `cargo bench -p
-//! ormcore-mysql [filter]`; pin it with `taskset -c 0` for the one-core
-//! figures.
+//! ormcore's overhead; `bulk-as-mysql` does the same compiled for MySQL,
+//! keys derived from each statement's insert id on both sides. The
+//! concurrent workload also runs mysql_async with its default (a reset on
+//! every return) and with one connection shared by every task, for scale.
+//! `cargo bench -p ormcore-mysql [filter]`; pin it with `taskset -c 0` for
+//! the one-core figures; `ORMCORE_BENCH_ONLY=raw` (or `orm`) runs one side,
+//! for `valgrind --tool=callgrind`.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -72,7 +75,11 @@ impl Raw {
         conn.exec_map(sql, (low, high), item).await.expect("rows")
     }
 
-    async fn bulk_insert(&self, items: &[Item]) {
+    /// Multi-row INSERTs in one transaction; with `returning`, the keys
+    /// come back as rows of `RETURNING id` (MariaDB), else they are derived
+    /// from each statement's insert id (MySQL: consecutive keys, InnoDB in
+    /// lock mode 1).
+    async fn bulk_insert(&self, items: &[Item], returning: bool) {
         let mut conn = self.pool.get_conn().await.expect("connection");
         let mut tx = conn.start_transaction(mysql_async::TxOpts::default()).await.expect("begin");
         for chunk in items.chunks(100) {
@@ -88,11 +95,34 @@ impl Raw {
                 params.push(item.score.into());
                 params.push(item.active.into());
             }
-            sql.push_str(" RETURNING `id`");
-            let ids: Vec<i64> = tx.exec(sql, params).await.expect("insert");
-            black_box(ids);
+            if returning {
+                sql.push_str(" RETURNING `id`");
+                let ids: Vec<i64> = tx.exec(sql, params).await.expect("insert");
+                black_box(ids);
+            } else {
+                tx.exec_drop(sql, params).await.expect("insert");
+                let first = tx.last_insert_id().expect("an insert id") as i64;
+                black_box((first..first + chunk.len() as i64).collect::<Vec<i64>>());
+            }
         }
         tx.commit().await.expect("commit");
+    }
+}
+
+/// One connection that every task shares, taking turns: what sharing a
+/// connection among autocommit statements, as ormcore's PostgreSQL
+/// backend can, would give here. The MySQL protocol answers one command
+/// at a time and mysql_async has no pipelining, so the turns are the best
+/// it can do.
+struct Shared {
+    conn: tokio::sync::Mutex<mysql_async::Conn>,
+}
+
+impl Shared {
+    async fn point(&self, id: i64) -> Item {
+        let mut conn = self.conn.lock().await;
+        let sql = format!("SELECT {COLUMNS} FROM `item` WHERE `id` = ?");
+        item(conn.exec_first(sql, (id,)).await.expect("query").expect("row"))
     }
 }
 
@@ -120,10 +150,22 @@ fn spread(samples: &[f64]) -> (f64, f64) {
 /// One workload's line: medians and the ratio of medians, with the
 /// spread of the per-round ratios.
 fn row(name: &str, raw: Vec<f64>, orm: Vec<f64>) {
+    if raw.is_empty() || orm.is_empty() {
+        println!("{name:<30} (one side only: ORMCORE_BENCH_ONLY)");
+        return;
+    }
     let ratios: Vec<f64> = raw.iter().zip(&orm).map(|(r, o)| o / r).collect();
     let (low, high) = spread(&ratios);
     let (raw, orm) = (median(raw), median(orm));
     println!("{name:<30} {:>12} {:>12} {:>8.3}x  ({low:.3}-{high:.3})", human(raw), human(orm), orm / raw);
+}
+
+/// Which sides run: both, unless `ORMCORE_BENCH_ONLY=raw` (or `orm`) asks
+/// for one, so that `valgrind --tool=callgrind` counts each side's
+/// instructions alone.
+fn sides() -> (bool, bool) {
+    let only = std::env::var("ORMCORE_BENCH_ONLY").ok();
+    (only.as_deref() != Some("orm"), only.as_deref() != Some("raw"))
 }
 
 /// Run `raw` and `orm` for `rounds`, alternating who goes first, so that
@@ -136,14 +178,43 @@ where
     OF: std::future::Future<Output = f64>,
 {
     let (mut r, mut o) = (Vec::new(), Vec::new());
+    let (run_raw, run_orm) = sides();
     for round in 0..rounds {
         if round % 2 == 0 {
-            r.push(raw(round).await);
-            o.push(orm(round).await);
+            if run_raw {
+                r.push(raw(round).await);
+            }
+            if run_orm {
+                o.push(orm(round).await);
+            }
         } else {
-            o.push(orm(round).await);
-            r.push(raw(round).await);
+            if run_orm {
+                o.push(orm(round).await);
+            }
+            if run_raw {
+                r.push(raw(round).await);
+            }
         }
+    }
+    (r, o)
+}
+
+/// Five rounds of inserting 10k rows on each side (`returning`: the raw
+/// side reads keys through `RETURNING`), each followed by deleting them
+/// through `db`.
+async fn bulk_rounds(raw: &Raw, orm: &MySqlDatabase, db: &MySqlDatabase, returning: bool) -> (Vec<f64>, Vec<f64>) {
+    let (mut r, mut o) = (Vec::new(), Vec::new());
+    let (run_raw, run_orm) = sides();
+    for _ in 0..5 {
+        let fresh: Vec<Item> = (0..ROWS).map(new_item).collect();
+        let mut mine = fresh.clone();
+        if run_raw {
+            r.push(time(1, raw.bulk_insert(&fresh, returning)).await);
+        }
+        if run_orm {
+            o.push(time(1, async { Item::abulk_create(orm, &mut mine).batch_size(100).await.expect("bulk") }).await);
+        }
+        db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS))).await.expect("trim");
     }
     (r, o)
 }
@@ -239,15 +310,20 @@ async fn bench(filter: Option<String>) {
         row("10k-row select into structs", r, o);
     }
     if wanted("bulk") {
-        let (mut r, mut o) = (Vec::new(), Vec::new());
-        for _ in 0..5 {
-            let fresh: Vec<Item> = (0..ROWS).map(new_item).collect();
-            let mut mine = fresh.clone();
-            r.push(time(1, raw.bulk_insert(&fresh)).await);
-            o.push(time(1, async { Item::abulk_create(&db, &mut mine).batch_size(100).await.expect("bulk") }).await);
-            db.aexecute(&Item::delete().where_(Item::ID.gt(ROWS))).await.expect("trim");
-        }
+        let (r, o) = bulk_rounds(&raw, &db, &db, true).await;
         row("bulk insert 10k rows (1 tx)", r, o);
+    }
+    if wanted("bulk-as-mysql") {
+        // The same, compiled for MySQL (no RETURNING): keys from the insert
+        // ids of multi-row statements, on both sides.
+        let options = MySqlOptions::from_url(&url_of(&database))
+            .expect("url")
+            .pool_size(1)
+            .dialect(ormcore::sql::MySqlDialect::mysql((8, 0, 36)));
+        let as_mysql = MySqlDatabase::connect(options).await.expect("connect");
+        let (r, o) = bulk_rounds(&raw, &as_mysql, &db, false).await;
+        row("bulk insert 10k, as MySQL", r, o);
+        as_mysql.close_pool().await;
     }
     if wanted("concurrent") {
         let reset = Arc::new(Raw::new(&database, true));
@@ -278,6 +354,13 @@ async fn bench(filter: Option<String>) {
             })
             .await,
         );
+        let shared = Arc::new(Shared { conn: tokio::sync::Mutex::new(raw.pool.get_conn().await.expect("connection")) });
+        let shared_ops = throughput(3, || {
+            fan_out(shared.clone(), |shared, id| async move {
+                black_box(shared.point(id).await);
+            })
+        })
+        .await;
         let ratios: Vec<f64> = raw_ops.iter().zip(&orm_ops).map(|(r, o)| o / r).collect();
         let (low, high) = spread(&ratios);
         println!("32 tasks, pool of 8, point selects (throughput, higher is better)");
@@ -297,8 +380,15 @@ async fn bench(filter: Option<String>) {
             "  {:<40} {:>9.0}/s {:>7.3}x",
             "raw mysql_async, default reset on return",
             median(reset_ops.clone()),
-            median(reset_ops) / median(raw_ops)
+            median(reset_ops) / median(raw_ops.clone())
         );
+        println!(
+            "  {:<40} {:>9.0}/s {:>7.3}x",
+            "raw mysql_async, one shared connection",
+            median(shared_ops.clone()),
+            median(shared_ops) / median(raw_ops)
+        );
+        drop(shared);
         reset.pool.clone().disconnect().await.expect("disconnect");
     }
     db.close_pool().await;
