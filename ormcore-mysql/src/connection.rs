@@ -188,15 +188,20 @@ impl MySqlConnection {
         }
     }
 
-    /// What the last statement reported.
-    fn reported(&self) -> ExecResult {
-        match &self.conn {
-            Some(conn) => ExecResult {
-                rows_affected: conn.affected_rows(),
-                last_insert_id: conn.last_insert_id().and_then(|id| i64::try_from(id).ok()),
-            },
-            None => ExecResult { rows_affected: 0, last_insert_id: None },
-        }
+    /// What the last statement reported. An insert id beyond `i64` (a
+    /// `BIGINT UNSIGNED` key) is an error: reporting none would say that no
+    /// row was inserted.
+    fn reported(&self) -> ormcore::Result<ExecResult> {
+        let Some(conn) = &self.conn else { return Ok(ExecResult { rows_affected: 0, last_insert_id: None }) };
+        let last_insert_id = match conn.last_insert_id() {
+            None => None,
+            Some(id) => Some(i64::try_from(id).map_err(|_| {
+                Error::interface(format!(
+                    "the statement ran, and the server reported the key {id}, beyond the i64 that ormcore keys are"
+                ))
+            })?),
+        };
+        Ok(ExecResult { rows_affected: conn.affected_rows(), last_insert_id })
     }
 
     /// Whether the pool must clean this connection's session before
@@ -300,13 +305,13 @@ impl RawConnection for MySqlConnection {
         let params = params(&statement.params)?;
         self.before(statement);
         self.send(Command::Execute { sql: Arc::clone(&statement.sql), params }).await?;
-        Ok(self.reported())
+        self.reported()
     }
 
     async fn fetch(&mut self, statement: &Statement, on_row: &mut OnRow<'_>) -> ormcore::Result<ExecResult> {
         self.start(statement).await?;
         while self.read_rows(usize::MAX, on_row).await? {}
-        Ok(self.reported())
+        self.reported()
     }
 
     /// From the statement cache: the statement has just run here, so

@@ -7,8 +7,9 @@
 //! ("traditional") or 1 ("consecutive", MariaDB's default and MySQL 5.7's):
 //! the statement knows its row count and takes them all at once. In mode 2
 //! ("interleaved", MySQL 8's default) concurrent inserts may interleave
-//! their keys, and other engines promise nothing: there each row is
-//! inserted by a statement of its own.
+//! their keys, other engines promise nothing, and an insert trigger may
+//! set the key itself: there each row is inserted by a statement of its
+//! own.
 
 use std::sync::Arc;
 
@@ -23,11 +24,13 @@ pub(crate) async fn consecutive_step(conn: &mut MySqlConnection, table: &str) ->
     let mut statement = Statement::new(
         Arc::from(
             "SELECT @@SESSION.auto_increment_increment, @@GLOBAL.innodb_autoinc_lock_mode, \
-             (SELECT engine FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?)",
+             (SELECT engine FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?), \
+             (SELECT count(*) FROM information_schema.triggers \
+              WHERE event_object_schema = DATABASE() AND event_object_table = ? AND event_manipulation = 'INSERT')",
         ),
-        vec![table.into()],
+        vec![table.into(), table.into()],
     );
-    // It reads three settings, changing nothing.
+    // It reads settings and the catalog, changing nothing.
     statement.session_free = true;
     statement.read_only = true;
     statement.controls_transaction = false;
@@ -36,16 +39,20 @@ pub(crate) async fn consecutive_step(conn: &mut MySqlConnection, table: &str) ->
         let step = ormcore::decode_column::<Option<i64>>(row, 0, "auto_increment_increment")?;
         let lock_mode = ormcore::decode_column::<Option<i64>>(row, 1, "innodb_autoinc_lock_mode")?;
         let engine = ormcore::decode_column::<Option<String>>(row, 2, "engine")?;
-        found = Some((step, lock_mode, engine));
+        let triggers = ormcore::decode_column::<i64>(row, 3, "triggers")?;
+        found = Some((step, lock_mode, engine, triggers));
         Ok(())
     })
     .await?;
-    Ok(found.and_then(|(step, lock_mode, engine)| step_if_consecutive(step?, lock_mode?, engine.as_deref()?)))
+    Ok(found.and_then(|(step, lock_mode, engine, triggers)| {
+        step_if_consecutive(step?, lock_mode?, engine.as_deref()?, triggers)
+    }))
 }
 
-/// The rule: InnoDB in lock mode 0 or 1, with a positive step.
-fn step_if_consecutive(step: i64, lock_mode: i64, engine: &str) -> Option<u64> {
-    let consecutive = engine.eq_ignore_ascii_case("InnoDB") && matches!(lock_mode, 0 | 1);
+/// The rule: InnoDB in lock mode 0 or 1, with a positive step, and no
+/// insert trigger (a `BEFORE INSERT` one may give a row a key of its own).
+fn step_if_consecutive(step: i64, lock_mode: i64, engine: &str, insert_triggers: i64) -> Option<u64> {
+    let consecutive = engine.eq_ignore_ascii_case("InnoDB") && matches!(lock_mode, 0 | 1) && insert_triggers == 0;
     u64::try_from(step).ok().filter(|&step| step > 0 && consecutive)
 }
 
@@ -55,10 +62,11 @@ mod tests {
 
     #[test]
     fn only_innodb_in_a_consecutive_lock_mode() {
-        assert_eq!(step_if_consecutive(1, 1, "InnoDB"), Some(1));
-        assert_eq!(step_if_consecutive(3, 0, "InnoDB"), Some(3), "a cluster's increment");
-        assert_eq!(step_if_consecutive(1, 2, "InnoDB"), None, "interleaved: MySQL 8's default");
-        assert_eq!(step_if_consecutive(1, 1, "MyISAM"), None);
-        assert_eq!(step_if_consecutive(0, 1, "InnoDB"), None);
+        assert_eq!(step_if_consecutive(1, 1, "InnoDB", 0), Some(1));
+        assert_eq!(step_if_consecutive(3, 0, "InnoDB", 0), Some(3), "a cluster's increment");
+        assert_eq!(step_if_consecutive(1, 2, "InnoDB", 0), None, "interleaved: MySQL 8's default");
+        assert_eq!(step_if_consecutive(1, 1, "MyISAM", 0), None);
+        assert_eq!(step_if_consecutive(0, 1, "InnoDB", 0), None);
+        assert_eq!(step_if_consecutive(1, 1, "InnoDB", 1), None, "an insert trigger may set keys");
     }
 }

@@ -136,8 +136,10 @@ fetch_query!(Raw, |q: &Raw<R>, d| sql::compile_statement(q.node(), d));
 impl<M: Record, R> Query for Insert<M, R> {
     /// The auto-increment key of the row inserted (of the row updated, for
     /// an upsert that updated one). For several rows, the last row's where
-    /// the database returns keys (SQLite, PostgreSQL, MariaDB 10.5+); MySQL,
-    /// which has no `RETURNING`, reports only the first row's.
+    /// the database returns keys (SQLite, PostgreSQL, MariaDB 10.5+). MySQL,
+    /// which has no `RETURNING`, reports what its insert id says: the
+    /// first key it made when it inserted any row, else (an upsert that
+    /// only updated) the last row updated.
     /// [`abulk_create`](crate::Model::abulk_create) sets every model's key
     /// on every backend.
     /// `None` when no row was inserted (a conflict ignored) or the table has

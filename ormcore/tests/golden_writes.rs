@@ -413,7 +413,8 @@ fn insert_key_reporting() {
         "INSERT INTO `user` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `user`.`id` = LAST_INSERT_ID(`user`.`id`)"
     );
     // Qualified: a select whose source has an `id` too would make a bare
-    // `id` ambiguous.
+    // `id` ambiguous; and the select is a derived table, so that a select
+    // from `user` itself does not make `user`.`id` ambiguous.
     let from_select = Insert::<User>::from_select(&["name"], Tweet::select().columns(Tweet::CONTENT))
         .on_conflict(User::NAME)
         .do_update(User::NAME);
@@ -421,7 +422,7 @@ fn insert_key_reporting() {
         |d: &dyn ormcore::sql::Dialect| ormcore::sql::compile_insert_reporting_key(from_select.node(), "id", d);
     assert_eq!(
         &*sql(reporting, &MYSQL).sql,
-        "INSERT INTO `user` (`name`) SELECT `tweet`.`content` FROM `tweet` ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `user`.`id` = LAST_INSERT_ID(`user`.`id`)"
+        "INSERT INTO `user` (`name`) SELECT * FROM (SELECT `tweet`.`content` FROM `tweet`) AS `_s1` ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `user`.`id` = LAST_INSERT_ID(`user`.`id`)"
     );
     // Nobody asked for the key: nothing added.
     assert_eq!(

@@ -139,6 +139,10 @@ async fn fresh_database(config: Config) -> MySqlOptions {
 
 ormcore_tests::conformance!(MySqlSchema);
 
+/// Hostile cases of the paths MySQL takes without `RETURNING`.
+#[path = "mysql/without_returning.rs"]
+mod without_returning;
+
 /// The conformance suite again, compiled for Oracle MySQL 8.0.18, which
 /// MariaDB runs too: no `RETURNING` anywhere, upserts with `VALUES()`. It
 /// proves the paths MySQL takes (keys from the insert id, `create()`

@@ -141,10 +141,12 @@ async fn insert_columns<M: Model, E: Executor>(executor: &E, model: &mut M, mut 
 
 /// [`Model::create`](super::Model::create) where the dialect has no
 /// `INSERT .. RETURNING` (MySQL): insert, then read the row back by its
-/// key (the auto-increment one the driver reports, or the one the insert
-/// sets), in one transaction so that what is read is the row as inserted,
+/// key, in one transaction so that what is read is the row as inserted,
 /// the database's defaults and triggers included: the insert's row lock
-/// keeps everyone else from changing it before the commit.
+/// keeps everyone else from changing it before the commit. The key is the
+/// insert id for an auto-increment key (the server reports the key it
+/// stored, whether it made it or was given it: given 0 or NULL, it makes
+/// one), else the one the insert sets.
 pub(crate) async fn create_then_read<M: Model, E: Executor>(executor: &E, insert: Insert<M>) -> Result<M> {
     let meta = M::META;
     let set_key = key_set_by(meta, insert.node());
@@ -157,11 +159,10 @@ pub(crate) async fn create_then_read<M: Model, E: Executor>(executor: &E, insert
     }
     let tx = executor.atomic().await?;
     let id = insert.aexecute(executor).await?;
-    let key = match set_key {
-        Some(key) => key,
-        None => {
-            vec![Value::Int(id.ok_or_else(|| Error::interface("the database reported no key for the inserted row"))?)]
-        }
+    let key = match (meta.auto_key(), id, set_key) {
+        (Some(_), Some(id), _) => vec![Value::Int(id)],
+        (_, _, Some(key)) => key,
+        _ => return Err(Error::interface("the database reported no key for the inserted row")),
     };
     let row = first_where::<M, E>(executor, key_filter::<M>(&key)?).await?;
     let row = row.ok_or_else(|| Error::interface(format!("the inserted {} row could not be read back", meta.model)))?;

@@ -109,6 +109,18 @@ fn checked_source(node: &InsertNode) -> Result<&InsertSource> {
     }
 }
 
+/// ` SELECT * FROM (query) AS _sN`: an insert's select as a derived table
+/// of its own, for dialects whose upsert clause would otherwise be
+/// ambiguous after it (see the SQLite and MySQL dialects).
+pub(crate) fn write_select_source_derived(w: &mut SqlWriter<'_>, query: &crate::query::node::QueryNode) -> Result<()> {
+    w.push(" SELECT * FROM ");
+    super::select::write_member_parenthesized(w, query)?;
+    w.push(" AS ");
+    let alias = w.generate_alias("_s");
+    w.push_ident(&alias);
+    Ok(())
+}
+
 /// ` VALUES (..), (..)`, ` SELECT ..` or ` DEFAULT VALUES`.
 pub(crate) fn write_insert_source_common(w: &mut SqlWriter<'_>, source: &InsertSource) -> Result<()> {
     match source {

@@ -263,12 +263,18 @@ impl Dialect for MySqlDialect {
         &self,
         w: &mut SqlWriter<'_>,
         source: &InsertSource,
-        _on_conflict: Option<&OnConflict>,
+        on_conflict: Option<&OnConflict>,
     ) -> Result<()> {
-        match source {
-            InsertSource::DefaultValues => {
+        match (source, on_conflict) {
+            (InsertSource::DefaultValues, _) => {
                 w.push(" () VALUES ()");
                 Ok(())
+            }
+            // The update list names the target's columns by its table: a
+            // select from that same table would make them ambiguous, unless
+            // it is a derived table of its own.
+            (InsertSource::Select(query), Some(OnConflict { action: ConflictAction::DoUpdate(_), .. })) => {
+                super::dml::write_select_source_derived(w, query)
             }
             _ => write_insert_source_common(w, source),
         }

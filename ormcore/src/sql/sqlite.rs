@@ -211,11 +211,7 @@ impl Dialect for SqliteDialect {
                 // parser (is `ON` a join constraint?) unless the select ends
                 // in a WHERE clause; wrapping it adds one without changing
                 // the rows.
-                w.push(" SELECT * FROM ");
-                write_member_parenthesized(w, query)?;
-                w.push(" AS ");
-                let alias = w.generate_alias("_s");
-                w.push_ident(&alias);
+                super::dml::write_select_source_derived(w, query)?;
                 w.push(" WHERE true");
                 Ok(())
             }
