@@ -325,7 +325,8 @@ impl RawConnection for MySqlConnection {
 
     /// Without `RETURNING` (MySQL), keys come from the insert id: for
     /// every row of a multi-row insert where the server assigns them
-    /// consecutively (see [`crate::keys`]), else one row per statement.
+    /// consecutively (InnoDB in lock mode 0 or 1, no insert trigger), else
+    /// one row per statement.
     async fn insert_rows(
         &mut self,
         dialect: &dyn Dialect,
