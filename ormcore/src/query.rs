@@ -16,8 +16,8 @@ mod write;
 pub use column::{Column, ColumnOf, Columns};
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
 pub use node::{
-    BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, OrderBy, QueryNode, SelectItem,
-    StatementNode, TableRef, UnaryOp,
+    BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, LockStrength, LockWait, OrderBy,
+    QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,
 };
 pub use projection::{All, Projection};
 pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};

@@ -151,11 +151,12 @@ fn compile(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> Resul
     writer.finish()
 }
 
-/// Like [`compile`], for a statement that only reads.
+/// Like [`compile`], for a statement that only reads (unless it locks the
+/// rows it reads).
 fn compile_read(dialect: &dyn Dialect, walk: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>) -> Result<Statement> {
-    let mut statement = compile(dialect, walk)?;
-    statement.read_only = true;
-    Ok(statement)
+    let mut writer = SqlWriter::new(dialect);
+    walk(&mut writer)?;
+    writer.finish_as(true)
 }
 
 /// Compile a select or compound select.

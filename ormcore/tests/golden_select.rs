@@ -358,3 +358,52 @@ fn limited_selects() {
     let two = |d: &dyn Dialect| compile_select_limited(small.node(), 2, d);
     assert_eq!(&*sql(two, &MYSQL).sql, "SELECT `user`.`id` FROM `user` LIMIT 2");
 }
+
+/// Row locks after `LIMIT`, per dialect and version: standard `FOR UPDATE`
+/// / `FOR SHARE` with `NOWAIT` / `SKIP LOCKED` on PostgreSQL and MySQL 8;
+/// `LOCK IN SHARE MODE` on MariaDB and older MySQL; what a version lacks
+/// is `Unsupported` naming it; SQLite has no row locks. A locked select is
+/// no plain read: it never goes to a read-only shared connection.
+#[test]
+fn row_locks() {
+    let locked = |lock: RowLock| User::select().columns(User::ID).where_(User::AGE.gt(1)).limit(1).lock(lock);
+    let q = locked(RowLock::update().skip_locked());
+    let compile = |d: &dyn ormcore::sql::Dialect| compile_select(q.node(), d);
+    assert_eq!(
+        &*sql(compile, POSTGRES).sql,
+        r#"SELECT "user"."id" FROM "user" WHERE "user"."age" > $1::int8 LIMIT 1 FOR UPDATE SKIP LOCKED"#
+    );
+    assert!(!sql(compile, POSTGRES).read_only, "a locking read needs a writable connection");
+    assert_eq!(
+        &*sql(compile, &MYSQL).sql,
+        "SELECT `user`.`id` FROM `user` WHERE `user`.`age` > ? LIMIT 1 FOR UPDATE SKIP LOCKED"
+    );
+    assert!(sql(compile, &MARIADB).sql.ends_with("LIMIT 1 FOR UPDATE SKIP LOCKED"));
+    assert_unsupported(error(compile, SQLITE), "row locks (FOR UPDATE / FOR SHARE)", "SQLite");
+    assert!(compile_select(User::select().node(), POSTGRES).expect("plain").read_only);
+
+    let q = locked(RowLock::share().nowait());
+    let compile = |d: &dyn ormcore::sql::Dialect| compile_select(q.node(), d);
+    assert!(sql(compile, POSTGRES).sql.ends_with("LIMIT 1 FOR SHARE NOWAIT"));
+    assert!(sql(compile, &MYSQL).sql.ends_with("LIMIT 1 FOR SHARE NOWAIT"));
+    assert!(sql(compile, &MARIADB).sql.ends_with("LIMIT 1 LOCK IN SHARE MODE NOWAIT"));
+    let mysql57 = MySqlDialect::mysql((5, 7, 44));
+    assert_unsupported(error(compile, &mysql57), "NOWAIT (MySQL 8.0.1 and later)", "MySQL");
+    let q = User::select().columns(User::ID).for_share();
+    assert!(sql(|d| compile_select(q.node(), d), &mysql57).sql.ends_with("FROM `user` LOCK IN SHARE MODE"));
+    let q = User::select().columns(User::ID).for_update();
+    assert!(sql(|d| compile_select(q.node(), d), &mysql57).sql.ends_with("FROM `user` FOR UPDATE"));
+
+    let q = locked(RowLock::update().skip_locked());
+    let compile = |d: &dyn ormcore::sql::Dialect| compile_select(q.node(), d);
+    let mariadb105 = MySqlDialect::mariadb((10, 5, 0));
+    assert_unsupported(error(compile, &mariadb105), "SKIP LOCKED (MariaDB 10.6 and later)", "MariaDB");
+    let q = locked(RowLock::update().nowait());
+    assert!(sql(|d| compile_select(q.node(), d), &mariadb105).sql.ends_with("FOR UPDATE NOWAIT"));
+    let mariadb102 = MySqlDialect::mariadb((10, 2, 0));
+    assert_unsupported(
+        error(|d| compile_select(q.node(), d), &mariadb102),
+        "NOWAIT (MariaDB 10.3 and later)",
+        "MariaDB",
+    );
+}

@@ -8,6 +8,7 @@ pub mod attack9;
 pub mod cancel_matrix;
 pub mod errors;
 pub mod lifecycle;
+pub mod locks;
 pub mod queries;
 pub mod recovery;
 pub mod reference;
@@ -103,6 +104,7 @@ macro_rules! conformance_cases {
             stream::failed_stream_releases_connection,
             stream::exhausted_stream_releases_connection,
             queries::filters,
+            locks::row_locks_for_a_job_queue,
             queries::pattern_matching,
             queries::joins_and_aggregates,
             queries::subqueries_and_compounds,

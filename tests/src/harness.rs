@@ -53,6 +53,11 @@ pub trait TestDb: Send + Sync + 'static {
     /// on MariaDB. `None` (the default) where the dialect is right.
     const SERVER_JSON_DEPTH: Option<usize> = None;
 
+    /// Whether the server takes the share lock the dialect writes: MariaDB
+    /// refuses MySQL 8's `FOR SHARE` when the suite compiles as MySQL on
+    /// it (true, the default, where the dialect is the server's).
+    const SHARE_LOCKS: bool = true;
+
     /// A fresh, empty database, its pool configured as asked.
     fn open(config: Config) -> impl Future<Output = Database<Self::Backend>> + Send;
 

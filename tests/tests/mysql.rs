@@ -158,6 +158,8 @@ mod as_mysql {
         /// MySQL's `JSON` is MariaDB's `LONGTEXT` with a `JSON_VALID` check,
         /// which refuses documents nested 32 levels deep or more.
         const SERVER_JSON_DEPTH: Option<usize> = Some(31);
+        /// MySQL 8 writes `FOR SHARE`; MariaDB knows only `LOCK IN SHARE MODE`.
+        const SHARE_LOCKS: bool = false;
 
         async fn open(config: Config) -> MySqlDatabase {
             let options = fresh_database(config).await.dialect(ormcore::sql::MySqlDialect::mysql((8, 0, 18)));

@@ -260,6 +260,76 @@ pub struct SelectNode {
     pub limit: Option<u64>,
     /// `OFFSET`.
     pub offset: Option<u64>,
+    /// `FOR UPDATE` / `FOR SHARE`: the rows returned stay locked until the
+    /// transaction ends.
+    pub lock: Option<RowLock>,
+}
+
+/// A lock on the rows a select returns, held until the transaction ends:
+/// `FOR UPDATE` (no other transaction may lock, change or delete them) or
+/// `FOR SHARE` (others may share the lock, not change the rows), waiting
+/// for rows another transaction holds, failing at once (`NOWAIT`), or
+/// passing over them (`SKIP LOCKED`, the job-queue read).
+///
+/// ```
+/// use ormcore::query::{LockStrength, LockWait, RowLock};
+///
+/// let lock = RowLock::update().skip_locked();
+/// assert_eq!((lock.strength, lock.wait), (LockStrength::Update, LockWait::SkipLocked));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RowLock {
+    /// Exclusive or shared.
+    pub strength: LockStrength,
+    /// What happens at a row another transaction has locked.
+    pub wait: LockWait,
+}
+
+impl RowLock {
+    /// `FOR UPDATE`, waiting for locked rows.
+    pub fn update() -> Self {
+        RowLock { strength: LockStrength::Update, wait: LockWait::Wait }
+    }
+
+    /// `FOR SHARE` (MySQL before 8.0 and MariaDB: `LOCK IN SHARE MODE`),
+    /// waiting for locked rows.
+    pub fn share() -> Self {
+        RowLock { strength: LockStrength::Share, wait: LockWait::Wait }
+    }
+
+    /// Fail at once at a row another transaction has locked
+    /// ([`Error::Conflict`](crate::Error::Conflict) of kind
+    /// [`LockTimeout`](crate::ConflictKind::LockTimeout)) instead of
+    /// waiting for it.
+    pub fn nowait(self) -> Self {
+        RowLock { wait: LockWait::NoWait, ..self }
+    }
+
+    /// Leave out the rows another transaction has locked.
+    pub fn skip_locked(self) -> Self {
+        RowLock { wait: LockWait::SkipLocked, ..self }
+    }
+}
+
+/// How strong a [`RowLock`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStrength {
+    /// `FOR UPDATE`: exclusive.
+    Update,
+    /// `FOR SHARE`: shared with other share locks.
+    Share,
+}
+
+/// What a [`RowLock`] does at a row another transaction has locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockWait {
+    /// Wait for it (the databases' lock timeouts apply).
+    Wait,
+    /// `NOWAIT`: fail at once.
+    NoWait,
+    /// `SKIP LOCKED`: leave it out.
+    SkipLocked,
 }
 
 /// One projected expression, with an optional alias.

@@ -4,7 +4,8 @@ use std::marker::PhantomData;
 
 use super::expr::{Expr, IntoExpr};
 use super::node::{
-    CompoundNode, CompoundOp, ExprNode, Ident, Join, JoinKind, OrderBy, QueryNode, SelectItem, SelectNode, TableRef,
+    CompoundNode, CompoundOp, ExprNode, Ident, Join, JoinKind, OrderBy, QueryNode, RowLock, SelectItem, SelectNode,
+    TableRef,
 };
 use super::projection::{Projection, push_model_columns};
 use crate::row::SqlRow;
@@ -224,6 +225,38 @@ impl<R> Select<R> {
     pub fn offset(mut self, n: u64) -> Self {
         self.node.offset = Some(n);
         self
+    }
+
+    /// Lock the rows this select returns until the transaction ends, as
+    /// `lock` says ([`RowLock::update`], [`RowLock::share`], with
+    /// `.nowait()` or `.skip_locked()`). Outside a transaction the lock
+    /// ends with the statement. SQLite, which locks the whole database
+    /// instead, refuses it with [`Error::Unsupported`](crate::Error::Unsupported),
+    /// as do the MySQL and MariaDB versions that lack a part of it.
+    ///
+    /// ```no_run
+    /// # use ormcore::prelude::*;
+    /// # use ormcore::query::RowLock;
+    /// # #[derive(Model, Debug, Default)] struct Job { id: i64, done: bool }
+    /// # async fn demo(db: &impl Executor) -> ormcore::Result<()> {
+    /// // A job queue: each worker takes the first job nobody else holds.
+    /// let tx = db.atomic().await?;
+    /// let job = db.first(&Job::select().where_(Job::DONE.eq(false)).order_by(Job::ID).lock(RowLock::update().skip_locked())).await?;
+    /// # let _ = job; tx.commit().await?; Ok(()) }
+    /// ```
+    pub fn lock(mut self, lock: RowLock) -> Self {
+        self.node.lock = Some(lock);
+        self
+    }
+
+    /// `FOR UPDATE`: [`lock`](Select::lock) with [`RowLock::update`].
+    pub fn for_update(self) -> Self {
+        self.lock(RowLock::update())
+    }
+
+    /// `FOR SHARE`: [`lock`](Select::lock) with [`RowLock::share`].
+    pub fn for_share(self) -> Self {
+        self.lock(RowLock::share())
     }
 
     /// Page `page` (from 1; 0 counts as 1) of `per_page` rows. A page whose

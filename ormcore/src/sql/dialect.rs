@@ -243,6 +243,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         let _ = (w, table, key);
     }
 
+    /// A select's row lock, after its `LIMIT`: standard SQL's ` FOR UPDATE
+    /// [NOWAIT | SKIP LOCKED]` by default.
+    fn write_row_lock(&self, w: &mut SqlWriter<'_>, lock: &crate::query::RowLock) -> Result<()> {
+        super::select::write_row_lock_common(w, lock);
+        Ok(())
+    }
+
     // ---- transactions -------------------------------------------------
 
     /// The statement that starts a transaction with `options` (standard

@@ -294,6 +294,33 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    /// `FOR UPDATE`; a share lock is `FOR SHARE` on MySQL 8.0.1 and later,
+    /// `LOCK IN SHARE MODE` before and on MariaDB. `NOWAIT` and `SKIP
+    /// LOCKED` since MySQL 8.0.1; on MariaDB `NOWAIT` since 10.3 and `SKIP
+    /// LOCKED` since 10.6.
+    fn write_row_lock(&self, w: &mut SqlWriter<'_>, lock: &crate::query::RowLock) -> Result<()> {
+        use crate::query::{LockStrength, LockWait};
+        let modern_mysql = self.flavor == MySqlFlavor::MySql && self.version >= (8, 0, 1);
+        let (since, feature) = match (self.flavor, lock.wait) {
+            (_, LockWait::Wait) => ((0, 0, 0), ""),
+            (MySqlFlavor::MySql, LockWait::NoWait) => ((8, 0, 1), "NOWAIT (MySQL 8.0.1 and later)"),
+            (MySqlFlavor::MySql, LockWait::SkipLocked) => ((8, 0, 1), "SKIP LOCKED (MySQL 8.0.1 and later)"),
+            (MySqlFlavor::MariaDb, LockWait::NoWait) => ((10, 3, 0), "NOWAIT (MariaDB 10.3 and later)"),
+            (MySqlFlavor::MariaDb, LockWait::SkipLocked) => ((10, 6, 0), "SKIP LOCKED (MariaDB 10.6 and later)"),
+        };
+        if self.version < since {
+            return Err(unsupported(feature, self));
+        }
+        match lock.strength {
+            LockStrength::Share if !modern_mysql => {
+                w.push(" LOCK IN SHARE MODE");
+                super::select::write_lock_wait(w, lock.wait);
+            }
+            _ => super::select::write_row_lock_common(w, lock),
+        }
+        Ok(())
+    }
+
     /// `LAST_INSERT_ID(expr)` makes `expr` the insert id the server
     /// reports, where an update would report none (MySQL's documented
     /// idiom for `ON DUPLICATE KEY UPDATE`). Qualified: an insert from a

@@ -5,7 +5,8 @@ use super::dialect::unsupported;
 use super::expr::{write_expr, write_list};
 use crate::error::{Error, Result};
 use crate::query::node::{
-    CompoundNode, CompoundOp, ExprNode, Join, JoinKind, OrderBy, QueryNode, SelectItem, SelectNode, TableRef,
+    CompoundNode, CompoundOp, ExprNode, Join, JoinKind, LockStrength, LockWait, OrderBy, QueryNode, RowLock,
+    SelectItem, SelectNode, TableRef,
 };
 
 /// A select or compound select, without surrounding parentheses.
@@ -60,7 +61,30 @@ pub(crate) fn write_select_limited(w: &mut SqlWriter<'_>, node: &SelectNode, at_
     };
     check_row_counts(limit, node.offset)?;
     dialect.write_limit_offset(w, limit, node.offset);
+    if let Some(lock) = &node.lock {
+        dialect.write_row_lock(w, lock)?;
+        w.locks_rows();
+    }
     Ok(())
+}
+
+/// ` FOR UPDATE` / ` FOR SHARE`, then ` NOWAIT` / ` SKIP LOCKED`: standard
+/// SQL's row locks, as PostgreSQL and MySQL 8 write them.
+pub(crate) fn write_row_lock_common(w: &mut SqlWriter<'_>, lock: &RowLock) {
+    w.push(match lock.strength {
+        LockStrength::Update => " FOR UPDATE",
+        LockStrength::Share => " FOR SHARE",
+    });
+    write_lock_wait(w, lock.wait);
+}
+
+/// ` NOWAIT`, ` SKIP LOCKED`, or nothing.
+pub(crate) fn write_lock_wait(w: &mut SqlWriter<'_>, wait: LockWait) {
+    match wait {
+        LockWait::Wait => {}
+        LockWait::NoWait => w.push(" NOWAIT"),
+        LockWait::SkipLocked => w.push(" SKIP LOCKED"),
+    }
 }
 
 /// Projected items: `expr [AS "alias"], ...`. Also the items of `RETURNING`.

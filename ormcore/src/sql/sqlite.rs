@@ -219,6 +219,13 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// SQLite locks the whole database, not rows: a transaction that is to
+    /// write takes the write lock with its first write (`BEGIN IMMEDIATE`
+    /// at once).
+    fn write_row_lock(&self, _w: &mut SqlWriter<'_>, _lock: &crate::query::RowLock) -> Result<()> {
+        Err(unsupported("row locks (FOR UPDATE / FOR SHARE)", self))
+    }
+
     fn column_type(&self, ty: ColumnType, _indexed: bool) -> Cow<'static, str> {
         match ty {
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Boolean => "INTEGER".into(),

@@ -36,6 +36,8 @@ pub struct SqlWriter<'a> {
     /// Counter for the aliases the compiler generates (`_u1`, `_u2`, ...).
     generated_aliases: usize,
     session_free: bool,
+    /// A row lock was written: the statement is no plain read.
+    locks_rows: bool,
     /// The table the insert or update being written stores into.
     written: Option<Written>,
 }
@@ -97,6 +99,7 @@ impl<'a> SqlWriter<'a> {
             strip_table: None,
             generated_aliases: 0,
             session_free: true,
+            locks_rows: false,
             written: None,
         }
     }
@@ -231,6 +234,13 @@ impl<'a> SqlWriter<'a> {
         self.session_free = false;
     }
 
+    /// Record that the statement locks the rows it reads (`FOR UPDATE`):
+    /// it needs a connection that may write, never a read-only one shared
+    /// with other tasks.
+    pub(crate) fn locks_rows(&mut self) {
+        self.locks_rows = true;
+    }
+
     /// The number of parameters bound so far.
     pub fn param_count(&self) -> usize {
         self.params.len()
@@ -239,6 +249,12 @@ impl<'a> SqlWriter<'a> {
     /// The finished statement; an [`Error::Interface`] when it binds more
     /// parameters than the dialect allows, rather than a driver error later.
     pub fn finish(self) -> Result<Statement> {
+        self.finish_as(false)
+    }
+
+    /// [`finish`](Self::finish), marked read-only when `read` and no row
+    /// lock was written.
+    pub(crate) fn finish_as(self, read: bool) -> Result<Statement> {
         let max = self.dialect.max_params();
         if self.params.len() > max {
             return Err(Error::interface(format!(
@@ -251,7 +267,7 @@ impl<'a> SqlWriter<'a> {
             sql: self.sql.into(),
             params: self.params,
             session_free: self.session_free,
-            read_only: false,
+            read_only: read && !self.locks_rows,
             controls_transaction: false,
         })
     }
