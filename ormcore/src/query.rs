@@ -15,6 +15,7 @@ mod write;
 
 pub use column::{Column, ColumnOf, Columns};
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
+pub use func::{Window, WindowCall};
 pub use node::{
     BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, LockStrength, LockWait, OrderBy,
     QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,

@@ -407,3 +407,33 @@ fn row_locks() {
         "MariaDB",
     );
 }
+
+/// Window functions: `OVER (PARTITION BY .. ORDER BY ..)` after a window
+/// function or an aggregate, alike on every dialect that has them; MySQL
+/// before 8.0.2 and MariaDB before 10.2 refuse them; a window on anything
+/// but a function call is a misuse.
+#[test]
+fn window_functions() {
+    let by_user = Window::new().partition_by(Tweet::USER_ID).order_by(Tweet::ID.desc());
+    let q = Tweet::select().columns((
+        Tweet::ID,
+        func::row_number().over(by_user),
+        func::count(Tweet::ID).over(Window::new().partition_by(Tweet::USER_ID)),
+        func::lag(Tweet::CONTENT).over(Window::new().order_by(Tweet::ID)),
+    ));
+    check(
+        |d| compile_select(q.node(), d),
+        r#"SELECT "tweet"."id", ROW_NUMBER() OVER (PARTITION BY "tweet"."user_id" ORDER BY "tweet"."id" DESC), COUNT("tweet"."id") OVER (PARTITION BY "tweet"."user_id"), LAG("tweet"."content") OVER (ORDER BY "tweet"."id") FROM "tweet""#,
+        r#"SELECT "tweet"."id", ROW_NUMBER() OVER (PARTITION BY "tweet"."user_id" ORDER BY "tweet"."id" DESC), COUNT("tweet"."id") OVER (PARTITION BY "tweet"."user_id"), LAG("tweet"."content") OVER (ORDER BY "tweet"."id") FROM "tweet""#,
+        "SELECT `tweet`.`id`, ROW_NUMBER() OVER (PARTITION BY `tweet`.`user_id` ORDER BY `tweet`.`id` DESC), COUNT(`tweet`.`id`) OVER (PARTITION BY `tweet`.`user_id`), LAG(`tweet`.`content`) OVER (ORDER BY `tweet`.`id`) FROM `tweet`",
+    );
+    assert!(sql(|d| compile_select(q.node(), d), &MARIADB).sql.contains("ROW_NUMBER() OVER (PARTITION BY"));
+    assert!(sql(|d| compile_select(q.node(), d), POSTGRES).session_free, "window functions touch no session");
+    let feature = "window functions (OVER; MySQL 8.0.2, MariaDB 10.2 and later)";
+    assert_unsupported(error(|d| compile_select(q.node(), d), &MySqlDialect::mysql((5, 7, 44))), feature, "MySQL");
+    assert_unsupported(error(|d| compile_select(q.node(), d), &MySqlDialect::mariadb((10, 1, 0))), feature, "MariaDB");
+    let everyone = Tweet::select().columns(func::rank().over(Window::new()));
+    assert!(sql(|d| compile_select(everyone.node(), d), SQLITE).sql.starts_with("SELECT RANK() OVER () FROM"));
+    let misuse = Tweet::select().columns(Expr::<ormcore::types::Integer>::column("tweet", "id").over(Window::new()));
+    assert_interface(error(|d| compile_select(misuse.node(), d), POSTGRES), "function call");
+}

@@ -107,6 +107,7 @@ macro_rules! conformance_cases {
             locks::row_locks_for_a_job_queue,
             queries::pattern_matching,
             queries::joins_and_aggregates,
+            queries::window_functions,
             queries::subqueries_and_compounds,
             queries::ordering_and_paging,
             queries::expressions,

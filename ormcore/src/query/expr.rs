@@ -58,6 +58,14 @@ impl<T> Expr<T> {
     pub fn retype<U>(self) -> Expr<U> {
         Expr::from_node(self.node)
     }
+
+    /// This aggregate over a window (`SUM(x) OVER (PARTITION BY ..)`): a
+    /// running or per-partition total on every row instead of one row per
+    /// group. Only a function call takes a window; anything else is an
+    /// [`Error::Interface`](crate::Error::Interface) when compiled.
+    pub fn over(self, window: super::func::Window) -> Expr<T> {
+        window.apply(self.into_node())
+    }
 }
 
 impl<T: SqlType> Expr<T> {

@@ -119,6 +119,16 @@ pub enum ExprNode {
         /// `DISTINCT` before the arguments (for aggregates).
         distinct: bool,
     },
+    /// `function OVER (PARTITION BY .. ORDER BY ..)`: an aggregate or a
+    /// window function over a window of rows.
+    Over {
+        /// The function call (an [`ExprNode::Function`]).
+        function: Box<ExprNode>,
+        /// `PARTITION BY` terms; empty for one window of every row.
+        partition_by: Vec<ExprNode>,
+        /// `ORDER BY` within each partition.
+        order_by: Vec<OrderBy>,
+    },
     /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
     Case {
         /// The operand compared with each `WHEN`, if any.

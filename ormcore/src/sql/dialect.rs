@@ -72,6 +72,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         true
     }
 
+    /// Whether `OVER (..)` window functions are available (SQLite 3.25,
+    /// which ormcore bundles, PostgreSQL: yes).
+    fn supports_window_functions(&self) -> bool {
+        true
+    }
+
     // ---- lexical rules ------------------------------------------------
 
     /// The character identifiers are quoted with; an embedded one is doubled.

@@ -116,6 +116,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             w.push(")");
             Ok(())
         }
+        ExprNode::Over { function, partition_by, order_by } => write_over(w, function, partition_by, order_by),
         ExprNode::Case { operand, whens, else_ } => {
             write_case(w, operand.as_deref(), whens, else_.as_deref(), Bound::OTHER)
         }
@@ -239,11 +240,54 @@ fn is_compound(node: &ExprNode) -> bool {
         | ExprNode::Star(_)
         | ExprNode::Exists { .. }
         | ExprNode::Function { .. }
+        | ExprNode::Over { .. }
         | ExprNode::Case { .. }
         | ExprNode::Cast { .. }
         | ExprNode::Subquery(_)
         | ExprNode::Excluded(_) => false,
     }
+}
+
+/// `function OVER ([PARTITION BY ..] [ORDER BY ..])`, where the dialect
+/// has window functions.
+fn write_over(
+    w: &mut SqlWriter<'_>,
+    function: &ExprNode,
+    partition_by: &[ExprNode],
+    order_by: &[crate::query::node::OrderBy],
+) -> Result<()> {
+    if !matches!(function, ExprNode::Function { .. }) {
+        return Err(Error::interface("OVER (..) applies to a function call: an aggregate or a window function"));
+    }
+    if !w.dialect().supports_window_functions() {
+        return Err(super::dialect::unsupported(
+            "window functions (OVER; MySQL 8.0.2, MariaDB 10.2 and later)",
+            w.dialect(),
+        ));
+    }
+    write_expr(w, function)?;
+    w.push(" OVER (");
+    if !partition_by.is_empty() {
+        w.push("PARTITION BY ");
+        write_list(w, partition_by)?;
+    }
+    if !order_by.is_empty() {
+        if !partition_by.is_empty() {
+            w.push(" ");
+        }
+        w.push("ORDER BY ");
+        for (i, term) in order_by.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            write_expr(w, &term.expr)?;
+            if term.desc {
+                w.push(" DESC");
+            }
+        }
+    }
+    w.push(")");
+    Ok(())
 }
 
 fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &ExprNode) -> Result<()> {
@@ -321,7 +365,23 @@ fn check_function_name(name: &str) -> Result<()> {
 /// The functions of [`crate::query::func`]'s portable helpers: pure
 /// computations over their arguments, which touch no session state.
 fn is_session_free_function(name: &str) -> bool {
-    const PURE: [&str; 11] =
-        ["COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER", "UPPER", "LENGTH", "CHAR_LENGTH", "ABS", "COALESCE"];
+    const PURE: [&str; 16] = [
+        "COUNT",
+        "SUM",
+        "AVG",
+        "MIN",
+        "MAX",
+        "LOWER",
+        "UPPER",
+        "LENGTH",
+        "CHAR_LENGTH",
+        "ABS",
+        "COALESCE",
+        "ROW_NUMBER",
+        "RANK",
+        "DENSE_RANK",
+        "LAG",
+        "LEAD",
+    ];
     PURE.iter().any(|pure| pure.eq_ignore_ascii_case(name))
 }

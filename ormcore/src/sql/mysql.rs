@@ -196,6 +196,14 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    /// MySQL 8.0.2 and MariaDB 10.2 and later.
+    fn supports_window_functions(&self) -> bool {
+        match self.flavor {
+            MySqlFlavor::MySql => self.version >= (8, 0, 2),
+            MySqlFlavor::MariaDb => self.version >= (10, 2, 0),
+        }
+    }
+
     fn identifier_quote(&self) -> char {
         '`'
     }

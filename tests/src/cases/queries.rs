@@ -287,3 +287,48 @@ pub async fn writes<T: TestDb>() -> Result<()> {
     assert_eq!(found[0].1, "bob");
     Ok(())
 }
+
+/// Window functions (`OVER (PARTITION BY .. ORDER BY ..)`): a row's number
+/// and rank within its partition, an aggregate per partition on every row,
+/// the previous row's value; the same results on every backend, or
+/// `Unsupported` on a server without them.
+pub async fn window_functions<T: TestDb>() -> Result<()> {
+    use ormcore::query::Window;
+    let db = seed::<T>().await?;
+    let newest_first = Window::new().partition_by(Tweet::USER).order_by(Tweet::ID.desc());
+    let per_user = || Window::new().partition_by(Tweet::USER);
+    let q = Tweet::select()
+        .columns((
+            Tweet::CONTENT,
+            func::row_number().over(newest_first),
+            func::count(Tweet::ID).over(per_user()),
+            func::lag(Tweet::CONTENT).over(per_user().order_by(Tweet::ID)),
+            func::rank().over(Window::new().order_by(Tweet::USER)),
+            func::dense_rank().over(Window::new().order_by(Tweet::USER)),
+        ))
+        .order_by(Tweet::ID)
+        // LAG is NULL for a partition's first row.
+        .decode_as::<(String, i64, i64, Option<String>, i64, i64)>();
+    if !db.dialect().supports_window_functions() {
+        assert_unsupported(db.list(&q).await, db.dialect(), "window functions");
+        return Ok(());
+    }
+    let rows = db.list(&q).await?;
+    // (content, newest-first number, tweets of its user, the user's
+    // previous tweet, rank and dense rank by user)
+    type Seen<'a> = (&'a str, i64, i64, Option<&'a str>, i64, i64);
+    let expected: [Seen<'_>; 6] = [
+        ("alice 0", 1, 1, None, 1, 1),
+        ("bob 0", 3, 3, None, 2, 2),
+        ("bob 1", 2, 3, Some("bob 0"), 2, 2),
+        ("bob 2", 1, 3, Some("bob 1"), 2, 2),
+        ("carol 0", 1, 1, None, 5, 3),
+        ("100%_real 0", 1, 1, None, 6, 4),
+    ];
+    let seen: Vec<Seen<'_>> = rows
+        .iter()
+        .map(|(c, n, total, prev, rank, dense)| (c.as_str(), *n, *total, prev.as_deref(), *rank, *dense))
+        .collect();
+    assert_eq!(seen, expected);
+    Ok(())
+}
