@@ -9,10 +9,13 @@
 //! connection is back in the pool.
 //!
 //! So a cancel here waits for the server to close the request's connection.
-//! By then the backend has been signalled; it handles the signal before it
-//! reads anything sent afterwards, and a signal that finds it idle (the
-//! statement already over) is dropped. What the client sends next cannot be
-//! hit. asyncpg cancels the same way.
+//! By then the backend has been signalled. It acts on the signal at its
+//! next check: one while it waits for a command drops it, but one that
+//! falls after the statement ended and before that wait raises the cancel
+//! anyway, with nothing to cancel, and its error answers whatever comes
+//! next (seen under load). So the connection then runs probes until one
+//! succeeds (`PgConnection::absorb_cancel`) before anyone else's statement
+//! goes on it. asyncpg waits for the close the same way.
 
 use std::io;
 use std::pin::Pin;

@@ -212,33 +212,54 @@ impl PgConnection {
                 None => Some(probe.as_mut().await),
             };
             match waited {
-                Some(answer) => Some(answer),
+                Some(answer) => Some((answer, false)),
                 None => match self.backend.canceller.cancel(&client.cancel_token()).await {
-                    Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok(),
+                    Ok(()) => tokio::time::timeout(CANCEL_TIMEOUT, probe).await.ok().map(|answer| (answer, true)),
                     Err(_) => None,
                 },
             }
         };
-        let Some(answer) = answer else {
+        let Some((answer, cancel_sent)) = answer else {
             self.broken = true;
             return Err(Error::Operational {
                 message: "a statement abandoned on this connection could not be cancelled".into(),
                 source: None,
             });
         };
-        let cancelled_probe = matches!(&answer, Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED));
         let learned = self.learn_status(answer);
         self.in_flight = false;
         if let Err(error) = learned {
             self.broken = true;
             return Err(error);
         }
-        if cancelled_probe {
-            // The cancel landed on the probe: no cancel is in flight now,
-            // ask again.
-            self.resolve_tx().await?;
+        if cancel_sent {
+            self.absorb_cancel().await?;
         }
         Ok(())
+    }
+
+    /// After a cancel request: the server has signalled the backend, but
+    /// the backend acts on the signal only when it next checks, and a check
+    /// that falls after the abandoned statement and its probe have ended,
+    /// before the backend waits for its next command, raises the cancel
+    /// with nothing to cancel: its error would answer the next statement,
+    /// somebody else's (seen under load). A probe sent now, after the
+    /// signal, takes that error if it comes; once one succeeds, the signal
+    /// has been acted on. At most a few rounds, then the connection is not
+    /// trusted.
+    async fn absorb_cancel(&mut self) -> ormcore::Result<()> {
+        for _ in 0..3 {
+            self.in_flight = true;
+            let answer = self.client.client().simple_query(PostgresDialect::TRANSACTION_PROBE).await;
+            self.in_flight = false;
+            let cancelled = matches!(&answer, Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED));
+            self.learn_status(answer)?;
+            if !cancelled {
+                return Ok(());
+            }
+        }
+        self.broken = true;
+        Err(Error::Operational { message: "a cancel kept landing on this connection's probes".into(), source: None })
     }
 
     /// Find out the transaction status when it is unknown.
