@@ -6,6 +6,7 @@
 //! types expressions so that mismatched comparisons fail to compile.
 
 mod column;
+mod cte;
 pub mod expr;
 pub mod func;
 pub mod node;
@@ -14,11 +15,12 @@ mod select;
 mod write;
 
 pub use column::{Column, ColumnOf, Columns};
+pub use cte::Cte;
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
 pub use func::{Window, WindowCall};
 pub use node::{
-    BinaryOp, CastType, CompoundOp, ConflictAction, ExprNode, Ident, JoinKind, LockStrength, LockWait, OrderBy,
-    QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,
+    BinaryOp, CastType, CompoundOp, ConflictAction, CteNode, ExprNode, Ident, JoinKind, LockStrength, LockWait,
+    OrderBy, QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,
 };
 pub use projection::{All, Projection};
 pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};

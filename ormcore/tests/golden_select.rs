@@ -437,3 +437,33 @@ fn window_functions() {
     let misuse = Tweet::select().columns(Expr::<ormcore::types::Integer>::column("tweet", "id").over(Window::new()));
     assert_interface(error(|d| compile_select(misuse.node(), d), POSTGRES), "function call");
 }
+
+/// Common table expressions: `WITH name (cols) AS (..)` before the select,
+/// `WITH RECURSIVE` when one reads itself; MySQL before 8.0.1 and MariaDB
+/// before 10.2.2 refuse them.
+#[test]
+fn common_table_expressions() {
+    let adults = Cte::new("adults", User::select().columns(User::ID).where_(User::AGE.ge(18)));
+    let id = adults.column::<ormcore::types::Integer>("id");
+    let q = Select::from(adults.table()).columns(id).with(adults);
+    check(
+        |d| compile_select(q.node(), d),
+        r#"WITH "adults" AS (SELECT "user"."id" FROM "user" WHERE "user"."age" >= ?) SELECT "adults"."id" FROM "adults""#,
+        r#"WITH "adults" AS (SELECT "user"."id" FROM "user" WHERE "user"."age" >= $1::int8) SELECT "adults"."id" FROM "adults""#,
+        "WITH `adults` AS (SELECT `user`.`id` FROM `user` WHERE `user`.`age` >= ?) SELECT `adults`.`id` FROM `adults`",
+    );
+    let feature = "common table expressions (WITH; MySQL 8.0.1, MariaDB 10.2.2 and later)";
+    assert_unsupported(error(|d| compile_select(q.node(), d), &MySqlDialect::mysql((5, 7, 44))), feature, "MySQL");
+    assert_unsupported(error(|d| compile_select(q.node(), d), &MySqlDialect::mariadb((10, 2, 1))), feature, "MariaDB");
+
+    let counter = Cte::recursive("n").columns(["x"]);
+    let x = counter.column::<ormcore::types::Integer>("x");
+    let first = Select::constant(Expr::<ormcore::types::Integer>::value(1));
+    let next = Select::from(counter.table()).columns(x.clone() + 1).where_(x.clone().lt(5));
+    let counter = counter.query(first.union_all(next));
+    let q = Select::from(counter.table()).columns(x).with(counter);
+    assert_eq!(
+        &*sql(|d| compile_select(q.node(), d), POSTGRES).sql,
+        r#"WITH RECURSIVE "n" ("x") AS ((SELECT $1::int8) UNION ALL (SELECT "n"."x" + $2::int8 FROM "n" WHERE "n"."x" < $3::int8)) SELECT "n"."x" FROM "n""#
+    );
+}

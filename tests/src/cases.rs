@@ -108,6 +108,7 @@ macro_rules! conformance_cases {
             queries::pattern_matching,
             queries::joins_and_aggregates,
             queries::window_functions,
+            queries::common_table_expressions,
             queries::subqueries_and_compounds,
             queries::ordering_and_paging,
             queries::expressions,

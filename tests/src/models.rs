@@ -215,3 +215,12 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
 pub fn user(name: &str) -> User {
     User { name: name.into(), ..User::default() }
 }
+
+/// A tree: each category under its parent (none for a root), for
+/// recursive queries.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Category {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}

@@ -273,6 +273,23 @@ pub struct SelectNode {
     /// `FOR UPDATE` / `FOR SHARE`: the rows returned stay locked until the
     /// transaction ends.
     pub lock: Option<RowLock>,
+    /// `WITH [RECURSIVE] name AS (..), ..`: common table expressions the
+    /// select (and its subqueries) may read as tables.
+    pub ctes: Vec<CteNode>,
+}
+
+/// One common table expression: `name [(columns)] AS (query)`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CteNode {
+    /// The name the query reads it by.
+    pub name: Ident,
+    /// Its column names; empty for the query's own.
+    pub columns: Vec<Ident>,
+    /// Its rows.
+    pub query: QueryNode,
+    /// Whether the query reads the CTE itself (`WITH RECURSIVE`).
+    pub recursive: bool,
 }
 
 /// A lock on the rows a select returns, held until the transaction ends:

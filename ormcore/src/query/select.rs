@@ -125,6 +125,12 @@ impl<M: Record> Select<M> {
 }
 
 impl Select<SqlRow> {
+    /// `SELECT <projection>` with no `FROM`: constants and expressions of
+    /// no table, such as a recursive CTE's first row (`SELECT 1`).
+    pub fn constant<P: Projection>(projection: P) -> Select<P::Row> {
+        Select::<SqlRow>::from_node(SelectNode::default()).columns(projection)
+    }
+
     /// `SELECT * FROM source` with untyped rows; narrow it with
     /// [`columns`](Select::columns). Use it to select from a subquery:
     /// `Select::from(inner.alias("t"))`.
@@ -246,6 +252,16 @@ impl<R> Select<R> {
     /// ```
     pub fn lock(mut self, lock: RowLock) -> Self {
         self.node.lock = Some(lock);
+        self
+    }
+
+    /// Read `cte` as a table in this select (`WITH name AS (..) SELECT ..`;
+    /// `WITH RECURSIVE` for a recursive one). Several calls add several
+    /// CTEs, each able to read the ones before. MySQL before 8.0.1 and
+    /// MariaDB before 10.2.2 refuse them with
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    pub fn with(mut self, cte: super::Cte) -> Self {
+        self.node.ctes.push(cte.into_node());
         self
     }
 

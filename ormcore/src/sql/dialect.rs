@@ -72,6 +72,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         true
     }
 
+    /// Whether common table expressions (`WITH [RECURSIVE]`) are
+    /// available (SQLite, PostgreSQL: yes).
+    fn supports_ctes(&self) -> bool {
+        true
+    }
+
     /// Whether `OVER (..)` window functions are available (SQLite 3.25,
     /// which ormcore bundles, PostgreSQL: yes).
     fn supports_window_functions(&self) -> bool {

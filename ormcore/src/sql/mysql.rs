@@ -196,6 +196,14 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    /// MySQL 8.0.1 and MariaDB 10.2.2 (recursive ones) and later.
+    fn supports_ctes(&self) -> bool {
+        match self.flavor {
+            MySqlFlavor::MySql => self.version >= (8, 0, 1),
+            MySqlFlavor::MariaDb => self.version >= (10, 2, 2),
+        }
+    }
+
     /// MySQL 8.0.2 and MariaDB 10.2 and later.
     fn supports_window_functions(&self) -> bool {
         match self.flavor {

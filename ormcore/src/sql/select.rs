@@ -28,6 +28,7 @@ pub(crate) fn write_select_limited(w: &mut SqlWriter<'_>, node: &SelectNode, at_
     if node.columns.is_empty() {
         return Err(Error::interface("a SELECT needs at least one column"));
     }
+    write_ctes(w, &node.ctes)?;
     w.push(if node.distinct { "SELECT DISTINCT " } else { "SELECT " });
     write_items(w, &node.columns)?;
     match &node.from {
@@ -65,6 +66,39 @@ pub(crate) fn write_select_limited(w: &mut SqlWriter<'_>, node: &SelectNode, at_
         dialect.write_row_lock(w, lock)?;
         w.locks_rows();
     }
+    Ok(())
+}
+
+/// `WITH [RECURSIVE] name [(columns)] AS (query), .. `, before a select.
+fn write_ctes(w: &mut SqlWriter<'_>, ctes: &[crate::query::node::CteNode]) -> Result<()> {
+    if ctes.is_empty() {
+        return Ok(());
+    }
+    let dialect = w.dialect();
+    if !dialect.supports_ctes() {
+        return Err(unsupported("common table expressions (WITH; MySQL 8.0.1, MariaDB 10.2.2 and later)", dialect));
+    }
+    w.push(if ctes.iter().any(|cte| cte.recursive) { "WITH RECURSIVE " } else { "WITH " });
+    for (i, cte) in ctes.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.push_ident(&cte.name);
+        if !cte.columns.is_empty() {
+            w.push(" (");
+            for (j, column) in cte.columns.iter().enumerate() {
+                if j > 0 {
+                    w.push(", ");
+                }
+                w.push_ident(column);
+            }
+            w.push(")");
+        }
+        w.push(" AS (");
+        write_query(w, &cte.query)?;
+        w.push(")");
+    }
+    w.push(" ");
     Ok(())
 }
 

@@ -332,3 +332,56 @@ pub async fn window_functions<T: TestDb>() -> Result<()> {
     assert_eq!(seen, expected);
     Ok(())
 }
+
+/// Common table expressions: a named query read as a table, and recursive
+/// ones that read themselves (a counter; a subtree of a tree), with the
+/// same rows on every backend, or `Unsupported` on a server without them.
+pub async fn common_table_expressions<T: TestDb>() -> Result<()> {
+    use ormcore::query::Cte;
+
+    use crate::models::Category;
+    let db = seed::<T>().await?;
+    db.acreate_tables(&[Category::META]).await?;
+
+    let active = Cte::new("active", User::select().where_(User::IS_ACTIVE.eq(true)));
+    let name = active.column::<Text>("name");
+    let q = Select::from(active.table()).columns(name.clone()).order_by(name).with(active);
+    if !db.dialect().supports_ctes() {
+        assert_unsupported(db.list(&q).await, db.dialect(), "common table expressions");
+        return Ok(());
+    }
+    assert_eq!(db.list(&q).await?, ["100%_real", "alice", "carol"]);
+
+    // WITH RECURSIVE n (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5)
+    let counter = Cte::recursive("n").columns(["x"]);
+    let x = counter.column::<Integer>("x");
+    let first = Select::constant(Expr::<Integer>::value(1));
+    let next = Select::from(counter.table()).columns(x.clone() + 1).where_(x.clone().lt(5));
+    let counter = counter.query(first.union_all(next));
+    let numbers = Select::from(counter.table()).columns(x.clone()).order_by(x).with(counter);
+    assert_eq!(db.list(&numbers).await?, [1, 2, 3, 4, 5]);
+
+    // Every category under "tools", however deep.
+    let mut ids = std::collections::HashMap::new();
+    for (name, parent) in [
+        ("tools", None),
+        ("saws", Some("tools")),
+        ("hand saws", Some("saws")),
+        ("food", None),
+        ("hammers", Some("tools")),
+    ] {
+        let parent_id = parent.map(|p| ids[p]);
+        let made = Category::acreate(&db, Category { id: 0, parent_id, name: name.into() }).await?;
+        ids.insert(name, made.id);
+    }
+    let subtree = Cte::recursive("subtree").columns(["id", "name"]);
+    let root = Category::select().columns((Category::ID, Category::NAME)).where_(Category::NAME.eq("tools"));
+    let children = Category::select()
+        .columns((Category::ID, Category::NAME))
+        .join(subtree.table(), Category::PARENT_ID.eq(subtree.column::<Integer>("id")));
+    let subtree = subtree.query(root.union_all(children));
+    let name = subtree.column::<Text>("name");
+    let q = Select::from(subtree.table()).columns(name.clone()).order_by(name).with(subtree);
+    assert_eq!(db.list(&q).await?, ["hammers", "hand saws", "saws", "tools"]);
+    Ok(())
+}
