@@ -78,7 +78,8 @@ pub struct Statement {
     /// before its next user. (The check reads the statement, not the
     /// database: a view that calls such a function is not seen.)
     pub session_free: bool,
-    /// Whether the statement only reads: a compiled select. Only reads that
+    /// Whether the statement only reads: a compiled select without a row
+    /// lock (`FOR UPDATE`). Only reads that
     /// are also session-free may run on a connection shared with other
     /// tasks ([`Backend::acquire_shared`](crate::backend::Backend::acquire_shared)).
     pub read_only: bool,

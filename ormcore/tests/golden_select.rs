@@ -467,3 +467,29 @@ fn common_table_expressions() {
         r#"WITH RECURSIVE "n" ("x") AS ((SELECT $1::int8) UNION ALL (SELECT "n"."x" + $2::int8 FROM "n" WHERE "n"."x" < $3::int8)) SELECT "n"."x" FROM "n""#
     );
 }
+
+/// What the first versions of CTEs, windows and row locks let through:
+/// a member with CTEs of its own is a derived table on SQLite (bare, its
+/// WITH would be a syntax error or cover the whole compound); a locked
+/// compound member, a DISTINCT aggregate over a window and a recursive CTE
+/// never given its query are misuse errors.
+#[test]
+fn ctes_windows_and_locks_at_their_edges() {
+    let adults = Cte::new("adults", User::select().columns(User::ID).where_(User::AGE.ge(18)));
+    let member = Select::from(adults.table()).columns(adults.column::<ormcore::types::Integer>("id")).with(adults);
+    let q = User::select().columns(User::ID).union(member);
+    assert_eq!(
+        &*sql(|d| compile_compound(q.node(), d), SQLITE).sql,
+        r#"SELECT "user"."id" FROM "user" UNION SELECT * FROM (WITH "adults" AS (SELECT "user"."id" FROM "user" WHERE "user"."age" >= ?) SELECT "adults"."id" FROM "adults") AS "_u1""#
+    );
+    let locked = User::select().columns(User::ID).for_update().union(User::select().columns(User::ID));
+    for d in [SQLITE, POSTGRES, &MYSQL] {
+        assert_interface(error(|d| compile_compound(locked.node(), d), d), "member of UNION");
+    }
+    let distinct = User::select().columns(func::count_distinct(User::AGE).over(Window::new()));
+    assert_interface(error(|d| compile_select(distinct.node(), d), POSTGRES), "DISTINCT aggregate");
+    let unfinished = Cte::recursive("n");
+    let q =
+        Select::from(unfinished.table()).columns(unfinished.column::<ormcore::types::Integer>("x")).with(unfinished);
+    assert_interface(error(|d| compile_select(q.node(), d), POSTGRES), "Cte::query");
+}

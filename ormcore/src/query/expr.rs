@@ -61,8 +61,11 @@ impl<T> Expr<T> {
 
     /// This aggregate over a window (`SUM(x) OVER (PARTITION BY ..)`): a
     /// running or per-partition total on every row instead of one row per
-    /// group. Only a function call takes a window; anything else is an
-    /// [`Error::Interface`](crate::Error::Interface) when compiled.
+    /// group. It is meant for the aggregates (`func::count`, `sum`, `avg`,
+    /// `min`, `max`; the window functions have their own `over`). Anything
+    /// but a function call, or a `DISTINCT` aggregate, is an
+    /// [`Error::Interface`](crate::Error::Interface) when compiled; a
+    /// scalar function (`LOWER(x) OVER ()`) is the database's error.
     pub fn over(self, window: super::func::Window) -> Expr<T> {
         window.apply(self.into_node())
     }

@@ -341,6 +341,7 @@ impl RowLock {
 
 /// How strong a [`RowLock`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LockStrength {
     /// `FOR UPDATE`: exclusive.
     Update,
@@ -350,6 +351,7 @@ pub enum LockStrength {
 
 /// What a [`RowLock`] does at a row another transaction has locked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LockWait {
     /// Wait for it (the databases' lock timeouts apply).
     Wait,

@@ -238,7 +238,10 @@ impl<R> Select<R> {
     /// `.nowait()` or `.skip_locked()`). Outside a transaction the lock
     /// ends with the statement. SQLite, which locks the whole database
     /// instead, refuses it with [`Error::Unsupported`](crate::Error::Unsupported),
-    /// as do the MySQL and MariaDB versions that lack a part of it.
+    /// as do the MySQL and MariaDB versions that lack a part of it. The lock
+    /// reaches the rows of this select's own tables, not those a CTE reads
+    /// (lock inside the CTE's query), and a member of a compound select
+    /// cannot take one.
     ///
     /// ```no_run
     /// # use ormcore::prelude::*;
@@ -260,6 +263,13 @@ impl<R> Select<R> {
     /// CTEs, each able to read the ones before. MySQL before 8.0.1 and
     /// MariaDB before 10.2.2 refuse them with
     /// [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// A CTE named like a table hides that table in this select and its
+    /// subqueries; and once one CTE is recursive, `RECURSIVE` applies to
+    /// all, so a CTE that reads a table of its own name reads itself
+    /// instead. Give CTEs names of their own. The CTEs belong to this
+    /// select: for a compound, put it in a derived table
+    /// (`Select::from(compound.alias("u")).with(cte)`).
     pub fn with(mut self, cte: super::Cte) -> Self {
         self.node.ctes.push(cte.into_node());
         self

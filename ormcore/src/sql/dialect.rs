@@ -218,6 +218,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     /// `is_left` tells the left member from the right one.
     fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
         let _ = is_left;
+        if select::has_ctes(member) {
+            // `(WITH .. SELECT ..) UNION ..` is a syntax error on MariaDB.
+            w.push("(");
+            select::write_member_derived(w, member)?;
+            w.push(")");
+            return Ok(());
+        }
         select::write_member_parenthesized(w, member)
     }
 

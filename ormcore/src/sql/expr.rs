@@ -256,8 +256,12 @@ fn write_over(
     partition_by: &[ExprNode],
     order_by: &[crate::query::node::OrderBy],
 ) -> Result<()> {
-    if !matches!(function, ExprNode::Function { .. }) {
-        return Err(Error::interface("OVER (..) applies to a function call: an aggregate or a window function"));
+    match function {
+        ExprNode::Function { distinct: false, .. } => {}
+        ExprNode::Function { distinct: true, .. } => {
+            return Err(Error::interface("a DISTINCT aggregate cannot take a window (OVER): no database has it"));
+        }
+        _ => return Err(Error::interface("OVER (..) applies to a function call: an aggregate or a window function")),
     }
     if !w.dialect().supports_window_functions() {
         return Err(super::dialect::unsupported(

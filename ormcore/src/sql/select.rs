@@ -75,6 +75,12 @@ fn write_ctes(w: &mut SqlWriter<'_>, ctes: &[crate::query::node::CteNode]) -> Re
         return Ok(());
     }
     let dialect = w.dialect();
+    if let Some(cte) = ctes.iter().find(|cte| matches!(&cte.query, QueryNode::Select(s) if s.columns.is_empty())) {
+        return Err(Error::interface(format!(
+            "the CTE {:?} has no query: give a recursive one its query with Cte::query",
+            cte.name.as_ref()
+        )));
+    }
     if !dialect.supports_ctes() {
         return Err(unsupported("common table expressions (WITH; MySQL 8.0.1, MariaDB 10.2.2 and later)", dialect));
     }
@@ -195,6 +201,14 @@ pub(crate) fn write_compound(w: &mut SqlWriter<'_>, node: &CompoundNode) -> Resu
     if !dialect.supports_compound(node.op) {
         return Err(unsupported(compound_keyword(node.op), dialect));
     }
+    // PostgreSQL refuses it, and a lock on one member of a union means
+    // little: lock in a subquery instead, the same on every dialect.
+    if [&node.left, &node.right].iter().any(|member| matches!(member, QueryNode::Select(s) if s.lock.is_some())) {
+        return Err(Error::interface(format!(
+            "a row lock cannot apply to a member of {}: lock the rows in a select of its own",
+            compound_keyword(node.op)
+        )));
+    }
     dialect.write_compound_member(w, &node.left, true)?;
     w.push(" ");
     w.push(compound_keyword(node.op));
@@ -224,6 +238,24 @@ pub(crate) fn write_member_parenthesized(w: &mut SqlWriter<'_>, member: &QueryNo
     write_query(w, member)?;
     w.push(")");
     Ok(())
+}
+
+/// `SELECT * FROM (member) AS "_uN"`: a compound member as a derived
+/// table, which keeps its meaning where the member itself cannot stand
+/// (SQLite's ordered members; a member with CTEs of its own, which
+/// MariaDB refuses in parentheses).
+pub(crate) fn write_member_derived(w: &mut SqlWriter<'_>, member: &QueryNode) -> Result<()> {
+    w.push("SELECT * FROM ");
+    write_member_parenthesized(w, member)?;
+    w.push(" AS ");
+    let alias = w.generate_alias("_u");
+    w.push_ident(&alias);
+    Ok(())
+}
+
+/// Whether `member` is a select with CTEs of its own.
+pub(crate) fn has_ctes(member: &QueryNode) -> bool {
+    matches!(member, QueryNode::Select(s) if !s.ctes.is_empty())
 }
 
 /// Whether a query ends with no `ORDER BY`, `LIMIT` or `OFFSET` of its own.

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use super::dialect::unsupported;
 use super::dml::write_insert_source_common;
-use super::select::{is_unordered, write_compound, write_limit_offset_required, write_member_parenthesized};
+use super::select::{is_unordered, write_compound, write_limit_offset_required};
 use super::writer::quote_ident;
 use super::{Dialect, NativePlaceholders, SqlWriter, ValueUse};
 use crate::error::{Error, Result};
@@ -181,20 +181,19 @@ impl Dialect for SqliteDialect {
 
     /// SQLite forbids parentheses around compound members and `ORDER BY` or
     /// `LIMIT` inside them, and groups compounds from left to right. A plain
-    /// member is written bare, a left compound flat; anything else becomes
-    /// `SELECT * FROM (member) AS "_uN"`, which keeps its meaning.
+    /// member is written bare, a left compound flat; anything else (one
+    /// with its own CTEs among them) becomes `SELECT * FROM (member) AS
+    /// "_uN"`, which keeps its meaning.
     fn write_compound_member(&self, w: &mut SqlWriter<'_>, member: &QueryNode, is_left: bool) -> Result<()> {
         match member {
-            QueryNode::Select(select) if is_unordered(member) => super::select::write_select(w, select),
-            QueryNode::Compound(compound) if is_left && is_unordered(member) => write_compound(w, compound),
-            _ => {
-                w.push("SELECT * FROM ");
-                write_member_parenthesized(w, member)?;
-                w.push(" AS ");
-                let alias = w.generate_alias("_u");
-                w.push_ident(&alias);
-                Ok(())
+            // A member with CTEs of its own goes in a derived table: bare,
+            // its WITH would be a syntax error on the right, and cover the
+            // whole compound on the left.
+            QueryNode::Select(select) if is_unordered(member) && select.ctes.is_empty() => {
+                super::select::write_select(w, select)
             }
+            QueryNode::Compound(compound) if is_left && is_unordered(member) => write_compound(w, compound),
+            _ => super::select::write_member_derived(w, member),
         }
     }
 

@@ -351,6 +351,12 @@ pub async fn common_table_expressions<T: TestDb>() -> Result<()> {
         return Ok(());
     }
     assert_eq!(db.list(&q).await?, ["100%_real", "alice", "carol"]);
+    // A compound member with a CTE of its own (SQLite takes it only as a
+    // derived table).
+    let bob = Cte::new("only_bob", User::select().columns(User::NAME).where_(User::NAME.eq("bob")));
+    let member = Select::from(bob.table()).columns(bob.column::<Text>("name")).with(bob);
+    let q = User::select().columns(User::NAME).where_(User::NAME.eq("alice")).union(member).order_by(User::NAME);
+    assert_eq!(db.list(&q).await?, ["alice", "bob"]);
 
     // WITH RECURSIVE n (x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5)
     let counter = Cte::recursive("n").columns(["x"]);
