@@ -13,7 +13,7 @@ pub use default_now::DefaultNow;
 pub use foreign_key::ForeignKey;
 pub use ops::Saved;
 pub use state::ModelState;
-pub use write::{BulkCreate, BulkUpdate, Create, Save};
+pub use write::{BulkCreate, BulkUpdate, Create, Save, SetById};
 
 use std::future::Future;
 
@@ -201,5 +201,14 @@ pub trait PrimaryKey: Model {
     /// Delete the row whose key is `key`; returns the number of rows deleted.
     fn adelete_by_id<E: Executor>(executor: &E, key: Self::Key) -> impl Future<Output = Result<u64>> + Send {
         async move { Self::delete().where_(ops::by_key::<Self>(key)).aexecute(executor).await }
+    }
+
+    /// Write the columns [`set`](SetById::set) on the builder to the row
+    /// whose key is `key` (the reference's `set_by_id(key, {..})`); `.await`
+    /// it for the number of rows changed, 0 when no row has the key:
+    /// `User::aset_by_id(&db, id).set(User::NAME, "ann").await?`. Setting
+    /// nothing is an [`Error::Interface`](crate::Error::Interface).
+    fn aset_by_id<E: Executor>(executor: &E, key: Self::Key) -> SetById<'_, Self, E> {
+        SetById::new(executor, key)
     }
 }

@@ -43,6 +43,7 @@ macro_rules! conformance_cases {
             writes::insert_rows_of_values,
             writes::typed_upserts,
             writes::save_and_bulk_options,
+            writes::set_by_id,
             writes::cached_model_statements,
             writes::bulk_keys_under_concurrent_inserts,
             results::declared_defaults_apply_on_every_create_path,

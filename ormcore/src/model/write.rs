@@ -158,3 +158,43 @@ impl<'a, M: Model, E: Executor> IntoFuture for Create<'a, M, E> {
         })
     }
 }
+
+/// [`PrimaryKey::aset_by_id`](super::PrimaryKey::aset_by_id): the columns
+/// [`set`](SetById::set) written to the row whose key is given; `.await`
+/// it for the number of rows changed (0 when no row has the key).
+#[must_use = "a set_by_id does nothing until awaited"]
+pub struct SetById<'a, M, E: ?Sized> {
+    update: crate::query::Update<M>,
+    executor: &'a E,
+    set: usize,
+}
+
+impl<'a, M: super::PrimaryKey, E: Executor> SetById<'a, M, E> {
+    pub(crate) fn new(executor: &'a E, key: M::Key) -> Self {
+        SetById { update: crate::query::Update::new().where_(ops::by_key::<M>(key)), executor, set: 0 }
+    }
+
+    /// Set `column` to `value` in the row.
+    pub fn set<F: SqlField>(mut self, column: Column<M, F>, value: impl IntoExpr<F::Sql>) -> Self {
+        self.update = self.update.set(column, value);
+        self.set += 1;
+        self
+    }
+}
+
+impl<'a, M: super::PrimaryKey, E: Executor> IntoFuture for SetById<'a, M, E> {
+    type Output = Result<u64>;
+    type IntoFuture = BoxFuture<'a, u64>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            if self.set == 0 {
+                return Err(crate::Error::interface(format!(
+                    "{}::aset_by_id sets nothing: name the columns with .set(column, value)",
+                    M::META.model
+                )));
+            }
+            self.update.aexecute(self.executor).await
+        })
+    }
+}

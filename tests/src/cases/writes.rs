@@ -224,3 +224,21 @@ pub async fn bulk_keys_under_concurrent_inserts<T: TestDb>() -> Result<()> {
     }
     Ok(())
 }
+
+/// `aset_by_id(key).set(..)`: the columns set written to that row only,
+/// the count of rows changed (0 for a key no row has); setting nothing is
+/// a misuse error, and nothing is written.
+pub async fn set_by_id<T: TestDb>() -> Result<()> {
+    let db = setup::<T>().await?;
+    let ann = User::acreate(&db, user("ann")).await?;
+    let bob = User::acreate(&db, user("bob")).await?;
+    let changed = User::aset_by_id(&db, ann.id).set(User::EMAIL, "a@x").set(User::IS_ACTIVE, false).await?;
+    assert_eq!(changed, 1);
+    let read = User::aget_by_id(&db, ann.id).await?;
+    assert_eq!((read.email.as_deref(), read.is_active, read.name.as_str()), (Some("a@x"), false, "ann"));
+    assert_eq!(User::aget_by_id(&db, bob.id).await?.email, None, "the other row is untouched");
+    assert_eq!(User::aset_by_id(&db, ann.id + bob.id + 100).set(User::EMAIL, "nobody").await?, 0);
+    let nothing = User::aset_by_id(&db, bob.id).await;
+    assert!(matches!(&nothing, Err(Error::Interface(m)) if m.contains("aset_by_id")), "{nothing:?}");
+    Ok(())
+}
