@@ -136,6 +136,31 @@ pub async fn users_db<T: TestDb>(config: Config) -> ormcore::Result<Database<T::
     Ok(db)
 }
 
+/// `tasks` tasks at once, each `abulk_create`-ing `rows` users named
+/// `t<task>-<n>` in batches of 50; every model, with the key it was given.
+pub async fn bulk_create_in_tasks<B: Backend>(
+    db: &Database<B>,
+    tasks: usize,
+    rows: usize,
+) -> ormcore::Result<Vec<crate::models::User>> {
+    use ormcore::Model;
+    let running: Vec<_> = (0..tasks)
+        .map(|task| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut users: Vec<_> = (0..rows).map(|n| crate::models::user(&format!("t{task}-{n}"))).collect();
+                crate::models::User::abulk_create(&db, &mut users).batch_size(50).await?;
+                Ok::<_, ormcore::Error>(users)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(tasks * rows);
+    for task in running {
+        all.extend(task.await.expect("a bulk-inserting task")?);
+    }
+    Ok(all)
+}
+
 /// The names of the users `executor` sees, in order.
 pub async fn user_names<E: Executor>(executor: &E) -> ormcore::Result<Vec<String>> {
     use crate::models::User;

@@ -442,31 +442,6 @@ mod mysql_only {
         assert_eq!(raw.rows_affected(), 1);
     }
 
-    /// Every key of a multi-row insert comes back and names its own row,
-    /// with four tasks inserting into the table at once.
-    #[tokio::test]
-    async fn bulk_insert_keys_under_concurrent_inserts() {
-        let db = db(4).await;
-        let tasks: Vec<_> = (0..4)
-            .map(|task| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    let mut users: Vec<User> = (0..300).map(|n| user(&format!("t{task}-{n}"))).collect();
-                    User::abulk_create(&db, &mut users).batch_size(50).await.expect("bulk create");
-                    users
-                })
-            })
-            .collect();
-        let mut seen = std::collections::HashSet::new();
-        for task in tasks {
-            for written in task.await.expect("task") {
-                assert!(seen.insert(written.id), "key {} reported twice", written.id);
-                assert_eq!(User::aget_by_id(&db, written.id).await.expect("by key").name, written.name);
-            }
-        }
-        assert_eq!(seen.len(), 1200);
-    }
-
     /// A transaction's own isolation level and read-only flag.
     #[tokio::test]
     async fn transaction_options() {

@@ -24,11 +24,29 @@ fn by_id(id: i64) -> Select<Counter> {
     Counter::select().where_(Counter::ID.eq(id))
 }
 
+/// `query` run as another worker would: on a task of its own (so on a
+/// connection of its own), in a transaction that ends with the read; with
+/// how long it took.
+async fn elsewhere<B: ormcore::backend::Backend>(
+    db: &Database<B>,
+    query: Select<Counter>,
+) -> Result<(Result<Option<Counter>>, Duration)> {
+    let db = db.clone();
+    tokio::spawn(async move {
+        let _tx = db.atomic().await?;
+        let started = Instant::now();
+        let read = db.first(&query).await;
+        Ok((read, started.elapsed()))
+    })
+    .await
+    .expect("the other worker")
+}
+
 /// A row lock that fails at once rather than waiting is a lock conflict.
-fn assert_lock_conflict<T: std::fmt::Debug>(result: Result<T>, started: Instant) {
+fn assert_lock_conflict<T: std::fmt::Debug>((result, took): (Result<T>, Duration)) {
     let error = result.expect_err("the row is held by another transaction");
     assert_eq!(error.conflict_kind(), Some(ConflictKind::LockTimeout), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "NOWAIT waited {:?}", started.elapsed());
+    assert!(took < Duration::from_secs(5), "NOWAIT waited {took:?}");
 }
 
 /// Two workers on one queue: the first holds its job `FOR UPDATE`; the
@@ -54,24 +72,9 @@ pub async fn row_locks_for_a_job_queue<T: TestDb>() -> Result<()> {
     let held = db.first(&next().for_update()).await?.expect("a pending job");
     assert_eq!(held.name, "a");
     let id = held.id;
-    let other = {
-        let db = db.clone();
-        tokio::spawn(async move {
-            let tx = db.atomic().await?;
-            let skipped = db.first(&next().lock(RowLock::update().skip_locked())).await?;
-            tx.commit().await?;
-            let tx = db.atomic().await?;
-            let started = Instant::now();
-            let waited = db.first(&by_id(id).lock(RowLock::update().nowait())).await;
-            drop(tx);
-            Ok::<_, Error>((skipped, waited, started))
-        })
-        .await
-        .expect("the other worker")?
-    };
-    let (skipped, waited, started) = other;
-    assert_eq!(skipped.map(|job| job.name).as_deref(), Some("b"), "SKIP LOCKED passes over the held job");
-    assert_lock_conflict(waited, started);
+    let (skipped, _) = elsewhere(&db, next().lock(RowLock::update().skip_locked())).await?;
+    assert_eq!(skipped?.map(|job| job.name).as_deref(), Some("b"), "SKIP LOCKED passes over the held job");
+    assert_lock_conflict(elsewhere(&db, by_id(id).lock(RowLock::update().nowait())).await?);
     Counter::update().set(Counter::VALUE, 1).where_(Counter::ID.eq(id)).aexecute(&db).await?;
     holder.commit().await?;
 
@@ -85,23 +88,9 @@ pub async fn row_locks_for_a_job_queue<T: TestDb>() -> Result<()> {
     }
     let sharer = db.atomic().await?;
     db.first(&by_id(id).for_share()).await?.expect("the row");
-    let (shared, exclusive, started) = {
-        let db = db.clone();
-        tokio::spawn(async move {
-            let tx = db.atomic().await?;
-            let shared = db.first(&by_id(id).lock(RowLock::share().nowait())).await;
-            drop(tx);
-            let tx = db.atomic().await?;
-            let started = Instant::now();
-            let exclusive = db.first(&by_id(id).lock(RowLock::update().nowait())).await;
-            drop(tx);
-            Ok::<_, Error>((shared, exclusive, started))
-        })
-        .await
-        .expect("the other worker")?
-    };
+    let (shared, _) = elsewhere(&db, by_id(id).lock(RowLock::share().nowait())).await?;
     assert!(shared?.is_some(), "share locks share");
-    assert_lock_conflict(exclusive, started);
+    assert_lock_conflict(elsewhere(&db, by_id(id).lock(RowLock::update().nowait())).await?);
     sharer.commit().await?;
     Ok(())
 }

@@ -191,17 +191,7 @@ pub async fn cached_model_statements<T: TestDb>() -> Result<()> {
 /// the server assigns them consecutively.)
 pub async fn bulk_keys_under_concurrent_inserts<T: TestDb>() -> Result<()> {
     let db = crate::harness::users_db::<T>(crate::harness::Config::default().pool_size(4)).await?;
-    const TASKS: usize = 4;
     const ROWS: usize = 300;
-    let mut tasks = Vec::new();
-    for task in 0..TASKS {
-        let db = db.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut users: Vec<User> = (0..ROWS).map(|i| user(&format!("t{task}-{i}"))).collect();
-            User::abulk_create(&db, &mut users).batch_size(50).await?;
-            Ok::<_, Error>(users)
-        }));
-    }
     let single = {
         let db = db.clone();
         tokio::spawn(async move {
@@ -212,10 +202,8 @@ pub async fn bulk_keys_under_concurrent_inserts<T: TestDb>() -> Result<()> {
             Ok::<_, Error>(made)
         })
     };
-    let mut everyone = single.await.expect("the single inserts")?;
-    for task in tasks {
-        everyone.extend(task.await.expect("a bulk insert")?);
-    }
+    let mut everyone = crate::harness::bulk_create_in_tasks(&db, 4, ROWS).await?;
+    everyone.extend(single.await.expect("the single inserts")?);
     let stored: std::collections::HashMap<i64, String> =
         db.list(&User::select()).await?.into_iter().map(|u| (u.id, u.name)).collect();
     assert_eq!(stored.len(), everyone.len());

@@ -41,6 +41,15 @@ async fn as_mysql(name: &str, pool: usize) -> MySqlDatabase {
     MySqlDatabase::connect(options).await.expect("connect as MySQL")
 }
 
+/// A fresh database compiled as MySQL, with a pool of `pool`, holding
+/// the `user` table; and its name.
+async fn users_as_mysql(pool: usize) -> (String, MySqlDatabase) {
+    let name = fresh().await;
+    let db = as_mysql(&name, pool).await;
+    db.acreate_tables(&[User::META]).await.expect("create");
+    (name, db)
+}
+
 /// The same database with the dialect the server reports (MariaDB 10.11:
 /// RETURNING).
 async fn native(name: &str, pool: usize) -> MySqlDatabase {
@@ -125,9 +134,7 @@ fn assert_own_rows(models: &[User], stored: &HashMap<i64, String>) {
 /// transaction block, and on a task's pinned connection outside one.
 #[tokio::test]
 async fn bulk_keys_follow_the_sessions_increment() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 2).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(2).await;
     User::acreate(&db, user("first")).await.expect("a row");
 
     let tx = db.atomic().await.expect("begin");
@@ -162,9 +169,7 @@ async fn bulk_keys_follow_the_sessions_increment() {
 /// (low and high) beside fresh ones, several batches.
 #[tokio::test]
 async fn bulk_keys_after_explicit_ids_and_mixed_models() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 2).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (name, db) = users_as_mysql(2).await;
     raw_exec(&name, "INSERT INTO `user` (id, name, is_active) VALUES (5, 'five', 1), (1000000, 'million', 1)").await;
     let keyed = |id: i64, name: &str| User { id, ..user(name) };
     let mut mixed = vec![user("f0"), keyed(3, "k3"), user("f1"), keyed(2_000_000, "k2m"), user("f2")];
@@ -183,9 +188,7 @@ async fn bulk_keys_after_explicit_ids_and_mixed_models() {
 /// rows took are not reused by InnoDB: a gap).
 #[tokio::test]
 async fn bulk_in_a_rolled_back_block() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     let tx = db.atomic().await.expect("begin");
     let mut gone: Vec<User> = (0..150).map(|i| user(&format!("gone{i}"))).collect();
     User::abulk_create(&db, &mut gone).batch_size(40).await.expect("bulk");
@@ -203,9 +206,7 @@ async fn bulk_in_a_rolled_back_block() {
 /// every bulk insert that succeeded gave each model its own row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bulk_keys_against_concurrent_explicit_ids() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 4).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (name, db) = users_as_mysql(4).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let raws: Vec<_> = (0..2)
         .map(|r| {
@@ -283,9 +284,7 @@ async fn bulk_keys_against_concurrent_explicit_ids() {
 /// leaves no model a key, and the connection is clean.
 #[tokio::test]
 async fn bulk_near_i64_max_fails_cleanly() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     for batch in [100, 5] {
         db.aexecute_sql("ALTER TABLE `user` AUTO_INCREMENT = 9223372036854775800", vec![]).await.expect("alter");
         let mut users: Vec<User> = (0..20).map(|i| user(&format!("b{batch}-{i}"))).collect();
@@ -308,9 +307,7 @@ async fn bulk_near_i64_max_fails_cleanly() {
 /// nothing stays.
 #[tokio::test]
 async fn bulk_and_create_past_i64_on_an_unsigned_key() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     db.aexecute_sql("ALTER TABLE `user` MODIFY id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT", vec![])
         .await
         .expect("alter");
@@ -334,9 +331,7 @@ async fn bulk_and_create_past_i64_on_an_unsigned_key() {
 /// must not say `Ok(None)` ("no row was inserted").
 #[tokio::test]
 async fn insert_past_i64_does_not_report_no_row() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     db.aexecute_sql("ALTER TABLE `user` MODIFY id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT", vec![])
         .await
         .expect("alter");
@@ -352,9 +347,7 @@ async fn insert_past_i64_does_not_report_no_row() {
 /// row-per-statement path and RETURNING give it.
 #[tokio::test]
 async fn bulk_keys_with_a_trigger_that_sets_the_key() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (name, db) = users_as_mysql(1).await;
     raw_exec(
         &name,
         "CREATE TRIGGER user_vip BEFORE INSERT ON `user` FOR EACH ROW \
@@ -382,9 +375,7 @@ async fn bulk_keys_with_a_trigger_that_sets_the_key() {
 #[tokio::test]
 async fn bulk_keys_on_myisam_and_partitioned_tables() {
     for engine in ["ENGINE=MyISAM", "ENGINE=InnoDB PARTITION BY HASH(id) PARTITIONS 4"] {
-        let name = fresh().await;
-        let db = as_mysql(&name, 3).await;
-        db.acreate_tables(&[User::META]).await.expect("create");
+        let (_, db) = users_as_mysql(3).await;
         let uniques = db
             .aexecute_sql(
                 "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() \
@@ -409,20 +400,7 @@ async fn bulk_keys_on_myisam_and_partitioned_tables() {
             .get(0)
             .expect("a name");
         eprintln!("{engine}: table engine {engine_now}");
-        let tasks: Vec<_> = (0..3)
-            .map(|t| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    let mut users: Vec<User> = (0..150).map(|i| user(&format!("{t}-{i}"))).collect();
-                    User::abulk_create(&db, &mut users).batch_size(50).await.expect("bulk");
-                    users
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for t in tasks {
-            all.extend(t.await.expect("task"));
-        }
+        let all = ormcore_tests::harness::bulk_create_in_tasks(&db, 3, 150).await.expect("bulk");
         assert_own_rows(&all, &stored_users(&db).await);
     }
 }
@@ -432,9 +410,7 @@ async fn bulk_keys_on_myisam_and_partitioned_tables() {
 /// unless the call returned Ok, and the one pooled connection is clean.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_cancelled_at_every_point() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     let mut finished = 0;
     for step in 0..120u64 {
         let budget = Duration::from_micros(step * 40);
@@ -470,9 +446,7 @@ async fn bulk_cancelled_at_every_point() {
 /// row as stored.
 #[tokio::test]
 async fn create_returns_what_a_trigger_stored() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 2).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (name, db) = users_as_mysql(2).await;
     raw_exec(
         &name,
         "CREATE TRIGGER user_norm BEFORE INSERT ON `user` FOR EACH ROW \
@@ -550,9 +524,7 @@ async fn create_with_a_key_a_trigger_normalizes() {
 /// expression is 0 and the server assigns one.
 #[tokio::test]
 async fn create_with_a_key_expression() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     let made = User::create(&db).set(User::ID, func::abs(-4242i64)).set(User::NAME, "abs").await.expect("create");
     assert_eq!((made.id, made.name.as_str()), (4242, "abs"));
     let zero = User::create(&db).set(User::ID, func::abs(0i64)).set(User::NAME, "zero").await.expect("create");
@@ -624,9 +596,7 @@ fn diff(a: [i64; 6], b: [i64; 6]) -> String {
 /// counters it prints to mean anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_cancelled_at_every_point() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     let (mut finished, mut phantoms) = (0, Vec::new());
     for step in 0..150u64 {
         let budget = Duration::from_micros(step * 25);
@@ -666,9 +636,7 @@ async fn create_cancelled_at_every_point() {
 /// Ok.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_cancelled_inside_an_outer_block() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     let tx = db.atomic().await.expect("outer");
     let mut returned = HashSet::new();
     let mut dropped = Vec::new();
@@ -703,9 +671,7 @@ async fn create_cancelled_inside_an_outer_block() {
 /// Many tasks creating at once through a pool: each gets its own row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn create_concurrently() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 4).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(4).await;
     let tasks: Vec<_> = (0..8)
         .map(|t| {
             let db = db.clone();
@@ -777,42 +743,27 @@ async fn upsert_keys_match_returning() {
             |name: &'static str, email: &'static str| User::insert().set(User::NAME, name).set(User::EMAIL, email);
         User::acreate(&db, user("ann")).await.expect("ann");
         User::acreate(&db, user("bob")).await.expect("bob");
-        // A new row.
-        let k = propose("cy", "c@x").on_conflict(User::NAME).do_update(User::EMAIL).aexecute(db).await.expect("new");
-        seen.push(names(db, k).await);
-        // An update.
-        let k = propose("ann", "a@x").on_conflict(User::NAME).do_update(User::EMAIL).aexecute(db).await.expect("upd");
-        seen.push(names(db, k).await);
-        // An update that changes nothing.
-        let k = propose("ann", "a@x").on_conflict(User::NAME).do_update(User::EMAIL).aexecute(db).await.expect("same");
-        seen.push(names(db, k).await);
+        // A new row; an update; an update that changes nothing.
+        for (name, email) in [("cy", "c@x"), ("ann", "a@x"), ("ann", "a@x")] {
+            let upsert = propose(name, email).on_conflict(User::NAME).do_update(User::EMAIL);
+            let k = upsert.aexecute(db).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            seen.push(names(db, k).await);
+        }
         // A conflict skipped, right after an update that set LAST_INSERT_ID.
         let k = propose("bob", "b@x").on_conflict(User::NAME).do_nothing().aexecute(db).await.expect("skip");
         seen.push(names(db, k).await);
         let k = propose("bob", "b@x").on_conflict_ignore().aexecute(db).await.expect("ignore");
         seen.push(names(db, k).await);
         // Several rows: all updates; update then insert; insert then update.
-        let k = User::insert_rows((User::NAME, User::EMAIL), [("ann", "1"), ("bob", "1")])
-            .on_conflict(User::NAME)
-            .do_update(User::EMAIL)
-            .aexecute(db)
-            .await
-            .expect("two updates");
-        seen.push(names(db, k).await);
-        let k = User::insert_rows((User::NAME, User::EMAIL), [("ann", "2"), ("dee", "2")])
-            .on_conflict(User::NAME)
-            .do_update(User::EMAIL)
-            .aexecute(db)
-            .await
-            .expect("update, insert");
-        seen.push(names(db, k).await);
-        let k = User::insert_rows((User::NAME, User::EMAIL), [("eve", "3"), ("bob", "3")])
-            .on_conflict(User::NAME)
-            .do_update(User::EMAIL)
-            .aexecute(db)
-            .await
-            .expect("insert, update");
-        seen.push(names(db, k).await);
+        for rows in [[("ann", "1"), ("bob", "1")], [("ann", "2"), ("dee", "2")], [("eve", "3"), ("bob", "3")]] {
+            let k = User::insert_rows((User::NAME, User::EMAIL), rows)
+                .on_conflict(User::NAME)
+                .do_update(User::EMAIL)
+                .aexecute(db)
+                .await
+                .unwrap_or_else(|e| panic!("{rows:?}: {e}"));
+            seen.push(names(db, k).await);
+        }
         // From a select that finds nothing: no row written.
         let k = Insert::<User>::from_select(&["name"], Counter::select().columns(Counter::NAME))
             .on_conflict(User::NAME)
@@ -867,9 +818,7 @@ async fn upsert_on_a_composite_key() {
 /// names one of the rows inserted (the first, docs say).
 #[tokio::test]
 async fn multi_row_insert_reports_its_first_row() {
-    let name = fresh().await;
-    let db = as_mysql(&name, 1).await;
-    db.acreate_tables(&[User::META]).await.expect("create");
+    let (_, db) = users_as_mysql(1).await;
     User::acreate(&db, user("zero")).await.expect("a row");
     let models = [user("m1"), user("m2"), user("m3")];
     let key = Insert::models(&models).aexecute(&db).await.expect("insert").expect("a key");
