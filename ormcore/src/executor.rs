@@ -9,7 +9,9 @@ use std::future::Future;
 use crate::backend::{Backend, RawConnection};
 use crate::database::{Begin, BeginKind, Connection, Database, RowStream, Target, Transaction};
 use crate::error::{Error, Result};
+use crate::model::{IntoLoad, Model};
 use crate::query::node::{ExprNode, SelectItem, StatementNode};
+use crate::query::related::{Preload, Related};
 use crate::query::{Compound, Delete, Insert, Raw, Returning, Select, func};
 use crate::row::{FromRow, SqlRow};
 use crate::schema::Record;
@@ -36,11 +38,14 @@ pub trait Query: Sync {
     }
 
     /// Run the compiled statement on a connection and shape the result.
+    /// `dialect` is the one `statement` was compiled for, for the further
+    /// statements a query may run (a select's eager loads).
     #[doc(hidden)]
     fn execute_on<C: RawConnection>(
         &self,
         conn: &mut C,
         statement: &Statement,
+        dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Self::Output>> + Send;
 
     /// The model table the statement writes to, so that an integrity error
@@ -64,6 +69,13 @@ pub trait Query: Sync {
 pub trait Fetch: Query<Output = Vec<<Self as Fetch>::Row>> {
     /// The type each row decodes into.
     type Row: FromRow + 'static;
+
+    /// How a stream of its rows decodes them and what it runs for each
+    /// batch: a select's joined relations and eager loads.
+    #[doc(hidden)]
+    fn related(&self) -> Related<Self::Row> {
+        Related::default()
+    }
 }
 
 pub(crate) async fn fetch_all<R: FromRow, C: RawConnection>(conn: &mut C, statement: &Statement) -> Result<Vec<R>> {
@@ -113,6 +125,7 @@ macro_rules! fetch_query {
                 &self,
                 conn: &mut C,
                 statement: &Statement,
+                _dialect: &dyn Dialect,
             ) -> impl Future<Output = Result<Vec<R>>> + Send {
                 fetch_all(conn, statement)
             }
@@ -124,7 +137,83 @@ macro_rules! fetch_query {
     };
 }
 
-fetch_query!(Select, |q: &Select<R>, d| sql::compile_select(q.node(), d));
+impl<R: FromRow + 'static> Query for Select<R> {
+    type Output = Vec<R>;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_select(self.node(), dialect)
+    }
+
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+        dialect: &dyn Dialect,
+    ) -> impl Future<Output = Result<Vec<R>>> + Send {
+        fetch_select(self, conn, statement, dialect)
+    }
+}
+
+impl<R: FromRow + 'static> Fetch for Select<R> {
+    type Row = R;
+
+    fn related(&self) -> Related<R> {
+        Select::related(self).clone()
+    }
+}
+
+/// The rows of `select`'s compiled `statement`, with the relations its
+/// joins selected filled and its eager loads run, on the same connection.
+async fn fetch_select<R: FromRow + 'static, C: RawConnection>(
+    select: &Select<R>,
+    conn: &mut C,
+    statement: &Statement,
+    dialect: &dyn Dialect,
+) -> Result<Vec<R>> {
+    if !select.has_related() {
+        return fetch_all(conn, statement).await;
+    }
+    let mut rows = Vec::new();
+    conn.fetch(statement, &mut |row| {
+        rows.push(select.decode(row)?);
+        Ok(())
+    })
+    .await?;
+    preload(conn, dialect, select.preloads(), &mut rows).await?;
+    Ok(rows)
+}
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Run eager loads for `parents` (a `Vec` of the model they load for):
+/// each load's selects, then the loads nested in it for the rows it found,
+/// then its rows given to the parents.
+pub(crate) fn preload<'a, C: RawConnection>(
+    conn: &'a mut C,
+    dialect: &'a dyn Dialect,
+    loads: &'a [std::sync::Arc<dyn Preload>],
+    parents: &'a mut (dyn std::any::Any + Send),
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        // Room for the select's own parameters beside the keys.
+        let max_keys = dialect.max_params().saturating_sub(PRELOAD_PARAM_MARGIN).max(1);
+        for load in loads {
+            let mut rows = load.collect();
+            for node in load.selects(&*parents, max_keys)? {
+                let statement = sql::compile_select(&node, dialect)?;
+                conn.fetch(&statement, &mut |row| rows.push(row)).await?;
+            }
+            if !load.nested().is_empty() {
+                preload(&mut *conn, dialect, load.nested(), rows.rows()).await?;
+            }
+            rows.attach(parents)?;
+        }
+        Ok(())
+    })
+}
+
+/// The parameters an eager load leaves to its select's own conditions.
+const PRELOAD_PARAM_MARGIN: usize = 256;
 fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d), |q: &Returning<R>| match q.node() {
     StatementNode::Insert(node) => node.meta,
@@ -161,6 +250,7 @@ impl<M: Record, R> Query for Insert<M, R> {
         &self,
         conn: &mut C,
         statement: &Statement,
+        _dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Option<i64>>> + Send {
         inserted_key(conn, statement, M::META)
     }
@@ -201,7 +291,7 @@ impl<M: Sync> Query for crate::query::Update<M> {
         sql::compile_update(self.node(), dialect)
     }
 
-    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement, _: &dyn Dialect) -> Result<u64> {
         Ok(conn.execute(statement).await?.rows_affected)
     }
 }
@@ -214,7 +304,7 @@ impl<M: Sync> Query for Delete<M> {
         sql::compile_delete(self.node(), dialect)
     }
 
-    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement) -> Result<u64> {
+    async fn execute_on<C: RawConnection>(&self, conn: &mut C, statement: &Statement, _: &dyn Dialect) -> Result<u64> {
         Ok(conn.execute(statement).await?.rows_affected)
     }
 }
@@ -296,8 +386,9 @@ impl<R: FromRow + 'static> Query for FirstN<'_, R> {
         &self,
         conn: &mut C,
         statement: &Statement,
+        dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Vec<R>>> + Send {
-        fetch_all(conn, statement)
+        fetch_select(self.query, conn, statement, dialect)
     }
 }
 
@@ -340,9 +431,11 @@ pub trait Executor: Sync {
             let target = self.target();
             let statement = query.compile_for(&target)?;
             let mut lease = target.lease_for(&statement).await?;
-            query.execute_on(lease.conn(), &statement).await.map_err(|error| match query.written_table() {
-                Some(table) => error.on_table(table),
-                None => error,
+            query.execute_on(lease.conn(), &statement, target.dialect()).await.map_err(|error| {
+                match query.written_table() {
+                    Some(table) => error.on_table(table),
+                    None => error,
+                }
             })
         }
     }
@@ -374,6 +467,20 @@ pub trait Executor: Sync {
     /// limit where it is smaller).
     fn first_n<R: FromRow + 'static>(&self, query: &Select<R>, n: u64) -> impl Future<Output = Result<Vec<R>>> + Send {
         async move { self.aexecute(&FirstN { query, n }).await }
+    }
+
+    /// The rows of `query` with `load` loaded for them: the reference's
+    /// `aprefetch(query, *subqueries)`, written as
+    /// `db.list(&query.with_related(load))`. Nest loads with
+    /// [`Load::with_related`](crate::Load::with_related) to prefetch
+    /// several levels: one select per level.
+    fn aprefetch<M: Model>(
+        &self,
+        query: &Select<M>,
+        load: impl IntoLoad<M>,
+    ) -> impl Future<Output = Result<Vec<M>>> + Send {
+        let query = query.clone().with_related(load);
+        async move { self.aexecute(&query).await }
     }
 
     /// The first column of the first row, decoded into `T`; a query with no
@@ -469,7 +576,7 @@ pub trait Executor: Sync {
     fn iterate<Q: Fetch>(&self, query: &Q) -> RowStream<'_, Self::Backend, Q::Row> {
         let target = self.target();
         let statement = query.compile(target.dialect());
-        RowStream::new(target, statement)
+        RowStream::new(target, statement, query.related())
     }
 
     /// Run raw SQL with `?` placeholders and return its rows and counts.

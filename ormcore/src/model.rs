@@ -4,14 +4,18 @@
 
 mod cached;
 mod default_now;
+mod eager;
 mod foreign_key;
 mod ops;
+mod relations;
 mod state;
 mod write;
 
 pub use default_now::DefaultNow;
-pub use foreign_key::ForeignKey;
+pub use eager::{IntoLoad, Load};
+pub use foreign_key::{ForeignKey, ForeignKeyField};
 pub use ops::Saved;
+pub use relations::{HasRelations, Relations};
 pub use state::ModelState;
 pub use write::{BulkCreate, BulkUpdate, Create, Save, SetById};
 

@@ -11,6 +11,8 @@ pub mod expr;
 pub mod func;
 pub mod node;
 mod projection;
+#[doc(hidden)]
+pub mod related;
 mod select;
 mod write;
 

@@ -12,6 +12,7 @@ pub mod locks;
 pub mod queries;
 pub mod recovery;
 pub mod reference;
+pub mod relations;
 pub mod results;
 pub mod scope;
 pub mod stream;
@@ -104,6 +105,11 @@ macro_rules! conformance_cases {
             stream::stream_inside_transaction,
             stream::failed_stream_releases_connection,
             stream::exhausted_stream_releases_connection,
+            relations::joins_fill_relations,
+            relations::eager_loading_sends_one_select_per_level,
+            relations::eager_loads_past_the_parameter_limit,
+            relations::loaded_relations_are_not_row_data,
+            relations::eager_loading_on_streams_runs_per_batch,
             queries::filters,
             locks::row_locks_for_a_job_queue,
             queries::pattern_matching,

@@ -16,6 +16,9 @@ pub struct User {
     #[orm(default = true)]
     pub is_active: bool,
     pub email: Option<String>,
+    /// The tweets (and other back-references) an eager load found.
+    #[orm(relations)]
+    pub related: Relations,
 }
 
 /// Declared defaults of every kind, for the create paths.
@@ -54,6 +57,21 @@ pub struct Tweet {
     pub content: String,
     #[orm(index)]
     pub is_published: bool,
+    /// The comments an eager load found.
+    #[orm(relations)]
+    pub related: Relations,
+}
+
+/// A tweet's comment, by a user or anonymous, possibly replying to
+/// another comment: every shape of relation.
+#[derive(Model, Debug, Clone)]
+pub struct Comment {
+    pub id: i64,
+    #[orm(on_delete = "cascade")]
+    pub tweet: ForeignKey<Tweet>,
+    pub author: Option<ForeignKey<User>>,
+    pub reply_to: Option<ForeignKey<Comment>>,
+    pub body: String,
 }
 
 /// A user's profile, for the reference's `register` example.
@@ -212,6 +230,17 @@ pub fn all_tables() -> Vec<&'static TableMeta> {
 }
 
 /// A new, unsaved user.
+/// A published tweet by `user`, to insert.
+pub fn tweet(user: &User, content: &str) -> Tweet {
+    Tweet {
+        id: 0,
+        user: ForeignKey::new(user.id),
+        content: content.into(),
+        is_published: true,
+        related: Relations::default(),
+    }
+}
+
 pub fn user(name: &str) -> User {
     User { name: name.into(), ..User::default() }
 }

@@ -250,7 +250,13 @@ mod mysql_only {
         let db = MySqlDatabase::connect(options).await.expect("connect");
         db.acreate_tables(&[User::META, Tweet::META]).await.expect("create");
         let ann = User::acreate(&db, user("ann")).await.expect("ann");
-        let tweet = Tweet { id: 0, user: ForeignKey::new(ann.id), content: "ann".into(), is_published: true };
+        let tweet = Tweet {
+            id: 0,
+            user: ForeignKey::new(ann.id),
+            content: "ann".into(),
+            is_published: true,
+            related: Relations::default(),
+        };
         Tweet::acreate(&db, tweet).await.expect("a tweet");
         let upsert = ormcore::query::Insert::<User>::from_select(&["name"], Tweet::select().columns(Tweet::CONTENT))
             .on_conflict(User::NAME)

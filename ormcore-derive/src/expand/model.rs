@@ -21,6 +21,11 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
         let value = to_value(field);
         quote!(#i => #value)
     });
+    let field_arms = cont.columns().enumerate().map(|(i, field)| {
+        let i = index(i);
+        let member = field.ident;
+        quote!(#i => #p::Some(&mut self.#member as &mut dyn ::core::any::Any))
+    });
     let primary_key_values = primary_key_values(cont);
     let set_auto_id = set_auto_id(cont);
     let state = cont.state_field().map(|field| {
@@ -37,11 +42,29 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
             }
         }
     });
+    let relations = cont.relations_field().map(|field| {
+        let member = field.ident;
+        let ty = field.ty;
+        let (get, get_mut) = (quote_spanned!(ty.span()=> &self.#member), quote_spanned!(ty.span()=> &mut self.#member));
+        quote! {
+            #[automatically_derived]
+            impl #p::HasRelations for #ident {
+                fn relations(&self) -> &#p::Relations {
+                    #get
+                }
+                fn relations_mut(&mut self) -> &mut #p::Relations {
+                    #get_mut
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #p::Model for #ident {
             #state
         }
+
+        #relations
 
         #[automatically_derived]
         impl #p::Record for #ident {
@@ -61,6 +84,16 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
                         "column index {} out of range: `{}` has {} columns",
                         __index, #model, #count,
                     ),
+                }
+            }
+
+            fn column_field_mut(
+                &mut self,
+                __index: ::core::primitive::usize,
+            ) -> #p::Option<&mut dyn ::core::any::Any> {
+                match __index {
+                    #(#field_arms,)*
+                    _ => #p::None,
                 }
             }
 

@@ -26,7 +26,9 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
                 let i = index(i);
                 quote_spanned!(ty.span()=> __orm::__private::decode_column::<#ty>(__row, __start + #i, #model)?)
             }
-            Role::State | Role::Skip => quote_spanned!(ty.span()=> <#ty as __orm::__private::Default>::default()),
+            Role::State | Role::Relations | Role::Skip => {
+                quote_spanned!(ty.span()=> <#ty as __orm::__private::Default>::default())
+            }
         };
         quote!(#member: #value)
     });

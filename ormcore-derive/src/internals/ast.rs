@@ -53,6 +53,8 @@ pub enum Role {
     Column(usize),
     /// The `ModelState` field (`#[orm(state)]`).
     State,
+    /// The `Relations` field (`#[orm(relations)]`).
+    Relations,
     /// A field that is not stored (`#[orm(skip)]`).
     Skip,
 }
@@ -134,6 +136,8 @@ impl<'a> Container<'a> {
                 let attrs = attr::Field::from_ast(cx, field);
                 let role = if attrs.state {
                     Role::State
+                } else if attrs.relations {
+                    Role::Relations
                 } else if attrs.skip {
                     Role::Skip
                 } else {
@@ -177,6 +181,11 @@ impl<'a> Container<'a> {
         self.fields.iter().find(|f| f.role == Role::State)
     }
 
+    /// The `#[orm(relations)]` field, if any.
+    pub fn relations_field(&self) -> Option<&Field<'a>> {
+        self.fields.iter().find(|f| f.role == Role::Relations)
+    }
+
     /// The path of the runtime crate: `::ormcore` unless
     /// `#[orm(crate = "..")]` says otherwise.
     pub fn crate_path(&self) -> proc_macro2::TokenStream {
@@ -197,7 +206,7 @@ impl Field<'_> {
     pub fn column_index(&self) -> Option<usize> {
         match self.role {
             Role::Column(index) => Some(index),
-            Role::State | Role::Skip => None,
+            Role::State | Role::Relations | Role::Skip => None,
         }
     }
 }
@@ -232,9 +241,9 @@ fn resolve_fields(cx: &Ctxt, fields: &[Field<'_>], names: &[Ident], list: &str) 
             }
             Some(field) => match field.role {
                 Role::Column(index) => columns.push(index),
-                Role::State | Role::Skip => cx.error_spanned_by(
+                Role::State | Role::Relations | Role::Skip => cx.error_spanned_by(
                     name,
-                    format!("field `{wanted}` is not a column (it is marked `state` or `skip`) and cannot be in `{list}(...)`"),
+                    format!("field `{wanted}` is not a column (it is marked `state`, `relations` or `skip`) and cannot be in `{list}(...)`"),
                 ),
             },
         }

@@ -8,7 +8,8 @@ use super::attr::{Literal, OnDelete};
 use super::case::upper_snake_case;
 use super::ctxt::Ctxt;
 use super::symbol::{
-    AUTO_INCREMENT, BACKREF, COLUMN, DECIMAL_PLACES, DEFAULT_NOW, MAX_DIGITS, PRIMARY_KEY, SKIP, STATE, Symbol,
+    AUTO_INCREMENT, BACKREF, COLUMN, DECIMAL_PLACES, DEFAULT_NOW, MAX_DIGITS, PRIMARY_KEY, RELATIONS, SKIP, STATE,
+    Symbol,
 };
 use super::ty::{self, Scalar};
 
@@ -30,17 +31,24 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
 /// A table needs at least one column.
 fn check_has_columns(cx: &Ctxt, cont: &Container<'_>) {
     if cont.columns().next().is_none() {
-        cx.error_spanned_by(cont.ident, "a model needs at least one column: every field is `state` or `skip`");
+        cx.error_spanned_by(
+            cont.ident,
+            "a model needs at least one column: every field is `state`, `relations` or `skip`",
+        );
     }
 }
 
-/// `state` and `skip` fields are not columns and take no other attribute;
-/// a model has at most one `state` field.
+/// `state`, `relations` and `skip` fields are not columns and take no
+/// other attribute; a model has at most one `state` and one `relations`
+/// field.
 fn check_non_columns(cx: &Ctxt, cont: &Container<'_>) {
     let mut state_seen = false;
+    let mut relations_seen = false;
     for field in &cont.fields {
         let marker: Symbol = if field.attrs.state {
             STATE
+        } else if field.attrs.relations {
+            RELATIONS
         } else if field.attrs.skip {
             SKIP
         } else {
@@ -62,6 +70,15 @@ fn check_non_columns(cx: &Ctxt, cont: &Container<'_>) {
                 );
             }
             state_seen = true;
+        }
+        if field.attrs.relations {
+            if relations_seen {
+                cx.error_at(
+                    field.attrs.key(RELATIONS).unwrap_or_else(|| field.ident.span()),
+                    "only one field can be `#[orm(relations)]`",
+                );
+            }
+            relations_seen = true;
         }
     }
 }

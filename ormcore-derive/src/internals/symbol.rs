@@ -47,6 +47,7 @@ pub const ON_DELETE: Symbol = Symbol("on_delete");
 pub const BACKREF: Symbol = Symbol("backref");
 /// `#[orm(state)]`.
 pub const STATE: Symbol = Symbol("state");
+pub const RELATIONS: Symbol = Symbol("relations");
 /// `#[orm(skip)]`.
 pub const SKIP: Symbol = Symbol("skip");
 

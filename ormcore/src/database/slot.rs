@@ -420,7 +420,10 @@ impl<B: Backend> Slot<B> {
                     if tokio::time::timeout(grace, returned).await.is_err() {
                         return Err(Error::interface(format!(
                             "the connection is held by an open stream (iterate) and was not released within \
-                             {grace:?}; finish or drop the stream before running another query on this connection"
+                             {grace:?}; finish or drop the stream before running another query on this \
+                             connection. To read each streamed row's relations, ask the streamed select for them \
+                             (`join_related`, or `with_related`: one more select per relation per batch) instead \
+                             of fetching them row by row"
                         )));
                     }
                 }

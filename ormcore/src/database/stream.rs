@@ -15,6 +15,7 @@ use super::Target;
 use super::slot::Slot;
 use crate::backend::{Backend, RawStream};
 use crate::error::{Error, Result};
+use crate::query::related::Related;
 use crate::row::FromRow;
 use crate::sql::Statement;
 use crate::trace::{Counts, Probe, StatementKind};
@@ -83,6 +84,8 @@ enum State<'a, B: Backend, R> {
     Opening(BoxFuture<'a, Result<Open<B>>>),
     Ready(Open<B>),
     Fetching(BoxFuture<'static, (Open<B>, Batch<R>)>),
+    /// The eager loads of a batch, on a connection of their own.
+    Loading(BoxFuture<'a, (Open<B>, Batch<R>)>),
     Done,
 }
 
@@ -95,17 +98,38 @@ enum State<'a, B: Backend, R> {
 /// [`Error::Interface`](crate::Error::Interface); it never hangs and never
 /// interleaves. Drop the stream to release the connection at once.
 ///
+/// A select's eager loads ([`with_related`](crate::query::Select::with_related))
+/// run once per batch, for the batch's rows, on a second connection from
+/// the pool (the stream's own is busy reading): one select per relation
+/// per batch. So a stream with eager loads is refused inside a transaction
+/// (the other connection would not see the transaction's writes) and on a
+/// database of one connection (an in-memory SQLite database).
+///
 /// Read it with [`next`](RowStream::next), or as a `futures::Stream`.
 #[must_use = "a stream does nothing until polled"]
 pub struct RowStream<'a, B: Backend, R> {
     state: State<'a, B, R>,
     buffer_size: usize,
     rows: VecDeque<R>,
+    related: Arc<Related<R>>,
+    /// Where the eager loads run.
+    target: Option<Target<'a, B>>,
 }
 
 impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
-    pub(crate) fn new(target: Target<'a, B>, statement: Result<Statement>) -> Self {
-        RowStream { state: State::Start(target, statement), buffer_size: DEFAULT_BUFFER_SIZE, rows: VecDeque::new() }
+    pub(crate) fn new(target: Target<'a, B>, statement: Result<Statement>, related: Related<R>) -> Self {
+        let loads = (!related.preloads.is_empty()).then(|| target.clone());
+        let statement = match &loads {
+            Some(target) => statement.and_then(|statement| target.check_second_connection().map(|()| statement)),
+            None => statement,
+        };
+        RowStream {
+            state: State::Start(target, statement),
+            buffer_size: DEFAULT_BUFFER_SIZE,
+            rows: VecDeque::new(),
+            related: Arc::new(related),
+            target: loads,
+        }
     }
 
     /// Fetch `size` rows per round trip (at least 1, at most 2^20).
@@ -147,7 +171,8 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
                     Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(error))),
                 },
                 State::Ready(open) => {
-                    self.state = State::Fetching(Box::pin(fetch_batch(open, self.buffer_size)));
+                    let related = Arc::clone(&self.related);
+                    self.state = State::Fetching(Box::pin(fetch_batch(open, self.buffer_size, related)));
                 }
                 State::Fetching(mut future) => {
                     let poll = future.as_mut().poll(cx);
@@ -155,18 +180,44 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
                         self.state = State::Fetching(future);
                         return Poll::Pending;
                     };
-                    match result {
-                        Ok((rows, more)) => {
-                            self.rows.extend(rows);
-                            // An exhausted stream gives its connection back
-                            // now, not when polled once more.
-                            self.state = if more { State::Ready(open) } else { State::Done };
+                    match (result, &self.target) {
+                        (Ok((rows, more)), Some(target)) if !rows.is_empty() => {
+                            let load = load_batch(target.clone(), Arc::clone(&self.related), rows);
+                            self.state = State::Loading(Box::pin(async move { (open, load.await.map(|r| (r, more))) }));
                         }
-                        Err(error) => return Poll::Ready(Some(Err(error))),
+                        (result, _) => {
+                            if let Some(error) = self.batch_done(open, result) {
+                                return Poll::Ready(Some(Err(error)));
+                            }
+                        }
+                    }
+                }
+                State::Loading(mut future) => {
+                    let poll = future.as_mut().poll(cx);
+                    let Poll::Ready((open, result)) = poll else {
+                        self.state = State::Loading(future);
+                        return Poll::Pending;
+                    };
+                    if let Some(error) = self.batch_done(open, result) {
+                        return Poll::Ready(Some(Err(error)));
                     }
                 }
                 State::Done => return Poll::Ready(None),
             }
+        }
+    }
+
+    /// Keep a batch's rows; the error of a failed batch.
+    fn batch_done(&mut self, open: Open<B>, result: Batch<R>) -> Option<Error> {
+        match result {
+            Ok((rows, more)) => {
+                self.rows.extend(rows);
+                // An exhausted stream gives its connection back now, not
+                // when polled once more.
+                self.state = if more { State::Ready(open) } else { State::Done };
+                None
+            }
+            Err(error) => Some(error),
         }
     }
 }
@@ -226,13 +277,29 @@ impl<B: Backend> Drop for LostOnDrop<B> {
     }
 }
 
-async fn fetch_batch<B: Backend, R: FromRow + 'static>(mut open: Open<B>, max: usize) -> (Open<B>, Batch<R>) {
+/// Run a select's eager loads for one batch of its rows, on a connection
+/// from the pool.
+async fn load_batch<B: Backend, R: 'static + Send>(
+    target: Target<'_, B>,
+    related: Arc<Related<R>>,
+    mut rows: Vec<R>,
+) -> Result<Vec<R>> {
+    let mut lease = target.lease_pooled().await?;
+    crate::executor::preload(lease.conn(), target.dialect(), &related.preloads, &mut rows).await?;
+    Ok(rows)
+}
+
+async fn fetch_batch<B: Backend, R: FromRow + 'static>(
+    mut open: Open<B>,
+    max: usize,
+    related: Arc<Related<R>>,
+) -> (Open<B>, Batch<R>) {
     // A batch may come up short (the last one, a huge buffer size): grow
     // past the first thousand rows only as they arrive.
     let mut rows = Vec::with_capacity(max.min(1024));
     let stream = open.stream.as_mut().expect("an open stream holds its backend stream");
     let mut on_row = |row: &dyn crate::row::Row| {
-        rows.push(R::from_row(row, &mut 0)?);
+        rows.push(related.decode(row)?);
         Ok(())
     };
     let batch = stream.next_batch(max, &mut on_row);

@@ -159,6 +159,33 @@ impl<'a, B: Backend> Target<'a, B> {
         Ok(lease)
     }
 
+    /// A connection from the pool whatever the scope, for the eager loads
+    /// of a stream that holds the bound one.
+    pub(crate) async fn lease_pooled(&self) -> Result<ConnLease<B>> {
+        let conn = self.backend().acquire().await?;
+        Ok(ConnLease::Pooled(Traced::new(conn, Arc::clone(self.inner()))))
+    }
+
+    /// Whether a stream's eager loads can run on a second connection: not
+    /// inside a transaction block, whose writes another connection would
+    /// not see, nor on a database of one connection.
+    pub(crate) fn check_second_connection(&self) -> Result<()> {
+        if self.slot().is_some_and(|slot| !slot.state().frames.is_empty()) {
+            return Err(crate::Error::interface(
+                "eager loads (`with_related`) on a stream run on a second connection, which would not see this \
+                 transaction's writes: inside a transaction, read the rows with `list` (in pages if there are \
+                 many), or stream outside it",
+            ));
+        }
+        if self.backend().pool_status().max_size < 2 {
+            return Err(crate::Error::interface(
+                "eager loads (`with_related`) on a stream run on a second connection, and this database has one \
+                 (an in-memory SQLite database): read the rows with `list`, in pages if there are many",
+            ));
+        }
+        Ok(())
+    }
+
     async fn lease_sharing(&self, shareable: bool) -> Result<ConnLease<B>> {
         if let Some(slot) = self.slot() {
             return Ok(ConnLease::Slot(self.lease_bound(&slot).await?));

@@ -81,6 +81,7 @@ impl<M: PrimaryKey> Query for KeyLookup<M> {
         &self,
         conn: &mut C,
         statement: &Statement,
+        _dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Option<M>>> + Send {
         fetch_first(conn, statement)
     }
@@ -141,6 +142,7 @@ impl<M: Model> Query for InstanceInsert<'_, M> {
         &self,
         conn: &mut C,
         statement: &Statement,
+        _dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Option<i64>>> + Send {
         inserted_key(conn, statement, M::META)
     }

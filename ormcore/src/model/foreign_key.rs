@@ -1,7 +1,7 @@
 //! [`ForeignKey`]: a field holding another model's key, with the related
 //! object loaded lazily and cached.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::{Model, PrimaryKey};
 use crate::error::Result;
@@ -34,9 +34,11 @@ use crate::value::{FromValue, ToValue, Value, ValueRef};
 /// ```
 pub struct ForeignKey<M: PrimaryKey> {
     key: M::Key,
-    /// Boxed so that a model may reference its own type (a category's
-    /// parent category) without being infinitely large.
-    related: OnceLock<Box<M>>,
+    /// Behind a pointer so that a model may reference its own type (a
+    /// category's parent category) without being infinitely large; shared,
+    /// so that the rows an eager load gives the same related row point at
+    /// one copy of it.
+    related: OnceLock<Arc<M>>,
 }
 
 impl<M: PrimaryKey> ForeignKey<M> {
@@ -47,9 +49,12 @@ impl<M: PrimaryKey> ForeignKey<M> {
 
     /// A key to `related`, with `related` already loaded.
     pub fn to(related: M) -> Self {
-        let fk = ForeignKey::new(related.key());
-        let _ = fk.related.set(Box::new(related));
-        fk
+        ForeignKey::shared(Arc::new(related))
+    }
+
+    /// A key to a related object that other rows may share.
+    pub(crate) fn shared(related: Arc<M>) -> Self {
+        ForeignKey { key: related.key(), related: OnceLock::from(related) }
     }
 
     /// The key value.
@@ -59,7 +64,7 @@ impl<M: PrimaryKey> ForeignKey<M> {
 
     /// The related object, if loaded.
     pub fn get(&self) -> Option<&M> {
-        self.related.get().map(Box::as_ref)
+        self.related.get().map(Arc::as_ref)
     }
 
     /// Point at `related` (changing the key) and cache it.
@@ -74,15 +79,15 @@ impl<M: PrimaryKey> ForeignKey<M> {
         if let Some(related) = self.get() {
             return Ok(related);
         }
-        let related = Box::new(M::aget_by_id(executor, self.key.clone()).await?);
+        let related = Arc::new(M::aget_by_id(executor, self.key.clone()).await?);
         Ok(self.related.get_or_init(|| related))
     }
 }
 
-/// A clone keeps the key; the related object, if loaded, is not cloned.
+/// A clone keeps the key and shares the related object, if loaded.
 impl<M: PrimaryKey> Clone for ForeignKey<M> {
     fn clone(&self) -> Self {
-        ForeignKey::new(self.key.clone())
+        ForeignKey { key: self.key.clone(), related: self.related.clone() }
     }
 }
 
@@ -152,4 +157,51 @@ impl<M: PrimaryKey> SqlField for ForeignKey<M> {
     type Sql = <M::Key as SqlField>::Sql;
     const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
     const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
+}
+
+/// A model field that is a foreign key: [`ForeignKey<M>`], or
+/// `Option<ForeignKey<M>>` for a nullable one. Joins
+/// ([`Select::join_related`](crate::query::Select::join_related)) and eager
+/// loads ([`Load`](crate::Load)) fill the related object through it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a foreign key field",
+    label = "a relation is a column of type `ForeignKey<M>` or `Option<ForeignKey<M>>`"
+)]
+pub trait ForeignKeyField: Send + Sync + 'static {
+    /// The referenced model.
+    type Target: PrimaryKey;
+
+    /// The key value, `None` when a nullable key is NULL.
+    fn key_value(&self) -> Option<Value>;
+
+    /// Cache `related` as the referenced object (for a NULL key, nothing
+    /// is cached).
+    #[doc(hidden)]
+    fn fill(&mut self, related: Arc<Self::Target>);
+}
+
+impl<M: PrimaryKey> ForeignKeyField for ForeignKey<M> {
+    type Target = M;
+
+    fn key_value(&self) -> Option<Value> {
+        Some(self.key.to_value())
+    }
+
+    fn fill(&mut self, related: Arc<M>) {
+        self.related = OnceLock::from(related);
+    }
+}
+
+impl<M: PrimaryKey> ForeignKeyField for Option<ForeignKey<M>> {
+    type Target = M;
+
+    fn key_value(&self) -> Option<Value> {
+        self.as_ref().map(|fk| fk.key.to_value())
+    }
+
+    fn fill(&mut self, related: Arc<M>) {
+        if let Some(fk) = self {
+            fk.fill(related);
+        }
+    }
 }

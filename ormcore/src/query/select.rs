@@ -8,7 +8,9 @@ use super::node::{
     TableRef,
 };
 use super::projection::{Projection, push_model_columns};
-use crate::row::SqlRow;
+use super::related::{Fill, Preload, Related};
+use crate::error::Result;
+use crate::row::{FromRow, Row, SqlRow};
 use crate::schema::Record;
 use crate::types::{Bool, SqlType};
 
@@ -52,12 +54,15 @@ macro_rules! combinators {
 #[must_use = "a query does nothing until it is executed"]
 pub struct Select<R> {
     node: SelectNode,
+    /// The relations its joins fill and the eager loads it runs: kept
+    /// while the rows stay `R`, dropped when the projection changes.
+    related: Related<R>,
     _row: PhantomData<fn() -> R>,
 }
 
 impl<R> Clone for Select<R> {
     fn clone(&self) -> Self {
-        Select { node: self.node.clone(), _row: PhantomData }
+        Select { node: self.node.clone(), related: self.related.clone(), _row: PhantomData }
     }
 }
 
@@ -146,12 +151,49 @@ impl Select<SqlRow> {
 impl<R> Select<R> {
     /// Wrap an AST node, asserting that its rows decode into `R`.
     pub fn from_node(node: SelectNode) -> Self {
-        Select { node, _row: PhantomData }
+        Select { node, related: Related::default(), _row: PhantomData }
     }
 
     /// The AST node.
     pub fn node(&self) -> &SelectNode {
         &self.node
+    }
+
+    pub(crate) fn node_mut(&mut self) -> &mut SelectNode {
+        &mut self.node
+    }
+
+    pub(crate) fn push_fill(&mut self, fill: Fill<R>) {
+        self.related.fills.push(fill);
+    }
+
+    pub(crate) fn push_preload(&mut self, preload: std::sync::Arc<dyn Preload>) {
+        self.related.preloads.push(preload);
+    }
+
+    /// The eager loads to run for its rows.
+    pub(crate) fn preloads(&self) -> &[std::sync::Arc<dyn Preload>] {
+        &self.related.preloads
+    }
+
+    /// Whether it fills or loads relations beyond its rows.
+    pub(crate) fn has_related(&self) -> bool {
+        !self.related.is_empty()
+    }
+
+    /// Decode one row of its result, filling the relations its joins
+    /// selected.
+    #[inline]
+    pub(crate) fn decode(&self, row: &dyn Row) -> Result<R>
+    where
+        R: FromRow,
+    {
+        self.related.decode(row)
+    }
+
+    /// How its rows decode and what runs for them.
+    pub(crate) fn related(&self) -> &Related<R> {
+        &self.related
     }
 
     /// Unwrap into the AST node.

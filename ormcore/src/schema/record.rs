@@ -1,5 +1,7 @@
 //! [`Record`]: a Rust type whose values are rows of one table.
 
+use std::any::Any;
+
 use super::TableMeta;
 use crate::error::Result;
 use crate::row::FromRow;
@@ -32,4 +34,14 @@ pub trait Record: FromRow + Sync + Sized + 'static {
     ///
     /// [`Error::Decode`]: crate::Error::Decode
     fn set_auto_id(&mut self, id: i64) -> Result<()>;
+
+    /// The field of column `index`, for code that knows its type from a
+    /// typed [`Column`](crate::Column) (the relations a join or an eager
+    /// load fills). `None` for an index out of range, and for every index
+    /// by default: a hand-written `Record` whose relations are not filled.
+    #[doc(hidden)]
+    fn column_field_mut(&mut self, index: usize) -> Option<&mut dyn Any> {
+        let _ = index;
+        None
+    }
 }

@@ -327,9 +327,17 @@ pub async fn one_model_two_databases<T: TestDb>() -> Result<()> {
     assert_eq!(User::aget_by_id(&second, b.id).await?.name, "second");
     // A foreign key's lookup runs the cached statement of the database it
     // is given.
-    let tweet =
-        Tweet::acreate(&second, Tweet { id: 0, user: ForeignKey::new(b.id), content: "hi".into(), is_published: true })
-            .await?;
+    let tweet = Tweet::acreate(
+        &second,
+        Tweet {
+            id: 0,
+            user: ForeignKey::new(b.id),
+            content: "hi".into(),
+            is_published: true,
+            related: Relations::default(),
+        },
+    )
+    .await?;
     let loaded = Tweet::aget_by_id(&second, tweet.id).await?;
     assert_eq!(loaded.user.afetch(&second).await?.name, "second");
     Ok(())

@@ -45,7 +45,13 @@ pub async fn unique_violation_then_recovery<T: TestDb>() -> Result<()> {
 pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
     let db = open::<T>().await;
     db.acreate_tables(&[User::META, Tweet::META]).await?;
-    let orphan = Tweet { id: 0, user: ForeignKey::new(424_242), content: "x".into(), is_published: false };
+    let orphan = Tweet {
+        id: 0,
+        user: ForeignKey::new(424_242),
+        content: "x".into(),
+        is_published: false,
+        related: Relations::default(),
+    };
     let error = Tweet::acreate(&db, orphan).await.expect_err("no such user");
     assert_eq!(error.constraint_kind(), Some(ConstraintKind::ForeignKey), "{error:?}");
     match &error {

@@ -25,6 +25,7 @@ async fn seed<T: TestDb>() -> Result<Database<T::Backend>> {
                 user: ForeignKey::new(user.id),
                 content: format!("{name} {i}"),
                 is_published: i % 2 == 0,
+                related: Relations::default(),
             };
             Tweet::acreate(&db, tweet).await?;
         }

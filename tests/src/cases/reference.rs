@@ -118,7 +118,13 @@ pub async fn executing_queries<T: TestDb>() -> Result<()> {
     for content in ["first", "second"] {
         Tweet::acreate(
             &db,
-            Tweet { id: 0, user: ForeignKey::new(huey.id), content: content.into(), is_published: true },
+            Tweet {
+                id: 0,
+                user: ForeignKey::new(huey.id),
+                content: content.into(),
+                is_published: true,
+                related: Relations::default(),
+            },
         )
         .await?;
     }
@@ -288,7 +294,13 @@ pub async fn get_with_join<T: TestDb>() -> Result<()> {
     let huey = User::acreate(&db, user("huey")).await?;
     let tweet = Tweet::acreate(
         &db,
-        Tweet { id: 0, user: ForeignKey::new(huey.id), content: "meow".into(), is_published: true },
+        Tweet {
+            id: 0,
+            user: ForeignKey::new(huey.id),
+            content: "meow".into(),
+            is_published: true,
+            related: Relations::default(),
+        },
     )
     .await?;
     let query = Tweet::select()
@@ -306,7 +318,13 @@ pub async fn afetch_caches<T: TestDb>() -> Result<()> {
     let huey = User::acreate(&db, user("huey")).await?;
     let created = Tweet::acreate(
         &db,
-        Tweet { id: 0, user: ForeignKey::new(huey.id), content: "meow".into(), is_published: false },
+        Tweet {
+            id: 0,
+            user: ForeignKey::new(huey.id),
+            content: "meow".into(),
+            is_published: false,
+            related: Relations::default(),
+        },
     )
     .await?;
     let tweet = Tweet::aget_by_id(&db, created.id).await?;
@@ -328,8 +346,17 @@ pub async fn create_and_drop_tables<T: TestDb>() -> Result<()> {
     assert!(db.acreate_tables_strict(&[User::META]).await.is_err());
     db.acreate_tables(&[User::META, Tweet::META]).await?;
     let huey = User::acreate(&db, user("huey")).await?;
-    Tweet::acreate(&db, Tweet { id: 0, user: ForeignKey::new(huey.id), content: "x".into(), is_published: true })
-        .await?;
+    Tweet::acreate(
+        &db,
+        Tweet {
+            id: 0,
+            user: ForeignKey::new(huey.id),
+            content: "x".into(),
+            is_published: true,
+            related: Relations::default(),
+        },
+    )
+    .await?;
     db.adrop_tables_strict(&[User::META, Tweet::META]).await?;
     assert!(db.adrop_tables_strict(&[User::META]).await.is_err());
     db.adrop_tables(&[User::META, Tweet::META]).await?;

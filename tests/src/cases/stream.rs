@@ -59,6 +59,7 @@ pub async fn query_during_stream_is_an_error<T: TestDb>() -> Result<()> {
     assert_eq!(stream.next().await.expect("first row")?.value, 0);
     let error = db.count(&Counter::select()).await.expect_err("the stream holds the connection");
     assert!(matches!(&error, Error::Interface(m) if m.contains("stream")), "{error:?}");
+    assert!(error.to_string().contains("with_related"), "the error says what to do instead: {error}");
     let rest = stream.try_collect().await?;
     assert_eq!(rest.len(), 49);
     assert_eq!(db.count(&Counter::select()).await?, 50);

@@ -11,7 +11,7 @@ use super::{Attr, key_span, parse_orm_attrs, skip_rest, unknown_key};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::symbol::{
     AUTO_INCREMENT, BACKREF, COLUMN, DECIMAL_PLACES, DEFAULT, DEFAULT_NOW, INDEX, MAX_DIGITS, MAX_LENGTH, ON_DELETE,
-    PRIMARY_KEY, SKIP, STATE, Symbol, UNIQUE,
+    PRIMARY_KEY, RELATIONS, SKIP, STATE, Symbol, UNIQUE,
 };
 
 /// The keys a field accepts, for the unknown-key message.
@@ -29,6 +29,7 @@ pub const KEYS: &[Symbol] = &[
     ON_DELETE,
     BACKREF,
     STATE,
+    RELATIONS,
     SKIP,
 ];
 
@@ -60,6 +61,8 @@ pub struct Field {
     pub backref: Option<Ident>,
     /// `state`: the `ModelState` field, not a column.
     pub state: bool,
+    /// `relations`: the `Relations` field, not a column.
+    pub relations: bool,
     /// `skip`: not a column, filled with `Default::default()`.
     pub skip: bool,
     /// Every key given, in order, with its span.
@@ -106,6 +109,7 @@ impl Field {
         let mut on_delete = Attr::none(cx, ON_DELETE);
         let mut backref = Attr::none(cx, BACKREF);
         let mut state = Attr::none(cx, STATE);
+        let mut relations = Attr::none(cx, RELATIONS);
         let mut skip = Attr::none(cx, SKIP);
         let mut keys = Vec::new();
 
@@ -118,6 +122,7 @@ impl Field {
                 (INDEX, &mut index),
                 (DEFAULT_NOW, &mut default_now),
                 (STATE, &mut state),
+                (RELATIONS, &mut relations),
                 (SKIP, &mut skip),
             ];
             for (name, attr) in flags {
@@ -190,6 +195,7 @@ impl Field {
             on_delete: on_delete.get(),
             backref: backref.get(),
             state: state.get().is_some(),
+            relations: relations.get().is_some(),
             skip: skip.get().is_some(),
             keys,
         }
