@@ -33,7 +33,7 @@ pub use database::{Begin, Connection, Database, RowStream, Transaction};
 pub use error::{BoxError, ConflictKind, ConstraintKind, Error, Result};
 pub use executor::{Cursor, Executor, Query};
 pub use model::{
-    ForeignKey, ForeignKeyField, HasRelations, IntoLoad, Load, Model, ModelState, PrimaryKey, Relations, Saved,
+    ForeignKey, ForeignKeyField, HasRelations, Hooks, IntoLoad, Load, Model, ModelState, PrimaryKey, Relations, Saved,
 };
 pub use ormcore_derive::Model;
 pub use query::Column;
@@ -50,8 +50,8 @@ pub mod prelude {
     pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps, assign, excluded};
     pub use crate::types::Json;
     pub use crate::{
-        ConflictKind, ConstraintKind, Database, Error, Executor, ForeignKey, IsolationLevel, Load, Model, ModelState,
-        PrimaryKey, Query, Record, Relations, Result, Saved, TxOptions, Value,
+        ConflictKind, ConstraintKind, Database, Error, Executor, ForeignKey, Hooks, IsolationLevel, Load, Model,
+        ModelState, PrimaryKey, Query, Record, Relations, Result, Saved, TxOptions, Value,
     };
 }
 
@@ -64,7 +64,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::Result;
-    pub use crate::model::{DefaultNow, HasRelations, Model, ModelState, PrimaryKey, Relations};
+    pub use crate::model::{DefaultNow, HasRelations, Hooks, Model, ModelState, PrimaryKey, Relations};
     pub use crate::query::Column;
     pub use crate::query::{Expr, ExprNode, ExprOps, Select};
     pub use crate::row::{FromRow, Row, decode_column};

@@ -6,6 +6,7 @@ mod cached;
 mod default_now;
 mod eager;
 mod foreign_key;
+mod hooks;
 mod ops;
 mod relations;
 mod state;
@@ -14,6 +15,7 @@ mod write;
 pub use default_now::DefaultNow;
 pub use eager::{IntoLoad, Load};
 pub use foreign_key::{ForeignKey, ForeignKeyField};
+pub use hooks::Hooks;
 pub use ops::Saved;
 pub use relations::{HasRelations, Relations};
 pub use state::ModelState;
@@ -48,7 +50,7 @@ use crate::types::Bool;
 /// let adults = User::select().where_(User::NAME.ne("root"));
 /// # let _ = adults;
 /// ```
-pub trait Model: Record {
+pub trait Model: Record + Hooks {
     /// The dirty-tracking state, for models that have a [`ModelState`] field.
     fn state(&self) -> Option<&ModelState> {
         None
@@ -98,7 +100,7 @@ pub trait Model: Record {
     /// `Model.create()`).
     fn acreate<E: Executor>(executor: &E, mut model: Self) -> impl Future<Output = Result<Self>> + Send {
         async move {
-            ops::insert(executor, &mut model).await?;
+            ops::create_instance(executor, &mut model).await?;
             Ok(model)
         }
     }

@@ -7,6 +7,7 @@ pub mod attack8;
 pub mod attack9;
 pub mod cancel_matrix;
 pub mod errors;
+pub mod hooks;
 pub mod lifecycle;
 pub mod locks;
 pub mod queries;
@@ -105,6 +106,9 @@ macro_rules! conformance_cases {
             stream::stream_inside_transaction,
             stream::failed_stream_releases_connection,
             stream::exhausted_stream_releases_connection,
+            hooks::hooks_run_in_order_on_every_instance_path,
+            hooks::a_failing_hook_undoes_the_write,
+            hooks::a_hooked_save_cancelled_anywhere_is_all_or_nothing,
             relations::joins_fill_relations,
             relations::eager_loading_sends_one_select_per_level,
             relations::eager_loads_past_the_parameter_limit,

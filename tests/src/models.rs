@@ -253,3 +253,71 @@ pub struct Category {
     pub parent_id: Option<i64>,
     pub name: String,
 }
+
+/// A model with hooks: each one logs to `HookLog` in the write's
+/// transaction, and refuses the write when the title asks it to.
+#[derive(Model, Debug, Clone, Default)]
+#[orm(hooks)]
+pub struct Post {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    /// How many saves `before_save` saw.
+    pub saves: i64,
+    #[orm(state)]
+    pub state: ModelState,
+}
+
+/// What `Post`'s hooks did, in order.
+#[derive(Model, Debug, Clone, Default)]
+pub struct HookLog {
+    pub id: i64,
+    pub event: String,
+}
+
+impl Post {
+    async fn log<B: ormcore::backend::Backend>(&self, tx: &ormcore::Transaction<B>, event: String) -> Result<()> {
+        HookLog::acreate(tx, HookLog { id: 0, event }).await?;
+        Ok(())
+    }
+
+    fn refuse(&self, hook: &str) -> Result<()> {
+        match self.title == format!("refuse {hook}") {
+            true => Err(Error::interface(format!("refused by {hook}"))),
+            false => Ok(()),
+        }
+    }
+}
+
+impl Hooks for Post {
+    async fn before_save<B: ormcore::backend::Backend>(
+        &mut self,
+        tx: &ormcore::Transaction<B>,
+        created: bool,
+    ) -> Result<()> {
+        self.log(tx, format!("before_save {} created={created}", self.title)).await?;
+        self.refuse("before_save")?;
+        self.slug = self.title.replace(' ', "-");
+        self.saves += 1;
+        Ok(())
+    }
+
+    async fn after_save<B: ormcore::backend::Backend>(
+        &mut self,
+        tx: &ormcore::Transaction<B>,
+        created: bool,
+    ) -> Result<()> {
+        self.log(tx, format!("after_save {} created={created} keyed={}", self.title, self.id != 0)).await?;
+        self.refuse("after_save")
+    }
+
+    async fn before_delete<B: ormcore::backend::Backend>(&self, tx: &ormcore::Transaction<B>) -> Result<()> {
+        self.log(tx, format!("before_delete {}", self.title)).await?;
+        self.refuse("before_delete")
+    }
+
+    async fn after_delete<B: ormcore::backend::Backend>(&self, tx: &ormcore::Transaction<B>) -> Result<()> {
+        self.log(tx, format!("after_delete {}", self.title)).await?;
+        self.refuse("after_delete")
+    }
+}

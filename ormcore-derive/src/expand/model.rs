@@ -58,11 +58,23 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
             }
         }
     });
+    // `#[orm(hooks)]`: the user implements `Hooks`; otherwise there are
+    // none, and writes open no transaction for them.
+    let hooks = (!cont.attrs.hooks).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #p::Hooks for #ident {
+                const ENABLED: ::core::primitive::bool = false;
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #p::Model for #ident {
             #state
         }
+
+        #hooks
 
         #relations
 
@@ -154,6 +166,7 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
     };
     let member = key.ident;
     let ty = key.ty;
+    let clear = quote_spanned!(ty.span()=> <#ty as #p::Default>::default());
     let model = cont.ident.unraw().to_string();
     let field = &key.name;
     let ty_name = ty::display(ty);
@@ -171,6 +184,10 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
                     ::std::format!("the key {} that the database assigned to the new row", __id),
                 ).at(#model, #field)),
             }
+        }
+
+        fn clear_auto_id(&mut self) {
+            self.#member = #clear;
         }
     }
 }

@@ -48,6 +48,7 @@ pub const BACKREF: Symbol = Symbol("backref");
 /// `#[orm(state)]`.
 pub const STATE: Symbol = Symbol("state");
 pub const RELATIONS: Symbol = Symbol("relations");
+pub const HOOKS: Symbol = Symbol("hooks");
 /// `#[orm(skip)]`.
 pub const SKIP: Symbol = Symbol("skip");
 

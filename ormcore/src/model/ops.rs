@@ -105,6 +105,46 @@ pub(crate) async fn get_by_key<M: PrimaryKey, E: Executor>(executor: &E, key: M:
     }
 }
 
+/// Insert `model` (`acreate`), with its hooks.
+pub(crate) async fn create_instance<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
+    if !M::ENABLED {
+        return insert(executor, model).await;
+    }
+    let unassigned = M::META.auto_increment && model.primary_key_values().is_none();
+    let tx = executor.atomic().await?;
+    let written = async {
+        model.before_save(&tx, true).await?;
+        insert(&tx, model).await?;
+        model.after_save(&tx, true).await
+    }
+    .await;
+    finish_hooked(tx, written, model, unassigned).await
+}
+
+/// Commit a write that ran with its hooks, or (a hook, the write or the
+/// commit failed) leave the instance as it was before: a key the rolled
+/// back insert assigned taken back, every column dirty.
+async fn finish_hooked<M: Model, B: crate::backend::Backend, T>(
+    tx: crate::database::Transaction<B>,
+    written: Result<T>,
+    model: &mut M,
+    key_was_unassigned: bool,
+) -> Result<T> {
+    let result = match written {
+        Ok(value) => tx.commit().await.map(|()| value),
+        Err(error) => Err(error),
+    };
+    if result.is_err() {
+        if key_was_unassigned {
+            model.clear_auto_id();
+        }
+        if let Some(state) = model.state_mut() {
+            state.forget();
+        }
+    }
+    result
+}
+
 pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
     let id = executor.aexecute(&InstanceInsert::new(&*model)).await?;
     if M::META.auto_increment && model.primary_key_values().is_none() {
@@ -197,6 +237,28 @@ pub(crate) async fn save<M: Model, E: Executor>(
     only: Option<Vec<usize>>,
     force_insert: bool,
 ) -> Result<Saved> {
+    if !M::ENABLED {
+        return save_row(executor, model, only, force_insert).await;
+    }
+    let unassigned = model.primary_key_values().is_none();
+    let created = unassigned || force_insert || M::META.primary_key.is_empty();
+    let tx = executor.atomic().await?;
+    let written = async {
+        model.before_save(&tx, created).await?;
+        let saved = save_row(&tx, model, only, force_insert).await?;
+        model.after_save(&tx, created).await?;
+        Ok(saved)
+    }
+    .await;
+    finish_hooked(tx, written, model, unassigned && M::META.auto_increment).await
+}
+
+async fn save_row<M: Model, E: Executor>(
+    executor: &E,
+    model: &mut M,
+    only: Option<Vec<usize>>,
+    force_insert: bool,
+) -> Result<Saved> {
     let meta = M::META;
     if let Some(only) = &only {
         check_columns(meta, only)?;
@@ -241,7 +303,16 @@ pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: 
     let key = model
         .primary_key_values()
         .ok_or_else(|| Error::interface(format!("cannot delete a {} that was never saved", M::META.model)))?;
-    Delete::<M>::new().where_(key_filter::<M>(&key)?).aexecute(executor).await
+    let delete = Delete::<M>::new().where_(key_filter::<M>(&key)?);
+    if !M::ENABLED {
+        return delete.aexecute(executor).await;
+    }
+    let tx = executor.atomic().await?;
+    model.before_delete(&tx).await?;
+    let deleted = delete.aexecute(&tx).await?;
+    model.after_delete(&tx).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// Rows per `INSERT` in `abulk_create` by default, on backends that insert
@@ -398,7 +469,7 @@ pub(crate) async fn get_or_create<M: Model, E: Executor>(
     // Inside a savepoint, so that losing a race to a concurrent insert (an
     // integrity error) leaves an enclosing transaction usable.
     let tx = executor.atomic().await?;
-    match insert(&tx, &mut model).await {
+    match create_instance(&tx, &mut model).await {
         Ok(()) => {
             tx.commit().await?;
             Ok((model, true))

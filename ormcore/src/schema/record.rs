@@ -35,6 +35,12 @@ pub trait Record: FromRow + Sync + Sized + 'static {
     /// [`Error::Decode`]: crate::Error::Decode
     fn set_auto_id(&mut self, id: i64) -> Result<()>;
 
+    /// Mark the auto-increment key unassigned again (`0` or `None`): the
+    /// insert that assigned it was rolled back. Does nothing for models
+    /// without one.
+    #[doc(hidden)]
+    fn clear_auto_id(&mut self) {}
+
     /// The field of column `index`, for code that knows its type from a
     /// typed [`Column`](crate::Column) (the relations a join or an eager
     /// load fills). `None` for an index out of range, and for every index

@@ -162,6 +162,10 @@ impl FromRow for User {
 
 impl Model for User {}
 
+impl ormcore::Hooks for User {
+    const ENABLED: bool = false;
+}
+
 impl Record for User {
     const META: &'static TableMeta = &USER_META;
 
@@ -226,6 +230,10 @@ impl FromRow for Tweet {
 }
 
 impl Model for Tweet {}
+
+impl ormcore::Hooks for Tweet {
+    const ENABLED: bool = false;
+}
 
 impl Record for Tweet {
     const META: &'static TableMeta = &TWEET_META;

@@ -1,14 +1,14 @@
 //! Attributes on the struct: `#[orm(table = "..", primary_key(..),
-//! index(..), unique(..), crate = "..")]`.
+//! index(..), unique(..), hooks, crate = "..")]`.
 
 use syn::{DeriveInput, Ident};
 
 use super::{Attr, key_span, parse_orm_attrs, skip_rest, unknown_key, value};
 use crate::internals::ctxt::Ctxt;
-use crate::internals::symbol::{CRATE, INDEX, PRIMARY_KEY, Symbol, TABLE, UNIQUE};
+use crate::internals::symbol::{CRATE, HOOKS, INDEX, PRIMARY_KEY, Symbol, TABLE, UNIQUE};
 
 /// The keys a struct accepts, for the unknown-key message.
-pub const KEYS: &[Symbol] = &[TABLE, PRIMARY_KEY, INDEX, UNIQUE, CRATE];
+pub const KEYS: &[Symbol] = &[TABLE, PRIMARY_KEY, INDEX, UNIQUE, HOOKS, CRATE];
 
 /// The struct's attributes, as given (field names are resolved in `ast`).
 pub struct Container {
@@ -20,6 +20,8 @@ pub struct Container {
     pub indexes: Vec<IndexAttr>,
     /// `crate = ".."`: the path of the runtime crate.
     pub crate_path: Option<syn::Path>,
+    /// `hooks`: the model implements `Hooks` itself.
+    pub hooks: bool,
 }
 
 /// One `index(a, b)` or `unique(a, b)`, optionally with `name = ".."`.
@@ -38,6 +40,7 @@ impl Container {
         let mut table = Attr::none(cx, TABLE);
         let mut primary_key = Attr::none(cx, PRIMARY_KEY);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut hooks = Attr::none(cx, HOOKS);
         let mut indexes = Vec::new();
 
         parse_orm_attrs(cx, &item.attrs, |meta| {
@@ -56,6 +59,9 @@ impl Container {
                 if let Some((fields, index_name)) = value::field_list(cx, meta, name, true)? {
                     indexes.push(IndexAttr { fields, name: index_name.map(|n| n.value()), unique });
                 }
+            } else if meta.path == HOOKS {
+                value::flag(cx, meta, HOOKS)?;
+                hooks.set(key, ());
             } else if meta.path == CRATE {
                 if let Some(lit) = value::string(cx, meta, CRATE, "\"::ormcore\"")? {
                     match lit.parse::<syn::Path>() {
@@ -70,6 +76,12 @@ impl Container {
             Ok(())
         });
 
-        Container { table: table.get(), primary_key: primary_key.get(), indexes, crate_path: crate_path.get() }
+        Container {
+            table: table.get(),
+            primary_key: primary_key.get(),
+            indexes,
+            crate_path: crate_path.get(),
+            hooks: hooks.get().is_some(),
+        }
     }
 }
