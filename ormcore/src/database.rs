@@ -55,6 +55,10 @@ pub(crate) struct DatabaseInner<B: Backend> {
     streaming_timeout_ms: AtomicU64,
     pub(crate) trace: TraceSettings,
     pub(crate) statements: statements::StatementCache,
+    /// Held while a task takes two connections from the pool at once (a
+    /// stream and its eager loads' connection): two such tasks each
+    /// holding one and waiting for a second would wait forever.
+    pub(crate) pair_acquire: tokio::sync::Mutex<()>,
 }
 
 impl<B: Backend> DatabaseInner<B> {
@@ -110,6 +114,7 @@ impl<B: Backend> Database<B> {
                 streaming_timeout_ms: AtomicU64::new(DEFAULT_STREAMING_TIMEOUT.as_millis() as u64),
                 trace: TraceSettings::new(),
                 statements: Default::default(),
+                pair_acquire: tokio::sync::Mutex::new(()),
             }),
         }
     }

@@ -150,7 +150,7 @@ impl<R: FromRow + 'static> Query for Select<R> {
         statement: &Statement,
         dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Vec<R>>> + Send {
-        fetch_select(self, conn, statement, dialect)
+        fetch_related(self.related(), conn, statement, dialect)
     }
 }
 
@@ -162,24 +162,49 @@ impl<R: FromRow + 'static> Fetch for Select<R> {
     }
 }
 
-/// The rows of `select`'s compiled `statement`, with the relations its
+impl<R: FromRow + 'static> Query for Compound<R> {
+    type Output = Vec<R>;
+
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
+        sql::compile_compound(self.node(), dialect)
+    }
+
+    fn execute_on<C: RawConnection>(
+        &self,
+        conn: &mut C,
+        statement: &Statement,
+        dialect: &dyn Dialect,
+    ) -> impl Future<Output = Result<Vec<R>>> + Send {
+        fetch_related(self.related(), conn, statement, dialect)
+    }
+}
+
+impl<R: FromRow + 'static> Fetch for Compound<R> {
+    type Row = R;
+
+    fn related(&self) -> Related<R> {
+        Compound::related(self).clone()
+    }
+}
+
+/// The rows of a compiled select (or compound), with the relations its
 /// joins selected filled and its eager loads run, on the same connection.
-async fn fetch_select<R: FromRow + 'static, C: RawConnection>(
-    select: &Select<R>,
+async fn fetch_related<R: FromRow + 'static, C: RawConnection>(
+    related: &Related<R>,
     conn: &mut C,
     statement: &Statement,
     dialect: &dyn Dialect,
 ) -> Result<Vec<R>> {
-    if !select.has_related() {
+    if related.is_empty() {
         return fetch_all(conn, statement).await;
     }
     let mut rows = Vec::new();
     conn.fetch(statement, &mut |row| {
-        rows.push(select.decode(row)?);
+        rows.push(related.decode(row)?);
         Ok(())
     })
     .await?;
-    preload(conn, dialect, select.preloads(), &mut rows).await?;
+    preload(conn, dialect, &related.preloads, &mut rows).await?;
     Ok(rows)
 }
 
@@ -195,9 +220,20 @@ pub(crate) fn preload<'a, C: RawConnection>(
     parents: &'a mut (dyn std::any::Any + Send),
 ) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
-        // Room for the select's own parameters beside the keys.
-        let max_keys = dialect.max_params().saturating_sub(PRELOAD_PARAM_MARGIN).max(1);
         for load in loads {
+            // The keys share the statement's parameters with the load's own
+            // conditions.
+            let own = sql::compile_select(load.select(), dialect)?.params.len();
+            let max_keys = match dialect.max_params().checked_sub(own) {
+                Some(room) if room > 0 => room,
+                _ => {
+                    return Err(Error::interface(format!(
+                        "the eager load {load:?} binds {own} parameters of its own, leaving none of the {} a \
+                         statement may bind for the keys it loads for",
+                        dialect.max_params()
+                    )));
+                }
+            };
             let mut rows = load.collect();
             for node in load.selects(&*parents, max_keys)? {
                 let statement = sql::compile_select(&node, dialect)?;
@@ -211,10 +247,6 @@ pub(crate) fn preload<'a, C: RawConnection>(
         Ok(())
     })
 }
-
-/// The parameters an eager load leaves to its select's own conditions.
-const PRELOAD_PARAM_MARGIN: usize = 256;
-fetch_query!(Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 fetch_query!(Returning, |q: &Returning<R>, d| sql::compile_statement(q.node(), d), |q: &Returning<R>| match q.node() {
     StatementNode::Insert(node) => node.meta,
     StatementNode::Update(node) => node.meta,
@@ -388,7 +420,7 @@ impl<R: FromRow + 'static> Query for FirstN<'_, R> {
         statement: &Statement,
         dialect: &dyn Dialect,
     ) -> impl Future<Output = Result<Vec<R>>> + Send {
-        fetch_select(self.query, conn, statement, dialect)
+        fetch_related(self.query.related(), conn, statement, dialect)
     }
 }
 
@@ -509,9 +541,18 @@ pub trait Executor: Sync {
     /// Whether a select returns any row.
     fn exists<R: 'static>(&self, query: &Select<R>) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let mut node = query.clone().limit(1).into_node();
-            node.columns =
-                vec![SelectItem { expr: ExprNode::Raw { sql: "1".into(), params: Vec::new() }, alias: None }];
+            let one = || vec![SelectItem { expr: ExprNode::Raw { sql: "1".into(), params: Vec::new() }, alias: None }];
+            let mut node = query.node().clone();
+            if node.distinct {
+                // Which rows are distinct depends on the projection: ask of
+                // the select as it is, as a derived table.
+                node = Select::from(query.clone().alias("_exists")).into_node();
+            }
+            node.columns = one();
+            // Whether a row exists does not depend on the order (an ORDER BY
+            // of columns no longer selected is refused under DISTINCT).
+            node.order_by.clear();
+            node.limit = Some(node.limit.map_or(1, |limit| limit.min(1)));
             let probe = Select::<Value>::from_node(node);
             Ok(!self.aexecute(&probe).await?.is_empty())
         }

@@ -1,6 +1,7 @@
 //! The conformance cases, by topic. [`conformance_cases!`](crate::conformance_cases)
 //! lists them all; add a new case there too.
 
+pub mod attack10;
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
@@ -174,6 +175,16 @@ macro_rules! conformance_cases {
             cancel_matrix::lost_connection_is_never_used_again,
             cancel_matrix::statements_are_counted,
             cancel_matrix::open_transaction_is_seen,
+            attack10::load_conditions_count_against_the_parameter_limit,
+            attack10::text_keys_match_as_the_database_compares,
+            attack10::compound_of_joined_selects_keeps_relations,
+            attack10::relation_joined_twice_still_counts,
+            attack10::concurrent_streams_with_loads_do_not_deadlock,
+            attack10::stream_made_before_a_transaction_sees_its_writes,
+            attack10::key_shapes_and_deep_loads,
+            attack10::eager_list_dropped_at_every_operation,
+            attack10::stream_dropped_mid_load_gives_both_connections_back,
+            attack10::exists_of_an_ordered_distinct_select,
         );
     };
 }

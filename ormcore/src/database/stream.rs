@@ -13,6 +13,7 @@ use tracing::Instrument as _;
 
 use super::Target;
 use super::slot::Slot;
+use super::traced::Traced;
 use crate::backend::{Backend, RawStream};
 use crate::error::{Error, Result};
 use crate::query::related::Related;
@@ -43,6 +44,9 @@ struct Open<B: Backend> {
     stream: Option<B::Stream>,
     home: Home<B>,
     trace: Option<StreamTrace>,
+    /// The connection the eager loads run on, taken from the pool with the
+    /// stream's own and held as long as it: the stream's is busy reading.
+    loads: Option<Traced<B>>,
 }
 
 /// The tracing of a stream's statement, one span for its whole life: it
@@ -84,7 +88,7 @@ enum State<'a, B: Backend, R> {
     Opening(BoxFuture<'a, Result<Open<B>>>),
     Ready(Open<B>),
     Fetching(BoxFuture<'static, (Open<B>, Batch<R>)>),
-    /// The eager loads of a batch, on a connection of their own.
+    /// The eager loads of a batch, on the stream's second connection.
     Loading(BoxFuture<'a, (Open<B>, Batch<R>)>),
     Done,
 }
@@ -100,8 +104,9 @@ enum State<'a, B: Backend, R> {
 ///
 /// A select's eager loads ([`with_related`](crate::query::Select::with_related))
 /// run once per batch, for the batch's rows, on a second connection from
-/// the pool (the stream's own is busy reading): one select per relation
-/// per batch. So a stream with eager loads is refused inside a transaction
+/// the pool (the stream's own is busy reading), which the stream takes
+/// when it opens and holds until it ends: one select per relation per
+/// batch. So a stream with eager loads is refused inside a transaction
 /// (the other connection would not see the transaction's writes) and on a
 /// database of one connection (an in-memory SQLite database).
 ///
@@ -112,23 +117,19 @@ pub struct RowStream<'a, B: Backend, R> {
     buffer_size: usize,
     rows: VecDeque<R>,
     related: Arc<Related<R>>,
-    /// Where the eager loads run.
-    target: Option<Target<'a, B>>,
+    /// The dialect the eager loads compile for, when there are any.
+    loads: Option<&'a dyn crate::sql::Dialect>,
 }
 
 impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
     pub(crate) fn new(target: Target<'a, B>, statement: Result<Statement>, related: Related<R>) -> Self {
-        let loads = (!related.preloads.is_empty()).then(|| target.clone());
-        let statement = match &loads {
-            Some(target) => statement.and_then(|statement| target.check_second_connection().map(|()| statement)),
-            None => statement,
-        };
+        let loads = (!related.preloads.is_empty()).then(|| target.dialect());
         RowStream {
             state: State::Start(target, statement),
             buffer_size: DEFAULT_BUFFER_SIZE,
             rows: VecDeque::new(),
             related: Arc::new(related),
-            target: loads,
+            loads,
         }
     }
 
@@ -159,7 +160,9 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
             }
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Start(target, statement) => match statement {
-                    Ok(statement) => self.state = State::Opening(Box::pin(open(target, statement))),
+                    Ok(statement) => {
+                        self.state = State::Opening(Box::pin(open(target, statement, self.loads.is_some())))
+                    }
                     Err(error) => return Poll::Ready(Some(Err(error))),
                 },
                 State::Opening(mut future) => match future.as_mut().poll(cx) {
@@ -180,10 +183,10 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
                         self.state = State::Fetching(future);
                         return Poll::Pending;
                     };
-                    match (result, &self.target) {
-                        (Ok((rows, more)), Some(target)) if !rows.is_empty() => {
-                            let load = load_batch(target.clone(), Arc::clone(&self.related), rows);
-                            self.state = State::Loading(Box::pin(async move { (open, load.await.map(|r| (r, more))) }));
+                    match (result, self.loads) {
+                        (Ok((rows, more)), Some(dialect)) if !rows.is_empty() => {
+                            let related = Arc::clone(&self.related);
+                            self.state = State::Loading(Box::pin(load_batch(open, dialect, related, rows, more)));
                         }
                         (result, _) => {
                             if let Some(error) = self.batch_done(open, result) {
@@ -222,10 +225,31 @@ impl<'a, B: Backend, R: FromRow + 'static> RowStream<'a, B, R> {
     }
 }
 
-async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result<Open<B>> {
-    let (conn, home) = match target.slot() {
-        Some(slot) => (target.lease_bound(&slot).await?.detach(), Home::Slot(slot)),
-        None => (target.backend().acquire().await?, Home::Pool),
+/// Open the stream on the target's connection (a bound one, else one from
+/// the pool), with a second connection for its eager loads if it has any.
+async fn open<B: Backend>(target: Target<'_, B>, statement: Statement, with_loads: bool) -> Result<Open<B>> {
+    if with_loads {
+        // Here, not when the stream is made: a transaction may have begun
+        // on the task's connection in between.
+        target.check_second_connection()?;
+    }
+    let (conn, home, loads) = match target.slot() {
+        Some(slot) => {
+            // The bound connection is the task's already: one more to take.
+            let loads = match with_loads {
+                true => Some(target.pooled().await?),
+                false => None,
+            };
+            (target.lease_bound(&slot).await?.detach(), Home::Slot(slot), loads)
+        }
+        None if with_loads => {
+            // Both at once, so that two streams never each hold one and
+            // wait for the other's.
+            let _pair = target.inner().pair_acquire.lock().await;
+            let loads = target.pooled().await?;
+            (target.backend().acquire().await?, Home::Pool, Some(loads))
+        }
+        None => (target.backend().acquire().await?, Home::Pool, None),
     };
     // If this future is dropped while the backend opens the stream, the
     // connection goes down with it: tell the slot, so that its next
@@ -246,7 +270,9 @@ async fn open<B: Backend>(target: Target<'_, B>, statement: Statement) -> Result
     };
     lost.disarm();
     match opened {
-        Ok(stream) => Ok(Open { stream: Some(stream), home, trace: probe.map(|probe| StreamTrace { probe, rows: 0 }) }),
+        Ok(stream) => {
+            Ok(Open { stream: Some(stream), home, trace: probe.map(|probe| StreamTrace { probe, rows: 0 }), loads })
+        }
         Err((error, conn)) => {
             if let Some(probe) = probe {
                 probe.finish(Err(&error));
@@ -277,16 +303,20 @@ impl<B: Backend> Drop for LostOnDrop<B> {
     }
 }
 
-/// Run a select's eager loads for one batch of its rows, on a connection
-/// from the pool.
+/// Run a select's eager loads for one batch of its rows, on the stream's
+/// second connection.
 async fn load_batch<B: Backend, R: 'static + Send>(
-    target: Target<'_, B>,
+    mut open: Open<B>,
+    dialect: &dyn crate::sql::Dialect,
     related: Arc<Related<R>>,
     mut rows: Vec<R>,
-) -> Result<Vec<R>> {
-    let mut lease = target.lease_pooled().await?;
-    crate::executor::preload(lease.conn(), target.dialect(), &related.preloads, &mut rows).await?;
-    Ok(rows)
+    more: bool,
+) -> (Open<B>, Batch<R>) {
+    let result = match open.loads.as_mut() {
+        Some(conn) => crate::executor::preload(conn, dialect, &related.preloads, &mut rows).await,
+        None => Err(Error::interface("a stream with eager loads opened without their connection")),
+    };
+    (open, result.map(|()| (rows, more)))
 }
 
 async fn fetch_batch<B: Backend, R: FromRow + 'static>(

@@ -159,11 +159,11 @@ impl<'a, B: Backend> Target<'a, B> {
         Ok(lease)
     }
 
-    /// A connection from the pool whatever the scope, for the eager loads
-    /// of a stream that holds the bound one.
-    pub(crate) async fn lease_pooled(&self) -> Result<ConnLease<B>> {
+    /// A connection from the pool whatever the scope, traced: for the
+    /// eager loads of a stream, which holds the bound one.
+    pub(crate) async fn pooled(&self) -> Result<Traced<B>> {
         let conn = self.backend().acquire().await?;
-        Ok(ConnLease::Pooled(Traced::new(conn, Arc::clone(self.inner()))))
+        Ok(Traced::new(conn, Arc::clone(self.inner())))
     }
 
     /// Whether a stream's eager loads can run on a second connection: not

@@ -77,11 +77,12 @@ impl<M: Model> Select<M> {
             right: Box::new(ExprNode::Column { table: Some(table.clone().into()), name: key.into() }),
         };
         node.joins.push(Join { kind, table: TableRef::Table { name: target.name.into(), alias }, on });
-        // Aliased, so that the select stays valid as a derived table (a
-        // count) where the two tables share column names.
+        // Aliased by the table's name in the query, unique there, so that
+        // the select stays valid as a derived table (a count) where the
+        // tables share column names.
         node.columns.extend(target.columns.iter().map(|c| SelectItem {
             expr: ExprNode::Column { table: Some(table.clone().into()), name: c.name.into() },
-            alias: Some(format!("{field}__{}", c.name).into()),
+            alias: Some(format!("{table}__{}", c.name).into()),
         }));
         self.push_fill(Arc::new(move |model: &mut M, row: &dyn Row, next: &mut usize| {
             fill_joined::<M, F>(model, fk.index(), row, next)
@@ -313,6 +314,18 @@ fn wrong_rows<M>(load: &str) -> Error {
     Error::interface(format!("an eager load of {load} ran for rows that are not `{}`", std::any::type_name::<M>()))
 }
 
+/// A row the database found for a key that equals no key loaded for
+/// exactly: giving it to none would be a silent wrong result.
+#[cold]
+fn inexact_match(model: &str, key: &Value) -> Error {
+    Error::interface(format!(
+        "an eager load found a `{model}` row for the key {key:?}, which equals none of the keys it loaded for \
+         exactly: the database compares these keys loosely (a case- or accent-insensitive collation, or trailing \
+         spaces ignored). Compare key columns exactly (on MySQL, a binary collation such as utf8mb4_bin), or \
+         load the relation with `join_related`, which the database matches itself"
+    ))
+}
+
 /// A key as a map key: the values a key column holds compare by content.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum KeyOf {
@@ -354,6 +367,10 @@ impl<M: Model, F: ForeignKeyField> Preload for BelongsTo<M, F> {
         Ok(keyed_selects(&self.load.select, F::Target::KEY.node(), keys, max_keys))
     }
 
+    fn select(&self) -> &SelectNode {
+        self.load.select.node()
+    }
+
     fn collect(&self) -> Box<dyn Collect> {
         Box::new(BelongsToRows::<M, F> { load: Arc::clone(&self.load), rows: Vec::new(), _field: PhantomData })
     }
@@ -382,15 +399,19 @@ impl<M: Model, F: ForeignKeyField> Collect for BelongsToRows<M, F> {
     fn attach(self: Box<Self>, parents: &mut (dyn Any + Send)) -> Result<()> {
         let parents = rows_of_mut::<M>(parents, "a foreign key")?;
         let key = F::Target::META.primary_key[0];
-        let by_key: HashMap<KeyOf, Arc<F::Target>> =
-            self.rows.into_iter().map(|row| (KeyOf::new(&row.column_value(key)), Arc::new(row))).collect();
+        let mut by_key: HashMap<KeyOf, (Arc<F::Target>, bool)> =
+            self.rows.into_iter().map(|row| (KeyOf::new(&row.column_value(key)), (Arc::new(row), false))).collect();
         for parent in parents.iter_mut() {
             let field = field_mut::<M, F>(parent, self.load.column)?;
-            if let Some(related) = field.key_value().and_then(|key| by_key.get(&KeyOf::new(&key))) {
+            if let Some((related, used)) = field.key_value().and_then(|key| by_key.get_mut(&KeyOf::new(&key))) {
                 field.fill(Arc::clone(related));
+                *used = true;
             }
         }
-        Ok(())
+        match by_key.values().find(|(_, used)| !used) {
+            Some((row, _)) => Err(inexact_match(F::Target::META.model, &row.column_value(key))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -417,6 +438,10 @@ where
         let column =
             ExprNode::Column { table: Some(C::META.name.into()), name: C::META.columns[self.load.column].name.into() };
         Ok(keyed_selects(&self.load.select, column, keys, max_keys))
+    }
+
+    fn select(&self) -> &SelectNode {
+        self.load.select.node()
     }
 
     fn collect(&self) -> Box<dyn Collect> {
@@ -468,6 +493,9 @@ where
             };
             parent.relations_mut().set(self.load.column, rows);
         }
-        Ok(())
+        match groups.into_values().flatten().next() {
+            Some(row) => Err(inexact_match(C::META.model, &row.column_value(self.load.column))),
+            None => Ok(()),
+        }
     }
 }

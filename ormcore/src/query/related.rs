@@ -27,6 +27,10 @@ pub(crate) trait Preload: Send + Sync + fmt::Debug {
     /// when no parent has a key to look up.
     fn selects(&self, parents: &dyn Any, max_keys: usize) -> Result<Vec<SelectNode>>;
 
+    /// The select the load narrows to its keys: its own conditions bind
+    /// parameters too.
+    fn select(&self) -> &SelectNode;
+
     /// A collector for the rows of those selects.
     fn collect(&self) -> Box<dyn Collect>;
 

@@ -23,24 +23,31 @@ macro_rules! combinators {
             TableRef::Subquery { query: Box::new(self.into()), alias: alias.into() }
         }
 
-        /// `self UNION other` (duplicates removed).
+        /// `self UNION other` (duplicates removed). The rows decode, fill
+        /// their joined relations and run their eager loads as `self`'s
+        /// do.
         pub fn union(self, other: impl Into<QueryNode>) -> Compound<R> {
-            Compound::new(CompoundOp::Union, self.into(), other.into())
+            self.compound(CompoundOp::Union, other.into())
         }
 
         /// `self UNION ALL other`.
         pub fn union_all(self, other: impl Into<QueryNode>) -> Compound<R> {
-            Compound::new(CompoundOp::UnionAll, self.into(), other.into())
+            self.compound(CompoundOp::UnionAll, other.into())
         }
 
         /// `self INTERSECT other`.
         pub fn intersect(self, other: impl Into<QueryNode>) -> Compound<R> {
-            Compound::new(CompoundOp::Intersect, self.into(), other.into())
+            self.compound(CompoundOp::Intersect, other.into())
         }
 
         /// `self EXCEPT other`.
         pub fn except(self, other: impl Into<QueryNode>) -> Compound<R> {
-            Compound::new(CompoundOp::Except, self.into(), other.into())
+            self.compound(CompoundOp::Except, other.into())
+        }
+
+        fn compound(self, op: CompoundOp, other: QueryNode) -> Compound<R> {
+            let related = self.related.clone();
+            Compound::new(op, self.into(), other, related)
         }
     };
 }
@@ -169,16 +176,6 @@ impl<R> Select<R> {
 
     pub(crate) fn push_preload(&mut self, preload: std::sync::Arc<dyn Preload>) {
         self.related.preloads.push(preload);
-    }
-
-    /// The eager loads to run for its rows.
-    pub(crate) fn preloads(&self) -> &[std::sync::Arc<dyn Preload>] {
-        &self.related.preloads
-    }
-
-    /// Whether it fills or loads relations beyond its rows.
-    pub(crate) fn has_related(&self) -> bool {
-        !self.related.is_empty()
     }
 
     /// Decode one row of its result, filling the relations its joins
@@ -377,12 +374,14 @@ impl<M, F> IntoOrderBy for crate::query::Column<M, F> {
 #[must_use = "a query does nothing until it is executed"]
 pub struct Compound<R> {
     node: CompoundNode,
+    /// Its first member's relations.
+    related: Related<R>,
     _row: PhantomData<fn() -> R>,
 }
 
 impl<R> Clone for Compound<R> {
     fn clone(&self) -> Self {
-        Compound { node: self.node.clone(), _row: PhantomData }
+        Compound { node: self.node.clone(), related: self.related.clone(), _row: PhantomData }
     }
 }
 
@@ -393,9 +392,10 @@ impl<R> std::fmt::Debug for Compound<R> {
 }
 
 impl<R> Compound<R> {
-    fn new(op: CompoundOp, left: QueryNode, right: QueryNode) -> Self {
+    fn new(op: CompoundOp, left: QueryNode, right: QueryNode, related: Related<R>) -> Self {
         Compound {
             node: CompoundNode { op, left, right, order_by: Vec::new(), limit: None, offset: None },
+            related,
             _row: PhantomData,
         }
     }
@@ -403,6 +403,11 @@ impl<R> Compound<R> {
     /// The AST node.
     pub fn node(&self) -> &CompoundNode {
         &self.node
+    }
+
+    /// How its rows decode and what runs for them: its first member's.
+    pub(crate) fn related(&self) -> &Related<R> {
+        &self.related
     }
 
     /// Append an `ORDER BY` term over the combined rows.
