@@ -29,11 +29,20 @@ pub mod trace;
 pub mod types;
 pub mod value;
 
+/// `serde` support (feature `serde`, implied by `json`): foreign keys
+/// serialize as their key and JSON fields as their document; write a loaded
+/// relation out whole with [`related_or_key`](serde::related_or_key).
+#[cfg(feature = "serde")]
+pub mod serde {
+    pub use crate::model::serde_impls::{RelatedOrKey, related_or_key};
+}
+
 pub use database::{Begin, Connection, Database, RowStream, Transaction};
 pub use error::{BoxError, ConflictKind, ConstraintKind, Error, Result};
 pub use executor::{Cursor, Executor, Query};
 pub use model::{
-    ForeignKey, ForeignKeyField, HasRelations, Hooks, IntoLoad, Load, Model, ModelState, PrimaryKey, Relations, Saved,
+    Dict, ForeignKey, ForeignKeyField, HasRelations, Hooks, IntoLoad, Load, Model, ModelState, PrimaryKey, Relations,
+    Saved, dict_to_model, model_to_dict,
 };
 pub use ormcore_derive::Model;
 pub use query::Column;

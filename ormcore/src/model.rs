@@ -4,15 +4,19 @@
 
 mod cached;
 mod default_now;
+mod dict;
 mod eager;
 mod foreign_key;
 mod hooks;
 mod ops;
 mod relations;
+#[cfg(feature = "serde")]
+pub(crate) mod serde_impls;
 mod state;
 mod write;
 
 pub use default_now::DefaultNow;
+pub use dict::{Dict, dict_to_model, model_to_dict};
 pub use eager::{IntoLoad, Load};
 pub use foreign_key::{ForeignKey, ForeignKeyField};
 pub use hooks::Hooks;

@@ -17,6 +17,7 @@ pub mod reference;
 pub mod relations;
 pub mod results;
 pub mod scope;
+pub mod serialization;
 pub mod stream;
 pub mod trace;
 pub mod types;
@@ -110,6 +111,8 @@ macro_rules! conformance_cases {
             hooks::hooks_run_in_order_on_every_instance_path,
             hooks::a_failing_hook_undoes_the_write,
             hooks::a_hooked_save_cancelled_anywhere_is_all_or_nothing,
+            serialization::models_serialize_and_deserialize,
+            serialization::models_to_dicts_and_back,
             relations::joins_fill_relations,
             relations::eager_loading_sends_one_select_per_level,
             relations::eager_loads_past_the_parameter_limit,

@@ -8,7 +8,7 @@ use ormcore::prelude::*;
 
 /// The reference's user: `name = TextField()` plus what its examples use.
 /// `Default` comes from `#[derive(Model)]`, with `is_active` true.
-#[derive(Model, Debug, Clone, PartialEq)]
+#[derive(Model, Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,
     #[orm(unique)]
@@ -18,6 +18,7 @@ pub struct User {
     pub email: Option<String>,
     /// The tweets (and other back-references) an eager load found.
     #[orm(relations)]
+    #[serde(skip)]
     pub related: Relations,
 }
 
@@ -320,4 +321,19 @@ impl Hooks for Post {
         self.log(tx, format!("after_delete {}", self.title)).await?;
         self.refuse("after_delete")
     }
+}
+
+/// An article for an API: foreign keys and a JSON field, serialized with
+/// serde (the author written out whole when loaded).
+#[derive(Model, Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Article {
+    pub id: i64,
+    #[serde(serialize_with = "ormcore::serde::related_or_key")]
+    pub author: ForeignKey<User>,
+    #[serde(serialize_with = "ormcore::serde::related_or_key")]
+    pub reviewer: Option<ForeignKey<User>>,
+    pub document: ormcore::types::Json<Document>,
+    #[orm(state)]
+    #[serde(skip)]
+    pub state: ModelState,
 }
