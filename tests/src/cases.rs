@@ -2,6 +2,7 @@
 //! lists them all; add a new case there too.
 
 pub mod attack10;
+pub mod attack11;
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
@@ -188,6 +189,16 @@ macro_rules! conformance_cases {
             attack10::eager_list_dropped_at_every_operation,
             attack10::stream_dropped_mid_load_gives_both_connections_back,
             attack10::exists_of_an_ordered_distinct_select,
+            attack11::cancelled_hooked_insert_leaves_no_key,
+            attack11::cancelled_hooked_update_keeps_the_change_dirty,
+            attack11::failed_hook_leaves_the_instance_as_before,
+            attack11::panicking_hook_rolls_back_and_leaves_the_connection_clean,
+            attack11::failed_hooked_inserts_of_every_key_shape,
+            attack11::hooked_writes_inside_an_outer_transaction,
+            attack11::cancelled_hooked_delete_keeps_the_row,
+            attack11::hook_through_the_database_handle_runs_in_the_transaction,
+            attack11::hooks_run_once_on_every_executor,
+            attack11::hook_saving_a_copy_of_itself,
         );
     };
 }

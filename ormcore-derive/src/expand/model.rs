@@ -26,6 +26,18 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
         let member = field.ident;
         quote!(#i => #p::Some(&mut self.#member as &mut dyn ::core::any::Any))
     });
+    let restores = cont.columns().enumerate().map(|(i, field)| {
+        let i = index(i);
+        let member = field.ident;
+        let ty = field.ty;
+        quote_spanned! {ty.span()=>
+            if let #p::Some(__value) = __values.get(#i) {
+                if let #p::Ok(__field) = <#ty as #p::FromValue>::from_value(__value.as_ref()) {
+                    self.#member = __field;
+                }
+            }
+        }
+    });
     let primary_key_values = primary_key_values(cont);
     let set_auto_id = set_auto_id(cont);
     let state = cont.state_field().map(|field| {
@@ -109,6 +121,10 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
                 }
             }
 
+            fn restore_column_values(&mut self, __values: &[#p::Value]) {
+                #(#restores)*
+            }
+
             #primary_key_values
             #set_auto_id
         }
@@ -166,7 +182,6 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
     };
     let member = key.ident;
     let ty = key.ty;
-    let clear = quote_spanned!(ty.span()=> <#ty as #p::Default>::default());
     let model = cont.ident.unraw().to_string();
     let field = &key.name;
     let ty_name = ty::display(ty);
@@ -184,10 +199,6 @@ fn set_auto_id(cont: &Container<'_>) -> TokenStream {
                     ::std::format!("the key {} that the database assigned to the new row", __id),
                 ).at(#model, #field)),
             }
-        }
-
-        fn clear_auto_id(&mut self) {
-            self.#member = #clear;
         }
     }
 }

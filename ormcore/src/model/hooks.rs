@@ -12,9 +12,10 @@ use crate::error::Result;
 /// the write's transaction: `before_save`, the write, `after_save` (or
 /// `before_delete`, the delete, `after_delete`), then the commit. A hook's
 /// error aborts the write and rolls the transaction back (a savepoint,
-/// inside another transaction); the instance is left as it was before the
-/// save (an inserted key is taken back, and a [`ModelState`](crate::ModelState)
-/// counts every column dirty again).
+/// inside another transaction); the instance's columns and
+/// [`ModelState`](crate::ModelState) are put back as they were when the
+/// save began (no key from a rolled-back insert, no change `before_save`
+/// made), also when the save's future is dropped part-way.
 ///
 /// Mark the model `#[orm(hooks)]` and implement the methods it needs; the
 /// others do nothing. Without the attribute, `#[derive(Model)]` implements

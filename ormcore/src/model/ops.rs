@@ -110,39 +110,47 @@ pub(crate) async fn create_instance<M: Model, E: Executor>(executor: &E, model: 
     if !M::ENABLED {
         return insert(executor, model).await;
     }
-    let unassigned = M::META.auto_increment && model.primary_key_values().is_none();
+    let guard = Restore::new(model);
     let tx = executor.atomic().await?;
-    let written = async {
-        model.before_save(&tx, true).await?;
-        insert(&tx, model).await?;
-        model.after_save(&tx, true).await
-    }
-    .await;
-    finish_hooked(tx, written, model, unassigned).await
+    guard.model.before_save(&tx, true).await?;
+    insert(&tx, guard.model).await?;
+    guard.model.after_save(&tx, true).await?;
+    tx.commit().await?;
+    guard.keep();
+    Ok(())
 }
 
-/// Commit a write that ran with its hooks, or (a hook, the write or the
-/// commit failed) leave the instance as it was before: a key the rolled
-/// back insert assigned taken back, every column dirty.
-async fn finish_hooked<M: Model, B: crate::backend::Backend, T>(
-    tx: crate::database::Transaction<B>,
-    written: Result<T>,
-    model: &mut M,
-    key_was_unassigned: bool,
-) -> Result<T> {
-    let result = match written {
-        Ok(value) => tx.commit().await.map(|()| value),
-        Err(error) => Err(error),
-    };
-    if result.is_err() {
-        if key_was_unassigned {
-            model.clear_auto_id();
-        }
-        if let Some(state) = model.state_mut() {
-            state.forget();
+/// An instance being saved with its hooks, as it was before: unless the
+/// save commits ([`keep`](Restore::keep)), dropping the guard (an error
+/// returned with `?`, or the future dropped at any await) gives it back
+/// its columns (no key from a rolled-back insert, no change a hook made
+/// that was not stored) and its dirty-tracking state.
+struct Restore<'m, M: Model> {
+    model: &'m mut M,
+    saved: Option<(Vec<Value>, Option<super::ModelState>)>,
+}
+
+impl<'m, M: Model> Restore<'m, M> {
+    fn new(model: &'m mut M) -> Self {
+        let saved = Some((model.column_values(), model.state().cloned()));
+        Restore { model, saved }
+    }
+
+    /// The save committed: the instance stays as it is now.
+    fn keep(mut self) {
+        self.saved = None;
+    }
+}
+
+impl<M: Model> Drop for Restore<'_, M> {
+    fn drop(&mut self) {
+        if let Some((values, state)) = self.saved.take() {
+            self.model.restore_column_values(&values);
+            if let (Some(state), Some(slot)) = (state, self.model.state_mut()) {
+                *slot = state;
+            }
         }
     }
-    result
 }
 
 pub(crate) async fn insert<M: Model, E: Executor>(executor: &E, model: &mut M) -> Result<()> {
@@ -240,17 +248,15 @@ pub(crate) async fn save<M: Model, E: Executor>(
     if !M::ENABLED {
         return save_row(executor, model, only, force_insert).await;
     }
-    let unassigned = model.primary_key_values().is_none();
-    let created = unassigned || force_insert || M::META.primary_key.is_empty();
+    let created = model.primary_key_values().is_none() || force_insert || M::META.primary_key.is_empty();
+    let guard = Restore::new(model);
     let tx = executor.atomic().await?;
-    let written = async {
-        model.before_save(&tx, created).await?;
-        let saved = save_row(&tx, model, only, force_insert).await?;
-        model.after_save(&tx, created).await?;
-        Ok(saved)
-    }
-    .await;
-    finish_hooked(tx, written, model, unassigned && M::META.auto_increment).await
+    guard.model.before_save(&tx, created).await?;
+    let saved = save_row(&tx, guard.model, only, force_insert).await?;
+    guard.model.after_save(&tx, created).await?;
+    tx.commit().await?;
+    guard.keep();
+    Ok(saved)
 }
 
 async fn save_row<M: Model, E: Executor>(

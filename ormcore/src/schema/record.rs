@@ -35,11 +35,14 @@ pub trait Record: FromRow + Sync + Sized + 'static {
     /// [`Error::Decode`]: crate::Error::Decode
     fn set_auto_id(&mut self, id: i64) -> Result<()>;
 
-    /// Mark the auto-increment key unassigned again (`0` or `None`): the
-    /// insert that assigned it was rolled back. Does nothing for models
-    /// without one.
+    /// Set every column back to `values` (as [`column_values`](Self::column_values)
+    /// gave them), leaving the other fields alone: a save that was rolled
+    /// back gives the instance its columns from before it. Does nothing by
+    /// default (a hand-written `Record`).
     #[doc(hidden)]
-    fn clear_auto_id(&mut self) {}
+    fn restore_column_values(&mut self, values: &[Value]) {
+        let _ = values;
+    }
 
     /// The field of column `index`, for code that knows its type from a
     /// typed [`Column`](crate::Column) (the relations a join or an eager
