@@ -1,7 +1,8 @@
 //! Code generation, from a model that `internals` has built and checked.
 //! Nothing here validates: every error was reported before.
 //!
-//! Everything is emitted inside `const _: () = { .. };` with the runtime
+//! Everything but the back-reference traits (which must be nameable: see
+//! `backref`) is emitted inside `const _: () = { .. };` with the runtime
 //! imported as `__orm` (from `::ormcore`, or the `#[orm(crate = "..")]`
 //! path), and every runtime or std item named through
 //! `__orm::__private`, so that user items of the same names are never
@@ -55,9 +56,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             #model
             #primary_key
             #columns
-            #backrefs
             #default
         };
+        #backrefs
     }
 }
 

@@ -18,7 +18,7 @@ mod write;
 pub use default_now::DefaultNow;
 pub use dict::{Dict, dict_to_model, model_to_dict};
 pub use eager::{IntoLoad, Load};
-pub use foreign_key::{ForeignKey, ForeignKeyField};
+pub use foreign_key::{ForeignKey, ForeignKeyField, ForeignKeyId};
 pub use hooks::Hooks;
 pub use ops::Saved;
 pub use relations::{HasRelations, Relations};

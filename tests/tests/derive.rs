@@ -580,3 +580,36 @@ fn typed_expressions() {
     let _ = User::update().set(User::AGE, User::AGE + 1);
     let _ = Tweet::insert().set(Tweet::CONTENT, "hi");
 }
+
+/// A back-reference to a model of another crate: `ormcore_tests`'s `User`,
+/// referenced from this test crate. The generated trait is implemented for
+/// the foreign type (an inherent method could not be), and the query it
+/// gives runs.
+mod across_crates {
+    use ormcore::prelude::*;
+    use ormcore_sqlite::SqliteDatabase;
+    use ormcore_tests::models::{User as TheirUser, user};
+
+    #[derive(Model, Debug)]
+    struct Bookmark {
+        id: i64,
+        #[orm(backref = "bookmarks")]
+        user: ForeignKey<TheirUser>,
+        url: String,
+    }
+
+    #[tokio::test]
+    async fn back_references_reach_models_of_other_crates() -> ormcore::Result<()> {
+        let db = SqliteDatabase::connect(":memory:").await?;
+        db.acreate_tables(&[TheirUser::META, Bookmark::META]).await?;
+        let huey = TheirUser::acreate(&db, user("huey")).await?;
+        let mickey = TheirUser::acreate(&db, user("mickey")).await?;
+        for (who, url) in [(&huey, "a"), (&mickey, "b"), (&huey, "c")] {
+            Bookmark::acreate(&db, Bookmark { id: 0, user: ForeignKey::from(who), url: url.into() }).await?;
+        }
+        // `UserBookmarks` is in scope here, where `Bookmark` is declared.
+        let urls: Vec<String> = db.list(&huey.bookmarks().columns(Bookmark::URL).order_by(Bookmark::URL)).await?;
+        assert_eq!(urls, ["a", "c"]);
+        Ok(())
+    }
+}

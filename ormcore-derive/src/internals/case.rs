@@ -31,6 +31,18 @@ pub fn upper_snake_case(name: &str) -> String {
     snake_case(name).to_uppercase()
 }
 
+/// `tweets` → `Tweets`, `liked_tweets` → `LikedTweets`: a back-reference's
+/// trait name, after its model's.
+pub fn upper_camel_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

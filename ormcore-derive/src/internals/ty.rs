@@ -97,9 +97,10 @@ pub fn scalar(ty: &Type) -> Option<Scalar> {
     }
 }
 
-/// `M` for `ForeignKey<M>` or `Option<ForeignKey<M>>`.
+/// `M` for `ForeignKey<M>`, `ForeignKeyId<M>` or an `Option` of either.
 pub fn foreign_key_target(ty: &Type) -> Option<&Type> {
-    argument_of(non_null(ty), "ForeignKey")
+    let ty = non_null(ty);
+    argument_of(ty, "ForeignKey").or_else(|| argument_of(ty, "ForeignKeyId"))
 }
 
 /// `ty` as the user would write it, for messages: `Option<i32>`, not

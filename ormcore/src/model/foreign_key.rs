@@ -1,6 +1,7 @@
 //! [`ForeignKey`]: a field holding another model's key, with the related
 //! object loaded lazily and cached.
 
+use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
 use super::{Model, PrimaryKey};
@@ -204,4 +205,111 @@ impl<M: PrimaryKey> ForeignKeyField for Option<ForeignKey<M>> {
             fk.fill(related);
         }
     }
+}
+
+/// A foreign key that is only the key: no related object is loaded or
+/// kept, so reading the relation (`get`, `afetch`) or filling it
+/// (`join_related`, `with_related`) does not compile. The reference's
+/// `ForeignKeyField(lazy_load=False)`, whose attribute gives the id, for a
+/// column read in bulk where an accidental query per row must not happen:
+/// load the row explicitly with `M::aget_by_id(&db, *fk.key())`.
+///
+/// The column is the same as a [`ForeignKey`]'s: `M`'s key type, with a
+/// `REFERENCES` constraint on `M`'s table. Use `Option<ForeignKeyId<M>>`
+/// for a nullable key.
+///
+/// ```
+/// use ormcore::prelude::*;
+/// use ormcore::ForeignKeyId;
+///
+/// #[derive(Model, Debug, Default)]
+/// struct User { id: i64, name: String }
+///
+/// #[derive(Model, Debug)]
+/// struct Event { id: i64, user: ForeignKeyId<User>, kind: String }
+///
+/// let event = Event { id: 0, user: ForeignKeyId::new(7), kind: "login".into() };
+/// assert_eq!(*event.user.key(), 7);
+/// assert_eq!(Event::META.columns[1].references.map(|t| t().name), Some("user"));
+/// ```
+pub struct ForeignKeyId<M: PrimaryKey> {
+    key: M::Key,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M: PrimaryKey> ForeignKeyId<M> {
+    /// A key.
+    pub fn new(key: M::Key) -> Self {
+        ForeignKeyId { key, model: PhantomData }
+    }
+
+    /// The key value.
+    pub fn key(&self) -> &M::Key {
+        &self.key
+    }
+}
+
+impl<M: PrimaryKey> Clone for ForeignKeyId<M> {
+    fn clone(&self) -> Self {
+        ForeignKeyId::new(self.key.clone())
+    }
+}
+
+impl<M: PrimaryKey> std::fmt::Debug for ForeignKeyId<M>
+where
+    M::Key: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForeignKeyId").field("model", &M::META.model).field("key", &self.key).finish()
+    }
+}
+
+impl<M: PrimaryKey> PartialEq for ForeignKeyId<M>
+where
+    M::Key: PartialEq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<M: PrimaryKey> Default for ForeignKeyId<M>
+where
+    M::Key: Default,
+{
+    fn default() -> Self {
+        ForeignKeyId::new(M::Key::default())
+    }
+}
+
+impl<M: PrimaryKey> From<&M> for ForeignKeyId<M> {
+    fn from(related: &M) -> Self {
+        ForeignKeyId::new(related.key())
+    }
+}
+
+impl<M: PrimaryKey> ToValue for ForeignKeyId<M> {
+    fn to_value(&self) -> Value {
+        self.key.to_value()
+    }
+}
+
+impl<M: PrimaryKey> FromValue for ForeignKeyId<M> {
+    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
+        M::Key::from_value(value).map(ForeignKeyId::new)
+    }
+}
+
+impl<M: PrimaryKey> FromRow for ForeignKeyId<M> {
+    fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
+        let index = *next;
+        *next += 1;
+        crate::row::decode_column(row, index, M::META.model)
+    }
+}
+
+impl<M: PrimaryKey> SqlField for ForeignKeyId<M> {
+    type Sql = <M::Key as SqlField>::Sql;
+    const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
+    const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
 }

@@ -5,7 +5,7 @@
 use ::serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use ::serde::ser::{Serialize, Serializer};
 
-use super::{ForeignKey, PrimaryKey};
+use super::{ForeignKey, ForeignKeyId, PrimaryKey};
 use crate::types::Json;
 
 /// A foreign key serializes as its key (`"user": 7`), whether or not the
@@ -106,5 +106,24 @@ impl<T: Serialize> Serialize for Json<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Json<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer).map(Json)
+    }
+}
+
+/// A key-only foreign key is its key, both ways.
+impl<M: PrimaryKey> Serialize for ForeignKeyId<M>
+where
+    M::Key: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.key().serialize(serializer)
+    }
+}
+
+impl<'de, M: PrimaryKey> Deserialize<'de> for ForeignKeyId<M>
+where
+    M::Key: DeserializeOwned,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        M::Key::deserialize(deserializer).map(ForeignKeyId::new)
     }
 }

@@ -5,7 +5,7 @@ use ormcore::prelude::*;
 use ormcore::query::{All, Table};
 
 use crate::harness::{TestDb, assert_unsupported, open};
-use crate::models::{Account, Profile, Setting, Tweet, User, user};
+use crate::models::{Account, Profile, Setting, Tweet, User, UserTweets, user};
 
 async fn setup<T: TestDb>() -> Result<Database<T::Backend>> {
     let db = open::<T>().await;
