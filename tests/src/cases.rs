@@ -119,6 +119,7 @@ macro_rules! conformance_cases {
             relations::eager_loads_past_the_parameter_limit,
             relations::loaded_relations_are_not_row_data,
             relations::eager_loading_on_streams_runs_per_batch,
+            relations::key_only_foreign_keys,
             queries::filters,
             locks::row_locks_for_a_job_queue,
             queries::pattern_matching,

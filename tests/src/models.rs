@@ -337,3 +337,12 @@ pub struct Article {
     #[serde(skip)]
     pub state: ModelState,
 }
+
+/// An event whose user is a key only (`lazy_load=False`): its relation is
+/// never read by accident.
+#[derive(Model, Debug, Clone)]
+pub struct Event {
+    pub id: i64,
+    pub user: ormcore::ForeignKeyId<User>,
+    pub kind: String,
+}

@@ -293,3 +293,26 @@ pub async fn eager_loading_on_streams_runs_per_batch<T: TestDb>() -> Result<()> 
     tx.commit().await?;
     Ok(())
 }
+
+/// A key-only foreign key (`ForeignKeyId`, the reference's
+/// `lazy_load=False`) stores and reads its key, references its table, and
+/// its row is loaded only when asked for by key.
+pub async fn key_only_foreign_keys<T: TestDb>() -> Result<()> {
+    use crate::models::Event;
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META, Event::META]).await?;
+    let huey = User::acreate(&db, user("huey")).await?;
+    let event = Event::acreate(&db, Event { id: 0, user: (&huey).into(), kind: "login".into() }).await?;
+    let (events, sent) = counted(db.list(&Event::select().where_(Event::USER.eq(huey.id)))).await;
+    let events = events?;
+    assert_eq!((events.len(), sent.len()), (1, 1));
+    assert_eq!(*events[0].user.key(), huey.id);
+    assert_eq!(User::aget_by_id(&db, *event.user.key()).await?.name, "huey");
+    // Joined explicitly, as a tuple.
+    let pairs = db
+        .list(&Event::select().columns((Event::KIND, User::NAME)).join(Table::<User>::new(), Event::USER.eq(User::ID)))
+        .await?;
+    assert_eq!(pairs, [("login".to_owned(), "huey".to_owned())]);
+    assert_eq!(Event::META.columns[1].references.map(|t| t().name), Some(User::META.name));
+    Ok(())
+}
