@@ -105,11 +105,32 @@ pub(crate) async fn fetch_first<R: FromRow, C: RawConnection>(
     Ok(first)
 }
 
+/// `Query` and `Fetch` for a query type that returns rows of `R`: how it
+/// compiles, the table it writes (for a `RETURNING` write), and, for
+/// selects and compounds, the relations it fills and loads.
 macro_rules! fetch_query {
     ($ty:ident, $compile:expr) => {
         fetch_query!($ty, $compile, |_: &$ty<R>| None);
     };
     ($ty:ident, $compile:expr, $written:expr) => {
+        fetch_query!(@impl $ty, $compile, $written, |q, conn, statement, _d| fetch_all(conn, statement));
+        impl<R: FromRow + 'static> Fetch for $ty<R> {
+            type Row = R;
+        }
+    };
+    (related $ty:ident, $compile:expr) => {
+        fetch_query!(@impl $ty, $compile, |_: &$ty<R>| None, |q, conn, statement, dialect| {
+            fetch_related(q.related(), conn, statement, dialect)
+        });
+        impl<R: FromRow + 'static> Fetch for $ty<R> {
+            type Row = R;
+
+            fn related(&self) -> Related<R> {
+                $ty::related(self).clone()
+            }
+        }
+    };
+    (@impl $ty:ident, $compile:expr, $written:expr, |$q:ident, $conn:ident, $statement:ident, $dialect:ident| $execute:expr) => {
         impl<R: FromRow + 'static> Query for $ty<R> {
             type Output = Vec<R>;
 
@@ -121,71 +142,22 @@ macro_rules! fetch_query {
                 $written(self)
             }
 
+            #[allow(unused_variables)]
             fn execute_on<C: RawConnection>(
                 &self,
-                conn: &mut C,
-                statement: &Statement,
-                _dialect: &dyn Dialect,
+                $conn: &mut C,
+                $statement: &Statement,
+                $dialect: &dyn Dialect,
             ) -> impl Future<Output = Result<Vec<R>>> + Send {
-                fetch_all(conn, statement)
+                let $q = self;
+                $execute
             }
-        }
-
-        impl<R: FromRow + 'static> Fetch for $ty<R> {
-            type Row = R;
         }
     };
 }
 
-impl<R: FromRow + 'static> Query for Select<R> {
-    type Output = Vec<R>;
-
-    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
-        sql::compile_select(self.node(), dialect)
-    }
-
-    fn execute_on<C: RawConnection>(
-        &self,
-        conn: &mut C,
-        statement: &Statement,
-        dialect: &dyn Dialect,
-    ) -> impl Future<Output = Result<Vec<R>>> + Send {
-        fetch_related(self.related(), conn, statement, dialect)
-    }
-}
-
-impl<R: FromRow + 'static> Fetch for Select<R> {
-    type Row = R;
-
-    fn related(&self) -> Related<R> {
-        Select::related(self).clone()
-    }
-}
-
-impl<R: FromRow + 'static> Query for Compound<R> {
-    type Output = Vec<R>;
-
-    fn compile(&self, dialect: &dyn Dialect) -> Result<Statement> {
-        sql::compile_compound(self.node(), dialect)
-    }
-
-    fn execute_on<C: RawConnection>(
-        &self,
-        conn: &mut C,
-        statement: &Statement,
-        dialect: &dyn Dialect,
-    ) -> impl Future<Output = Result<Vec<R>>> + Send {
-        fetch_related(self.related(), conn, statement, dialect)
-    }
-}
-
-impl<R: FromRow + 'static> Fetch for Compound<R> {
-    type Row = R;
-
-    fn related(&self) -> Related<R> {
-        Compound::related(self).clone()
-    }
-}
+fetch_query!(related Select, |q: &Select<R>, d| sql::compile_select(q.node(), d));
+fetch_query!(related Compound, |q: &Compound<R>, d| sql::compile_compound(q.node(), d));
 
 /// The rows of a compiled select (or compound), with the relations its
 /// joins selected filled and its eager loads run, on the same connection.

@@ -42,8 +42,8 @@ fn check_has_columns(cx: &Ctxt, cont: &Container<'_>) {
 /// other attribute; a model has at most one `state` and one `relations`
 /// field.
 fn check_non_columns(cx: &Ctxt, cont: &Container<'_>) {
-    let mut state_seen = false;
-    let mut relations_seen = false;
+    // The markers a model may give one field only, and whether one was seen.
+    let mut single = [(STATE, false), (RELATIONS, false)];
     for field in &cont.fields {
         let marker: Symbol = if field.attrs.state {
             STATE
@@ -62,23 +62,14 @@ fn check_non_columns(cx: &Ctxt, cont: &Container<'_>) {
                 );
             }
         }
-        if field.attrs.state {
-            if state_seen {
+        if let Some((_, seen)) = single.iter_mut().find(|(name, _)| *name == marker) {
+            if *seen {
                 cx.error_at(
-                    field.attrs.key(STATE).unwrap_or_else(|| field.ident.span()),
-                    "only one field can be `#[orm(state)]`",
+                    field.attrs.key(marker).unwrap_or_else(|| field.ident.span()),
+                    format!("only one field can be `#[orm({marker})]`"),
                 );
             }
-            state_seen = true;
-        }
-        if field.attrs.relations {
-            if relations_seen {
-                cx.error_at(
-                    field.attrs.key(RELATIONS).unwrap_or_else(|| field.ident.span()),
-                    "only one field can be `#[orm(relations)]`",
-                );
-            }
-            relations_seen = true;
+            *seen = true;
         }
     }
 }

@@ -182,7 +182,7 @@ impl<M: Model, T: PrimaryKey> Load<M, T> {
             select: F::Target::select(),
             column: fk.index(),
             nested: Vec::new(),
-            erase: |load| Arc::new(BelongsTo::<M, F> { load: Arc::new(load.into_parts()), _field: PhantomData }),
+            erase: |load| Loading::<BelongsTo<M, F>>::erased(load.into_parts()),
             _of: PhantomData,
         }
     }
@@ -198,7 +198,7 @@ impl<P: PrimaryKey + HasRelations, C: Model> Load<P, C> {
             select: C::select(),
             column: fk.index(),
             nested: Vec::new(),
-            erase: |load| Arc::new(HasMany::<C, F> { load: Arc::new(load.into_parts()), _field: PhantomData }),
+            erase: |load| Loading::<HasMany<C, F>>::erased(load.into_parts()),
             _of: PhantomData,
         }
     }
@@ -348,61 +348,55 @@ impl KeyOf {
     }
 }
 
+/// The direction of a load: which rows it loads for (`Of`), which it
+/// loads (`Loaded`), the keys it looks up and how it gives the rows found
+/// to the rows it loads for. [`Loading`] and [`Found`] do the rest for
+/// both directions.
+trait Link: Send + Sync + 'static {
+    type Of: Model;
+    type Loaded: Model;
+    /// `has_many` or `belongs_to`, for messages.
+    const NAME: &'static str;
+
+    /// The model whose foreign-key column the load's `column` is.
+    fn fk_model() -> &'static crate::schema::TableMeta;
+
+    /// The loaded rows' column compared with the keys.
+    fn matched(column: usize) -> ExprNode;
+
+    /// The keys the rows loaded for look up.
+    fn keys(parents: &[Self::Of], column: usize) -> Vec<Value>;
+
+    /// Give each parent its rows.
+    fn attach(column: usize, rows: Vec<Self::Loaded>, parents: &mut [Self::Of]) -> Result<()>;
+}
+
 /// Many-to-one: the rows `M`'s foreign key `F` references.
-struct BelongsTo<M, F: ForeignKeyField> {
-    load: Arc<Parts<F::Target>>,
-    _field: PhantomData<fn() -> M>,
-}
+struct BelongsTo<M, F>(PhantomData<fn() -> (M, F)>);
 
-impl<M: Model, F: ForeignKeyField> fmt::Debug for BelongsTo<M, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "belongs_to({}.{})", M::META.model, M::META.columns[self.load.column].field)
-    }
-}
+impl<M: Model, F: ForeignKeyField> Link for BelongsTo<M, F> {
+    type Of = M;
+    type Loaded = F::Target;
+    const NAME: &'static str = "belongs_to";
 
-impl<M: Model, F: ForeignKeyField> Preload for BelongsTo<M, F> {
-    fn selects(&self, parents: &dyn Any, max_keys: usize) -> Result<Vec<SelectNode>> {
-        let parents = rows_of::<M>(parents, &format!("{self:?}"))?;
-        let keys = distinct_keys(parents, self.load.column);
-        Ok(keyed_selects(&self.load.select, F::Target::KEY.node(), keys, max_keys))
+    fn fk_model() -> &'static crate::schema::TableMeta {
+        M::META
     }
 
-    fn select(&self) -> &SelectNode {
-        self.load.select.node()
+    fn matched(_: usize) -> ExprNode {
+        F::Target::KEY.node()
     }
 
-    fn collect(&self) -> Box<dyn Collect> {
-        Box::new(BelongsToRows::<M, F> { load: Arc::clone(&self.load), rows: Vec::new(), _field: PhantomData })
+    fn keys(parents: &[M], column: usize) -> Vec<Value> {
+        distinct_keys(parents, column)
     }
 
-    fn nested(&self) -> &[Arc<dyn Preload>] {
-        &self.load.nested
-    }
-}
-
-struct BelongsToRows<M, F: ForeignKeyField> {
-    load: Arc<Parts<F::Target>>,
-    rows: Vec<F::Target>,
-    _field: PhantomData<fn() -> M>,
-}
-
-impl<M: Model, F: ForeignKeyField> Collect for BelongsToRows<M, F> {
-    fn push(&mut self, row: &dyn Row) -> Result<()> {
-        self.rows.push(self.load.select.decode(row)?);
-        Ok(())
-    }
-
-    fn rows(&mut self) -> &mut (dyn Any + Send) {
-        &mut self.rows
-    }
-
-    fn attach(self: Box<Self>, parents: &mut (dyn Any + Send)) -> Result<()> {
-        let parents = rows_of_mut::<M>(parents, "a foreign key")?;
+    fn attach(column: usize, rows: Vec<F::Target>, parents: &mut [M]) -> Result<()> {
         let key = F::Target::META.primary_key[0];
         let mut by_key: HashMap<KeyOf, (Arc<F::Target>, bool)> =
-            self.rows.into_iter().map(|row| (KeyOf::new(&row.column_value(key)), (Arc::new(row), false))).collect();
+            rows.into_iter().map(|row| (KeyOf::new(&row.column_value(key)), (Arc::new(row), false))).collect();
         for parent in parents.iter_mut() {
-            let field = field_mut::<M, F>(parent, self.load.column)?;
+            let field = field_mut::<M, F>(parent, column)?;
             if let Some((related, used)) = field.key_value().and_then(|key| by_key.get_mut(&KeyOf::new(&key))) {
                 field.fill(Arc::clone(related));
                 *used = true;
@@ -417,66 +411,32 @@ impl<M: Model, F: ForeignKeyField> Collect for BelongsToRows<M, F> {
 
 /// One-to-many: the rows of `C` whose foreign key `F` references the
 /// parents.
-struct HasMany<C, F> {
-    load: Arc<Parts<C>>,
-    _field: PhantomData<fn() -> F>,
-}
+struct HasMany<C, F>(PhantomData<fn() -> (C, F)>);
 
-impl<C: Model, F: ForeignKeyField> fmt::Debug for HasMany<C, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "has_many({}.{})", C::META.model, C::META.columns[self.load.column].field)
-    }
-}
-
-impl<C: Model, F: ForeignKeyField> Preload for HasMany<C, F>
+impl<C: Model, F: ForeignKeyField> Link for HasMany<C, F>
 where
     F::Target: HasRelations,
 {
-    fn selects(&self, parents: &dyn Any, max_keys: usize) -> Result<Vec<SelectNode>> {
-        let parents = rows_of::<F::Target>(parents, &format!("{self:?}"))?;
-        let keys = distinct_keys(parents, F::Target::META.primary_key[0]);
-        let column =
-            ExprNode::Column { table: Some(C::META.name.into()), name: C::META.columns[self.load.column].name.into() };
-        Ok(keyed_selects(&self.load.select, column, keys, max_keys))
+    type Of = F::Target;
+    type Loaded = C;
+    const NAME: &'static str = "has_many";
+
+    fn fk_model() -> &'static crate::schema::TableMeta {
+        C::META
     }
 
-    fn select(&self) -> &SelectNode {
-        self.load.select.node()
+    fn matched(column: usize) -> ExprNode {
+        ExprNode::Column { table: Some(C::META.name.into()), name: C::META.columns[column].name.into() }
     }
 
-    fn collect(&self) -> Box<dyn Collect> {
-        Box::new(HasManyRows::<C, F> { load: Arc::clone(&self.load), rows: Vec::new(), _field: PhantomData })
+    fn keys(parents: &[F::Target], _: usize) -> Vec<Value> {
+        distinct_keys(parents, F::Target::META.primary_key[0])
     }
 
-    fn nested(&self) -> &[Arc<dyn Preload>] {
-        &self.load.nested
-    }
-}
-
-struct HasManyRows<C, F> {
-    load: Arc<Parts<C>>,
-    rows: Vec<C>,
-    _field: PhantomData<fn() -> F>,
-}
-
-impl<C: Model, F: ForeignKeyField> Collect for HasManyRows<C, F>
-where
-    F::Target: HasRelations,
-{
-    fn push(&mut self, row: &dyn Row) -> Result<()> {
-        self.rows.push(self.load.select.decode(row)?);
-        Ok(())
-    }
-
-    fn rows(&mut self) -> &mut (dyn Any + Send) {
-        &mut self.rows
-    }
-
-    fn attach(self: Box<Self>, parents: &mut (dyn Any + Send)) -> Result<()> {
-        let parents = rows_of_mut::<F::Target>(parents, "a back-reference")?;
+    fn attach(column: usize, rows: Vec<C>, parents: &mut [F::Target]) -> Result<()> {
         let mut groups: HashMap<KeyOf, Vec<C>> = HashMap::new();
-        for row in self.rows {
-            groups.entry(KeyOf::new(&row.column_value(self.load.column))).or_default().push(row);
+        for row in rows {
+            groups.entry(KeyOf::new(&row.column_value(column))).or_default().push(row);
         }
         // A parent listed twice (a join can repeat it) shares its rows.
         let mut shared: HashMap<KeyOf, Arc<Vec<C>>> = HashMap::new();
@@ -491,11 +451,73 @@ where
                     rows
                 }
             };
-            parent.relations_mut().set(self.load.column, rows);
+            parent.relations_mut().set(column, rows);
         }
         match groups.into_values().flatten().next() {
-            Some(row) => Err(inexact_match(C::META.model, &row.column_value(self.load.column))),
+            Some(row) => Err(inexact_match(C::META.model, &row.column_value(column))),
             None => Ok(()),
         }
+    }
+}
+
+/// A load, built, in direction `L`.
+struct Loading<L: Link> {
+    load: Arc<Parts<L::Loaded>>,
+    _link: PhantomData<fn() -> L>,
+}
+
+impl<L: Link> Loading<L> {
+    fn erased(load: Parts<L::Loaded>) -> Arc<dyn Preload> {
+        Arc::new(Loading::<L> { load: Arc::new(load), _link: PhantomData })
+    }
+}
+
+impl<L: Link> fmt::Debug for Loading<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let meta = L::fk_model();
+        write!(f, "{}({}.{})", L::NAME, meta.model, meta.columns[self.load.column].field)
+    }
+}
+
+impl<L: Link> Preload for Loading<L> {
+    fn selects(&self, parents: &dyn Any, max_keys: usize) -> Result<Vec<SelectNode>> {
+        let parents = rows_of::<L::Of>(parents, &format!("{self:?}"))?;
+        let keys = L::keys(parents, self.load.column);
+        Ok(keyed_selects(&self.load.select, L::matched(self.load.column), keys, max_keys))
+    }
+
+    fn select(&self) -> &SelectNode {
+        self.load.select.node()
+    }
+
+    fn collect(&self) -> Box<dyn Collect> {
+        Box::new(Found::<L> { load: Arc::clone(&self.load), rows: Vec::new(), _link: PhantomData })
+    }
+
+    fn nested(&self) -> &[Arc<dyn Preload>] {
+        &self.load.nested
+    }
+}
+
+/// The rows a load's selects found, as they arrive.
+struct Found<L: Link> {
+    load: Arc<Parts<L::Loaded>>,
+    rows: Vec<L::Loaded>,
+    _link: PhantomData<fn() -> L>,
+}
+
+impl<L: Link> Collect for Found<L> {
+    fn push(&mut self, row: &dyn Row) -> Result<()> {
+        self.rows.push(self.load.select.decode(row)?);
+        Ok(())
+    }
+
+    fn rows(&mut self) -> &mut (dyn Any + Send) {
+        &mut self.rows
+    }
+
+    fn attach(self: Box<Self>, parents: &mut (dyn Any + Send)) -> Result<()> {
+        let parents = rows_of_mut::<L::Of>(parents, L::NAME)?;
+        L::attach(self.load.column, self.rows, parents)
     }
 }

@@ -105,60 +105,70 @@ where
     }
 }
 
-/// Keys compare equal whether or not the related object is loaded.
-impl<M: PrimaryKey> PartialEq for ForeignKey<M>
-where
-    M::Key: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
+/// What a foreign-key field is as a column, the same for [`ForeignKey`]
+/// and [`ForeignKeyId`]: its key, compared, converted and declared (a
+/// `REFERENCES` constraint on `M`'s table), whatever is loaded.
+macro_rules! key_column {
+    ($ty:ident) => {
+        /// Keys compare equal whether or not the related object is loaded.
+        impl<M: PrimaryKey> PartialEq for $ty<M>
+        where
+            M::Key: PartialEq,
+        {
+            fn eq(&self, other: &Self) -> bool {
+                self.key == other.key
+            }
+        }
 
-impl<M: PrimaryKey> Default for ForeignKey<M>
-where
-    M::Key: Default,
-{
-    fn default() -> Self {
-        ForeignKey::new(M::Key::default())
-    }
-}
+        impl<M: PrimaryKey> Default for $ty<M>
+        where
+            M::Key: Default,
+        {
+            fn default() -> Self {
+                $ty::new(M::Key::default())
+            }
+        }
 
-impl<M: PrimaryKey> From<&M> for ForeignKey<M> {
-    fn from(related: &M) -> Self {
-        ForeignKey::new(related.key())
-    }
-}
+        impl<M: PrimaryKey> From<&M> for $ty<M> {
+            fn from(related: &M) -> Self {
+                $ty::new(related.key())
+            }
+        }
 
-impl<M: PrimaryKey> ToValue for ForeignKey<M> {
-    fn to_value(&self) -> Value {
-        self.key.to_value()
-    }
-}
+        impl<M: PrimaryKey> ToValue for $ty<M> {
+            fn to_value(&self) -> Value {
+                self.key.to_value()
+            }
+        }
 
-impl<M: PrimaryKey> FromValue for ForeignKey<M> {
-    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
-        M::Key::from_value(value).map(ForeignKey::new)
-    }
-}
+        impl<M: PrimaryKey> FromValue for $ty<M> {
+            fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
+                M::Key::from_value(value).map($ty::new)
+            }
+        }
 
-impl<M: PrimaryKey> FromRow for ForeignKey<M> {
-    fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
-        let index = *next;
-        *next += 1;
-        crate::row::decode_column(row, index, M::META.model)
-    }
+        impl<M: PrimaryKey> FromRow for $ty<M> {
+            fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
+                let index = *next;
+                *next += 1;
+                crate::row::decode_column(row, index, M::META.model)
+            }
+        }
+
+        impl<M: PrimaryKey> SqlField for $ty<M> {
+            type Sql = <M::Key as SqlField>::Sql;
+            const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
+            const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
+        }
+    };
 }
 
 fn meta_of<M: Model>() -> &'static TableMeta {
     M::META
 }
 
-impl<M: PrimaryKey> SqlField for ForeignKey<M> {
-    type Sql = <M::Key as SqlField>::Sql;
-    const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
-    const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
-}
+key_column!(ForeignKey);
+key_column!(ForeignKeyId);
 
 /// A model field that is a foreign key: [`ForeignKey<M>`], or
 /// `Option<ForeignKey<M>>` for a nullable one. Joins
@@ -262,54 +272,4 @@ where
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ForeignKeyId").field("model", &M::META.model).field("key", &self.key).finish()
     }
-}
-
-impl<M: PrimaryKey> PartialEq for ForeignKeyId<M>
-where
-    M::Key: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl<M: PrimaryKey> Default for ForeignKeyId<M>
-where
-    M::Key: Default,
-{
-    fn default() -> Self {
-        ForeignKeyId::new(M::Key::default())
-    }
-}
-
-impl<M: PrimaryKey> From<&M> for ForeignKeyId<M> {
-    fn from(related: &M) -> Self {
-        ForeignKeyId::new(related.key())
-    }
-}
-
-impl<M: PrimaryKey> ToValue for ForeignKeyId<M> {
-    fn to_value(&self) -> Value {
-        self.key.to_value()
-    }
-}
-
-impl<M: PrimaryKey> FromValue for ForeignKeyId<M> {
-    fn from_value(value: ValueRef<'_>) -> Result<Self, DecodeError> {
-        M::Key::from_value(value).map(ForeignKeyId::new)
-    }
-}
-
-impl<M: PrimaryKey> FromRow for ForeignKeyId<M> {
-    fn from_row(row: &dyn Row, next: &mut usize) -> Result<Self> {
-        let index = *next;
-        *next += 1;
-        crate::row::decode_column(row, index, M::META.model)
-    }
-}
-
-impl<M: PrimaryKey> SqlField for ForeignKeyId<M> {
-    type Sql = <M::Key as SqlField>::Sql;
-    const COLUMN_TYPE: ColumnType = <M::Key as SqlField>::COLUMN_TYPE;
-    const REFERENCES: Option<fn() -> &'static TableMeta> = Some(meta_of::<M>);
 }

@@ -8,27 +8,34 @@ use ::serde::ser::{Serialize, Serializer};
 use super::{ForeignKey, ForeignKeyId, PrimaryKey};
 use crate::types::Json;
 
-/// A foreign key serializes as its key (`"user": 7`), whether or not the
-/// related object is loaded, so that a model's shape does not depend on
-/// how it was queried; [`related_or_key`] writes the object when loaded.
-impl<M: PrimaryKey> Serialize for ForeignKey<M>
-where
-    M::Key: Serialize,
-{
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.key().serialize(serializer)
-    }
+/// A foreign key (either kind) serializes as its key (`"user": 7`),
+/// whether or not the related object is loaded, so that a model's shape
+/// does not depend on how it was queried ([`related_or_key`] writes the
+/// object when loaded), and deserializes from its key, with nothing loaded.
+macro_rules! key_serde {
+    ($ty:ident) => {
+        impl<M: PrimaryKey> Serialize for $ty<M>
+        where
+            M::Key: Serialize,
+        {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.key().serialize(serializer)
+            }
+        }
+
+        impl<'de, M: PrimaryKey> Deserialize<'de> for $ty<M>
+        where
+            M::Key: DeserializeOwned,
+        {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                M::Key::deserialize(deserializer).map($ty::new)
+            }
+        }
+    };
 }
 
-/// A foreign key deserializes from its key, with nothing loaded.
-impl<'de, M: PrimaryKey> Deserialize<'de> for ForeignKey<M>
-where
-    M::Key: DeserializeOwned,
-{
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        M::Key::deserialize(deserializer).map(ForeignKey::new)
-    }
-}
+key_serde!(ForeignKey);
+key_serde!(ForeignKeyId);
 
 /// Write a foreign key as the related object when it is loaded (by a
 /// join, an eager load or `afetch`), else as its key: for
@@ -106,24 +113,5 @@ impl<T: Serialize> Serialize for Json<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Json<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer).map(Json)
-    }
-}
-
-/// A key-only foreign key is its key, both ways.
-impl<M: PrimaryKey> Serialize for ForeignKeyId<M>
-where
-    M::Key: Serialize,
-{
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.key().serialize(serializer)
-    }
-}
-
-impl<'de, M: PrimaryKey> Deserialize<'de> for ForeignKeyId<M>
-where
-    M::Key: DeserializeOwned,
-{
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        M::Key::deserialize(deserializer).map(ForeignKeyId::new)
     }
 }
