@@ -100,6 +100,37 @@ fn register_function(
     })
 }
 
+/// JSON containment, which `JsonOps::contains` compiles to on SQLite: SQL
+/// NULL when either side is, an error when either is not JSON text.
+#[cfg(feature = "json")]
+fn register_json_contains(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function(ormcore::sql::SQLITE_CONTAINS_FUNCTION, 2, flags, |ctx| {
+        let document =
+            |i: usize| -> rusqlite::Result<Option<<ormcore::types::JsonDoc as ormcore::types::SqlType>::Output>> {
+                let refused = |why: String| rusqlite::Error::UserFunctionError(why.into());
+                match ctx.get_raw(i) {
+                    rusqlite::types::ValueRef::Null => Ok(None),
+                    rusqlite::types::ValueRef::Text(text) => {
+                        let text = std::str::from_utf8(text).map_err(|e| refused(e.to_string()))?;
+                        ormcore::FromValue::from_value(ValueRef::Text(text)).map(Some).map_err(
+                            |e: ormcore::DecodeError| refused(format!("expected {}, found {}", e.expected, e.found)),
+                        )
+                    }
+                    other => Err(refused(format!(
+                        "{}: expected JSON text, got {:?}",
+                        ormcore::sql::SQLITE_CONTAINS_FUNCTION,
+                        other.data_type()
+                    ))),
+                }
+            };
+        Ok(match (document(0)?, document(1)?) {
+            (Some(container), Some(contained)) => Some(ormcore::query::json_contains(&container, &contained)),
+            _ => None,
+        })
+    })
+}
+
 fn owned_sqlite_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
     use rusqlite::types::ToSql;
     use rusqlite::types::{ToSqlOutput, Value as Owned, ValueRef as Borrowed};
@@ -131,6 +162,8 @@ impl SqliteConnection {
                 .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(()) } else { Err(e) })
                 .map_err(map)?;
         }
+        #[cfg(feature = "json")]
+        register_json_contains(&conn).map_err(map)?;
         for (name, n_args, function) in &options.functions {
             register_function(&conn, name, *n_args, function.clone()).map_err(map)?;
         }

@@ -55,6 +55,8 @@ pub use value::{DecodeError, FromValue, ToValue, Value, ValueRef};
 /// The names most code needs, and every name the guide's samples use:
 /// `use ormcore::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::query::JsonOps;
     pub use crate::query::func;
     pub use crate::query::{All, Expr, ExprOps, Select, Table, TextOps, assign, excluded};
     pub use crate::types::Json;

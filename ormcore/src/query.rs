@@ -9,6 +9,8 @@ mod column;
 mod cte;
 pub mod expr;
 pub mod func;
+#[cfg(feature = "json")]
+mod json;
 pub mod node;
 mod projection;
 #[doc(hidden)]
@@ -20,9 +22,11 @@ pub use column::{Column, ColumnOf, Columns};
 pub use cte::Cte;
 pub use expr::{Aliased, Case, CaseOn, Expr, ExprOps, IntoExpr, TextOps, excluded, exists, not_exists};
 pub use func::{Window, WindowCall};
+#[cfg(feature = "json")]
+pub use json::{JsonOps, JsonPath, json_contains};
 pub use node::{
-    BinaryOp, CastType, CompoundOp, ConflictAction, CteNode, ExprNode, Ident, JoinKind, LockStrength, LockWait,
-    OrderBy, QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,
+    BinaryOp, CastType, CompoundOp, ConflictAction, CteNode, ExprNode, Ident, JoinKind, JsonNode, JsonRead, JsonStep,
+    LockStrength, LockWait, OrderBy, QueryNode, RowLock, SelectItem, StatementNode, TableRef, UnaryOp,
 };
 pub use projection::{All, Projection};
 pub use select::{Compound, IntoOrderBy, IntoTableRef, Select, Table};

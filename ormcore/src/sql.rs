@@ -34,6 +34,7 @@ mod ddl;
 mod dialect;
 mod dml;
 mod expr;
+mod json;
 mod mysql;
 mod postgres;
 mod raw;
@@ -47,6 +48,7 @@ use std::sync::Arc;
 
 pub use check::ValueUse;
 pub use dialect::{Dialect, NativePlaceholders};
+pub use json::SQLITE_CONTAINS_FUNCTION;
 pub use mysql::{MySqlDialect, MySqlFlavor};
 pub use postgres::PostgresDialect;
 pub use render::write_standard_literal;

@@ -10,6 +10,7 @@ pub mod attack9;
 pub mod cancel_matrix;
 pub mod errors;
 pub mod hooks;
+pub mod json_queries;
 pub mod lifecycle;
 pub mod locks;
 pub mod queries;
@@ -136,6 +137,11 @@ macro_rules! conformance_cases {
             types::special_floats_keep_their_bits_or_are_refused,
             types::json_floats_round_trip,
             types::json_deeper_than_readable_is_refused,
+            json_queries::json_values_extract_and_compare,
+            json_queries::json_keys_are_tested,
+            json_queries::json_containment,
+            json_queries::json_documents_are_edited,
+            json_queries::typed_json_columns_are_set,
             types::decimals_keep_every_digit,
             types::decimals_beyond_their_declaration_are_refused,
             types::bulk_writes_check_every_value,

@@ -150,6 +150,8 @@ pub enum ExprNode {
     /// The value proposed for insertion, inside an upsert's update list:
     /// `excluded.col` (SQLite, PostgreSQL) or `VALUES(col)` (MySQL).
     Excluded(Ident),
+    /// An operation on a JSON document: extraction, tests and edits.
+    Json(Box<JsonNode>),
     /// A raw SQL fragment with `?` placeholders for `params`, in order.
     /// The compiler renumbers the placeholders for the dialect; `??` writes a
     /// literal `?`. The text is trusted: never build it from user input.
@@ -234,6 +236,97 @@ pub enum CastType {
     Date,
     /// A timestamp.
     DateTime,
+}
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonStep {
+    /// An object's member by key.
+    Key(String),
+    /// An array's element by position, from 0.
+    Index(usize),
+}
+
+/// What a value extracted from a JSON document is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonRead {
+    /// A string's contents unquoted; another value's JSON text.
+    Text,
+    /// A 64-bit integer.
+    Integer,
+    /// A double-precision float.
+    Float,
+    /// `true` or `false`; NULL for any other value.
+    Bool,
+    /// The value as a JSON document of its own.
+    Json,
+}
+
+/// An operation on a JSON document (`doc`), compiled by each dialect.
+///
+/// An edit whose path leads nowhere (a missing parent, an array where a
+/// key is expected) leaves the document as it was, on every backend.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum JsonNode {
+    /// The value at `path`, read as `read`; NULL when there is none.
+    Extract {
+        /// The document.
+        doc: ExprNode,
+        /// Where the value is.
+        path: Vec<JsonStep>,
+        /// How it is read.
+        read: JsonRead,
+    },
+    /// Whether `path` leads to a value (JSON `null` included).
+    HasPath {
+        /// The document.
+        doc: ExprNode,
+        /// The path tested.
+        path: Vec<JsonStep>,
+    },
+    /// Whether `container` contains `contained`, as PostgreSQL's `@>`
+    /// defines it.
+    Contains {
+        /// The containing document.
+        container: ExprNode,
+        /// The contained document.
+        contained: ExprNode,
+    },
+    /// The document with `value` at `path`, replaced or added as the last
+    /// step.
+    Set {
+        /// The document.
+        doc: ExprNode,
+        /// Where the value goes; never empty.
+        path: Vec<JsonStep>,
+        /// A JSON value.
+        value: ExprNode,
+    },
+    /// The document with `value` appended to the array at `path`.
+    Append {
+        /// The document.
+        doc: ExprNode,
+        /// Where the array is.
+        path: Vec<JsonStep>,
+        /// A JSON value.
+        value: ExprNode,
+    },
+    /// The document without the value at `path`.
+    Remove {
+        /// The document.
+        doc: ExprNode,
+        /// The value removed; never empty.
+        path: Vec<JsonStep>,
+    },
+    /// The object with each member of `members` set: a shallow merge.
+    Merge {
+        /// The document.
+        doc: ExprNode,
+        /// Keys and their JSON values.
+        members: Vec<(String, ExprNode)>,
+    },
 }
 
 /// A query that produces rows: a select or a compound of selects.

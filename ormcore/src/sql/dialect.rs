@@ -5,9 +5,9 @@
 
 use std::borrow::Cow;
 
-use super::{SqlWriter, ValueUse, ddl, dml, select};
+use super::{SqlWriter, ValueUse, ddl, dml, json, select};
 use crate::error::{Error, Result};
-use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, OnConflict, QueryNode};
+use crate::query::node::{CastType, CompoundOp, ExprNode, InsertSource, JsonNode, OnConflict, QueryNode};
 use crate::schema::ColumnType;
 use crate::schema::DefaultValue;
 use crate::value::Value;
@@ -198,6 +198,11 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
             CastType::Date => "DATE".into(),
             CastType::DateTime => "TIMESTAMP".into(),
         }
+    }
+
+    /// A JSON operation: PostgreSQL's `jsonb` operators and functions.
+    fn write_json(&self, w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> {
+        json::write_postgres(w, node)
     }
 
     /// The value an upsert proposed for `column`: `excluded."column"`.

@@ -145,6 +145,10 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             dialect.write_excluded(w, column);
             Ok(())
         }
+        ExprNode::Json(json) => {
+            let dialect = w.dialect();
+            dialect.write_json(w, json)
+        }
         ExprNode::Raw { sql, params } => {
             w.depends_on_session();
             write_raw(w, sql, params, RawUse::Fragment)
@@ -244,6 +248,7 @@ fn is_compound(node: &ExprNode) -> bool {
         | ExprNode::Case { .. }
         | ExprNode::Cast { .. }
         | ExprNode::Subquery(_)
+        | ExprNode::Json(_)
         | ExprNode::Excluded(_) => false,
     }
 }

@@ -257,6 +257,10 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    fn write_json(&self, w: &mut SqlWriter<'_>, node: &crate::query::node::JsonNode) -> Result<()> {
+        super::json::write_mysql(w, node)
+    }
+
     fn write_excluded(&self, w: &mut SqlWriter<'_>, column: &str) {
         w.push("VALUES(");
         w.push_ident(column);

@@ -123,6 +123,10 @@ impl Dialect for SqliteDialect {
         "SQLite"
     }
 
+    fn write_json(&self, w: &mut SqlWriter<'_>, node: &crate::query::node::JsonNode) -> Result<()> {
+        super::json::write_sqlite(w, node)
+    }
+
     /// SQLite has no escapes in string literals: text with control
     /// characters is a concatenation, `('a' || char(10) || 'b')`.
     fn write_literal(&self, out: &mut String, value: &Value) {
