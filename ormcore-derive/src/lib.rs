@@ -88,11 +88,11 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// | attribute | meaning |
 /// |---|---|
-/// | `column = "name"` | the SQL column name (default: the field name) |
+/// | `column = "name"` | the SQL column name (default: the field name; for a foreign key, the field name and `_id`, `user` → `user_id`, as in Peewee, unless it ends with `_id` already) |
 /// | `primary_key` | this field is the key (not auto-increment unless also `auto_increment`) |
 /// | `auto_increment` | this field is the key, assigned by the database; `i16`, `i32`, `i64` or an `Option` of one |
 /// | `unique` | a UNIQUE constraint on this column |
-/// | `index` | an index on this column |
+/// | `index`, `index = false` | an index on this column, or none; foreign keys have one by default (unless `unique` or the primary key covers them) |
 /// | `default = 0` | the field's value in `Default::default()`, and its SQL `DEFAULT`: an integer, float, bool or string literal that fits the field |
 /// | `default_now` | the current time in `Default::default()` (UTC, to the microsecond; see `ormcore::model::DefaultNow`), and SQL `DEFAULT CURRENT_TIMESTAMP` (`CURRENT_DATE`, `CURRENT_TIME` for date and time columns) |
 /// | `max_length = 255` | `VARCHAR(255)`; `String` and `Option<String>` fields only |

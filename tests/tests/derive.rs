@@ -248,10 +248,10 @@ fn foreign_keys() {
     assert_eq!((key.ty, key.nullable), (ColumnType::Integer, true));
     assert_eq!((meta.primary_key, meta.auto_increment), (&[0][..], true));
 
-    let user = column(meta, "user");
+    let user = column(meta, "user_id");
     assert_eq!((user.ty, user.nullable, user.on_delete), (ColumnType::BigInt, false, OnDelete::Cascade));
     assert_eq!(user.references.map(|r| r().name), Some("user"));
-    let editor = column(meta, "editor");
+    let editor = column(meta, "editor_id");
     assert_eq!((editor.ty, editor.nullable, editor.on_delete), (ColumnType::BigInt, true, OnDelete::SetNull));
     assert_eq!(editor.references.map(|r| r().name), Some("user"));
     assert_eq!(column(meta, "content").references.map(|r| r().name), None);
@@ -259,14 +259,39 @@ fn foreign_keys() {
     assert_eq!(referenced, ["user", "user"]);
 
     let like = TweetLike::META;
-    assert_eq!(column(like, "tweet").ty, ColumnType::Integer, "the key type of Tweet is Option<i32>");
-    assert_eq!(column(like, "tweet").references.map(|r| r().name), Some("tweets"));
-    assert_eq!(column(like, "user").on_delete, OnDelete::Restrict);
+    assert_eq!(column(like, "tweet_id").ty, ColumnType::Integer, "the key type of Tweet is Option<i32>");
+    assert_eq!(column(like, "tweet_id").references.map(|r| r().name), Some("tweets"));
+    assert_eq!(column(like, "user_id").on_delete, OnDelete::Restrict);
 
     let category = Category::META;
-    assert_eq!(column(category, "country").references.map(|r| r().name), Some("country"));
-    assert_eq!((column(category, "country").ty, column(category, "country").nullable), (ColumnType::Text, true));
-    assert_eq!(column(category, "country").on_delete, OnDelete::NoAction);
+    assert_eq!(column(category, "country_id").references.map(|r| r().name), Some("country"));
+    assert_eq!((column(category, "country_id").ty, column(category, "country_id").nullable), (ColumnType::Text, true));
+    assert_eq!(column(category, "country_id").on_delete, OnDelete::NoAction);
+
+    // Foreign keys are indexed unless told otherwise or indexed already.
+    let indexed = |meta: &TableMeta| meta.columns.iter().filter(|c| c.index).map(|c| c.name).collect::<Vec<_>>();
+    assert_eq!(indexed(Tweet::META), ["user_id", "editor_id"]);
+    assert_eq!(indexed(TweetLike::META), ["tweet_id", "user_id"]);
+    assert_eq!(indexed(Category::META), ["country_id"]);
+    let review = Review::META;
+    let names: Vec<_> = review.columns.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["id", "owner", "profile_id", "reviewer_id", "plain"]);
+    assert_eq!(indexed(review), ["reviewer_id", "plain"], "index = false, unique and a name ending in _id");
+}
+
+/// Foreign-key columns overridden: a legacy name without an index, a
+/// unique one (indexed by its constraint), a field already named `.._id`,
+/// and an index asked for on a plain column.
+#[derive(Model, Debug)]
+struct Review {
+    id: i64,
+    #[orm(column = "owner", index = false)]
+    owner: ForeignKey<User>,
+    #[orm(unique)]
+    profile: ForeignKey<User>,
+    reviewer_id: ForeignKey<User>,
+    #[orm(index = true)]
+    plain: i64,
 }
 
 #[test]
@@ -275,11 +300,11 @@ fn indexes() {
     assert_eq!(indexes.len(), 2);
     assert_eq!(
         (indexes[0].name, indexes[0].columns, indexes[0].unique),
-        ("tweets_user_created", &["user", "created"][..], false)
+        ("tweets_user_id_created", &["user_id", "created"][..], false)
     );
     assert_eq!(
         (indexes[1].name, indexes[1].columns, indexes[1].unique),
-        ("tweets_user_slug", &["user", "slug"][..], true)
+        ("tweets_user_slug", &["user_id", "slug"][..], true)
     );
     let country = Country::META.indexes;
     assert_eq!(
@@ -539,7 +564,7 @@ fn where_clause<R>(select: &Select<R>) -> ExprNode {
 fn backrefs() {
     let user = user();
     let expected = ExprNode::Binary {
-        left: Box::new(ExprNode::Column { table: Some("tweets".into()), name: "user".into() }),
+        left: Box::new(ExprNode::Column { table: Some("tweets".into()), name: "user_id".into() }),
         op: BinaryOp::Eq,
         right: Box::new(ExprNode::Value(Value::Int(5))),
     };

@@ -491,7 +491,7 @@ mod mysql_only {
         let duplicate = User::acreate(&db, user("committed")).await.expect_err("duplicate");
         assert_eq!(duplicate.constraint_kind(), Some(ConstraintKind::Unique), "{duplicate:?}");
         let orphan =
-            db.aexecute_sql("INSERT INTO tweet (`user`, content, is_published) VALUES (999, 'x', 1)", vec![]).await;
+            db.aexecute_sql("INSERT INTO tweet (user_id, content, is_published) VALUES (999, 'x', 1)", vec![]).await;
         let orphan = orphan.expect_err("no such user");
         assert_eq!(orphan.constraint_kind(), Some(ConstraintKind::ForeignKey), "{orphan:?}");
 

@@ -45,7 +45,7 @@ fn column(field: &Field<'_>) -> TokenStream {
         (None, None) => quote!(#sql_field::COLUMN_TYPE),
     };
     let unique = field.attrs.unique;
-    let index = field.attrs.index;
+    let index = field.indexed();
     let default = match (&field.attrs.default, field.attrs.default_now) {
         (Some(literal), _) => {
             let value = default_value(literal);

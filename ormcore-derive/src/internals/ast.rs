@@ -197,9 +197,29 @@ impl<'a> Container<'a> {
 }
 
 impl Field<'_> {
-    /// The SQL column name: `column = ".."` or the field's name.
+    /// The SQL column name: `column = ".."`, or the field's name, with
+    /// `_id` appended for a foreign key (Peewee's convention: `user` is
+    /// stored in `user_id`) unless the name ends with it already.
     pub fn column_name(&self) -> String {
-        self.attrs.column.clone().unwrap_or_else(|| self.name.clone())
+        match &self.attrs.column {
+            Some(column) => column.clone(),
+            None if self.is_foreign_key() && !self.name.ends_with("_id") => format!("{}_id", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Whether the field is a `ForeignKey<M>`, `ForeignKeyId<M>` or an
+    /// `Option` of either.
+    pub fn is_foreign_key(&self) -> bool {
+        super::ty::foreign_key_target(self.ty).is_some()
+    }
+
+    /// Whether the column gets an index of its own: `index`, or by default
+    /// a foreign key that no unique constraint or primary key indexes
+    /// already (joins and eager loads look rows up by it).
+    pub fn indexed(&self) -> bool {
+        let indexed_otherwise = self.attrs.unique || self.attrs.primary_key || self.attrs.auto_increment;
+        self.attrs.index.unwrap_or(self.is_foreign_key() && !indexed_otherwise)
     }
 
     /// The column number, for columns.

@@ -59,7 +59,7 @@ pub async fn constraint_kinds<T: TestDb>() -> Result<()> {
         // the constraint, and so the column.
         Error::Integrity { model, column, .. } => {
             assert_eq!(*model, Some("Tweet"));
-            assert!(matches!(column.as_deref(), None | Some("user")), "{column:?}");
+            assert!(matches!(column.as_deref(), None | Some("user_id")), "{column:?}");
         }
         other => panic!("{other:?}"),
     }

@@ -316,3 +316,28 @@ pub async fn key_only_foreign_keys<T: TestDb>() -> Result<()> {
     assert_eq!(Event::META.columns[1].references.map(|t| t().name), Some(User::META.name));
     Ok(())
 }
+
+/// Foreign-key columns are named `<field>_id` and indexed, as in Peewee:
+/// the index exists in the database, and raw SQL sees the column.
+pub async fn foreign_keys_are_named_and_indexed<T: TestDb>() -> Result<()> {
+    let db = seed::<T>().await?;
+    let catalog = match db.dialect().name() {
+        "SQLite" => "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tweet'",
+        "PostgreSQL" => {
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'tweet'"
+        }
+        _ => {
+            "SELECT DISTINCT index_name FROM information_schema.statistics \
+              WHERE table_schema = DATABASE() AND table_name = 'tweet'"
+        }
+    };
+    let names: Vec<String> =
+        db.aexecute_sql(catalog, vec![]).await?.fetchall().iter().map(|row| row.get(0)).collect::<Result<_>>()?;
+    assert!(names.iter().any(|name| name == "tweet_user_id"), "{names:?}");
+    assert!(names.iter().any(|name| name == "tweet_is_published"), "{names:?}");
+
+    let sql = crate::harness::sql_for(db.dialect(), "SELECT COUNT(*) FROM {tweet} WHERE user_id IS NOT NULL");
+    let mut rows = db.aexecute_sql(&sql, vec![]).await?;
+    assert_eq!(rows.fetchone().map(|row| row.get::<i64>(0)).transpose()?, Some(3));
+    Ok(())
+}

@@ -43,8 +43,9 @@ pub struct Field {
     pub auto_increment: bool,
     /// `unique`.
     pub unique: bool,
-    /// `index`.
-    pub index: bool,
+    /// `index` (`Some(true)`), `index = false`, or nothing: foreign keys
+    /// are indexed by default.
+    pub index: Option<bool>,
     /// `default = <literal>`.
     pub default: Option<Literal>,
     /// `default_now`.
@@ -119,7 +120,6 @@ impl Field {
                 (PRIMARY_KEY, &mut primary_key),
                 (AUTO_INCREMENT, &mut auto_increment),
                 (UNIQUE, &mut unique),
-                (INDEX, &mut index),
                 (DEFAULT_NOW, &mut default_now),
                 (STATE, &mut state),
                 (RELATIONS, &mut relations),
@@ -133,7 +133,12 @@ impl Field {
                     return Ok(());
                 }
             }
-            if meta.path == COLUMN {
+            if meta.path == INDEX {
+                keys.push((INDEX, key));
+                if let Some(on) = value::flag_or_bool(cx, meta, INDEX)? {
+                    index.set(key, on);
+                }
+            } else if meta.path == COLUMN {
                 keys.push((COLUMN, key));
                 if let Some(name) = value::non_empty_string(cx, meta, COLUMN, "\"column_name\"")? {
                     column.set(key, name.value());
@@ -186,7 +191,7 @@ impl Field {
             primary_key: primary_key.get().is_some(),
             auto_increment: auto_increment.get().is_some(),
             unique: unique.get().is_some(),
-            index: index.get().is_some(),
+            index: index.get(),
             default: default.get(),
             default_now: default_now.get().is_some(),
             max_length: max_length.get(),

@@ -21,6 +21,23 @@ pub fn flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: Symbol) -> syn::Result<
     Ok(())
 }
 
+/// A flag that may be turned off: `index` is `true`, `index = false` is
+/// `false`.
+pub fn flag_or_bool(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: Symbol) -> syn::Result<Option<bool>> {
+    if !meta.input.peek(Token![=]) {
+        flag(cx, meta, name)?;
+        return Ok(Some(true));
+    }
+    match expr(cx, meta, name, "false")? {
+        Some(Expr::Lit(ExprLit { lit: Lit::Bool(lit), .. })) => Ok(Some(lit.value)),
+        Some(other) => {
+            cx.error_spanned_by(other, format!("expected `true` or `false`: `{name} = false`"));
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
 /// The expression after `=`; reports a missing `=` at the key.
 fn expr(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: Symbol, example: &str) -> syn::Result<Option<Expr>> {
     if !meta.input.peek(Token![=]) {
