@@ -80,10 +80,11 @@ pub mod __private {
     pub use crate::query::{Expr, ExprNode, ExprOps, Select};
     pub use crate::row::{FromRow, Row, decode_column};
     pub use crate::schema::ColumnType;
-    pub use crate::schema::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, Record, TableMeta};
+    pub use crate::schema::{ColumnMeta, DefaultValue, IndexMeta, OnDelete, Record, RegisteredTable, TableMeta};
     pub use crate::types::SqlField;
     pub use crate::value::DecodeError;
     pub use crate::value::{FromValue, ToValue, Value, ValueRef};
+    pub use inventory;
     pub use std::clone::Clone;
     pub use std::convert::From;
     pub use std::default::Default;

@@ -4,6 +4,7 @@
 
 mod cached;
 mod default_now;
+mod delete;
 mod dict;
 mod eager;
 mod foreign_key;
@@ -16,6 +17,7 @@ mod state;
 mod write;
 
 pub use default_now::DefaultNow;
+pub use delete::DeleteInstance;
 pub use dict::{Dict, dict_to_model, model_to_dict};
 pub use eager::{IntoLoad, Load};
 pub use foreign_key::{ForeignKey, ForeignKeyField, ForeignKeyId};
@@ -178,9 +180,12 @@ pub trait Model: Record + Hooks {
         Save::new(self, executor)
     }
 
-    /// Delete this instance's row; returns the number of rows deleted.
-    fn adelete_instance<E: Executor>(&self, executor: &E) -> impl Future<Output = Result<u64>> + Send {
-        ops::delete_instance(executor, self)
+    /// Delete this instance's row; `.await` the builder for the number of
+    /// rows deleted, after [`recursive`](DeleteInstance::recursive) or
+    /// [`delete_nullable`](DeleteInstance::delete_nullable) to delete what
+    /// references it too (the reference's `recursive=True`).
+    fn adelete_instance<'a, E: Executor>(&'a self, executor: &'a E) -> DeleteInstance<'a, Self, E> {
+        DeleteInstance::new(self, executor)
     }
 }
 

@@ -7,6 +7,8 @@ mod meta;
 mod order;
 mod record;
 
+#[doc(hidden)]
+pub use meta::RegisteredTable;
 pub use meta::{ColumnMeta, ColumnType, DefaultValue, IndexMeta, OnDelete, TableMeta};
 pub use order::{create_order, drop_order};
 pub use record::Record;

@@ -117,6 +117,8 @@ macro_rules! conformance_cases {
             serialization::models_to_dicts_and_back,
             relations::joins_fill_relations,
             relations::foreign_keys_are_named_and_indexed,
+            relations::recursive_delete_follows_declared_relations,
+            relations::recursive_delete_of_a_deep_chain,
             relations::eager_loading_sends_one_select_per_level,
             relations::eager_loads_past_the_parameter_limit,
             relations::loaded_relations_are_not_row_data,

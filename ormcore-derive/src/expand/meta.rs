@@ -28,6 +28,7 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
             auto_increment: #auto_increment,
             indexes: &[#(#indexes),*],
         };
+        #p::inventory::submit! { #p::RegisteredTable(&__ORM_META) }
     }
 }
 

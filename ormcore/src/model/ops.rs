@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::executor::{Executor, Query};
 use crate::query::ExprOps;
 use crate::query::node::ExprNode;
-use crate::query::{Delete, Expr, Insert, Select, Update};
+use crate::query::{Expr, Insert, Select, Update};
 use crate::schema::TableMeta;
 use crate::types::{Bool, SqlField};
 use crate::value::Value;
@@ -303,22 +303,6 @@ async fn save_row<M: Model, E: Executor>(
         remember(model);
     }
     Ok(Saved::Updated(changed))
-}
-
-pub(crate) async fn delete_instance<M: Model, E: Executor>(executor: &E, model: &M) -> Result<u64> {
-    let key = model
-        .primary_key_values()
-        .ok_or_else(|| Error::interface(format!("cannot delete a {} that was never saved", M::META.model)))?;
-    let delete = Delete::<M>::new().where_(key_filter::<M>(&key)?);
-    if !M::ENABLED {
-        return delete.aexecute(executor).await;
-    }
-    let tx = executor.atomic().await?;
-    model.before_delete(&tx).await?;
-    let deleted = delete.aexecute(&tx).await?;
-    model.after_delete(&tx).await?;
-    tx.commit().await?;
-    Ok(deleted)
 }
 
 /// Rows per `INSERT` in `abulk_create` by default, on backends that insert

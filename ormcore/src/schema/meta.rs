@@ -61,7 +61,29 @@ impl TableMeta {
     pub fn references(&self) -> impl Iterator<Item = &'static TableMeta> + '_ {
         self.columns.iter().filter_map(|c| c.references.map(|r| r()))
     }
+
+    /// Every table of a `#[derive(Model)]` struct in the program, from
+    /// every crate linked into it.
+    pub fn all() -> impl Iterator<Item = &'static TableMeta> {
+        inventory::iter::<RegisteredTable>.into_iter().map(|registered| registered.0)
+    }
+
+    /// The foreign-key columns, of every table in [`all`](Self::all), that
+    /// reference this table: what `adelete_instance(..).recursive()`
+    /// deletes or clears.
+    pub fn referenced_by(&'static self) -> impl Iterator<Item = (&'static TableMeta, &'static ColumnMeta)> {
+        Self::all().flat_map(move |table| {
+            table.columns.iter().filter(move |c| c.references.is_some_and(|r| r() == self)).map(move |c| (table, c))
+        })
+    }
 }
+
+/// A table registered by `#[derive(Model)]`, for [`TableMeta::all`]. Not
+/// public API.
+#[doc(hidden)]
+pub struct RegisteredTable(pub &'static TableMeta);
+
+inventory::collect!(RegisteredTable);
 
 /// A column.
 #[derive(Debug)]

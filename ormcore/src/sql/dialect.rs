@@ -371,6 +371,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     fn create_table_options(&self) -> &'static str {
         ""
     }
+
+    /// A query whose one column is the name of each table the connection
+    /// sees unqualified: the schemas on PostgreSQL's search path.
+    fn table_names_query(&self) -> &'static str {
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false))"
+    }
 }
 
 /// The [`Error::Unsupported`] for `feature` on `dialect`.

@@ -261,6 +261,10 @@ impl Dialect for MySqlDialect {
         super::json::write_mysql(w, node)
     }
 
+    fn table_names_query(&self) -> &'static str {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+    }
+
     fn write_excluded(&self, w: &mut SqlWriter<'_>, column: &str) {
         w.push("VALUES(");
         w.push_ident(column);

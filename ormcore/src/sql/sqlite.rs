@@ -127,6 +127,10 @@ impl Dialect for SqliteDialect {
         super::json::write_sqlite(w, node)
     }
 
+    fn table_names_query(&self) -> &'static str {
+        "SELECT name FROM sqlite_master WHERE type = 'table' UNION SELECT name FROM sqlite_temp_master WHERE type = 'table'"
+    }
+
     /// SQLite has no escapes in string literals: text with control
     /// characters is a concatenation, `('a' || char(10) || 'b')`.
     fn write_literal(&self, out: &mut String, value: &Value) {

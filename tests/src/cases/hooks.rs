@@ -141,7 +141,7 @@ pub async fn a_failing_hook_undoes_the_write<T: TestDb>() -> Result<()> {
 }
 
 /// Poll `future` at most `polls` times, then drop it.
-async fn poll_then_drop<F: Future>(future: F, polls: usize) -> Option<F::Output> {
+pub(crate) async fn poll_then_drop<F: Future>(future: F, polls: usize) -> Option<F::Output> {
     let mut future = pin!(future);
     let mut seen = 0;
     std::future::poll_fn(|cx| match future.as_mut().poll(cx) {

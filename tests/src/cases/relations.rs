@@ -2,6 +2,8 @@
 //! related model, and eager loads (`with_related`, `aprefetch`) that send
 //! one select per relation and level, counted from the statement spans.
 
+use std::future::IntoFuture;
+
 use ormcore::prelude::*;
 use ormcore::{Load, Relations};
 
@@ -339,5 +341,83 @@ pub async fn foreign_keys_are_named_and_indexed<T: TestDb>() -> Result<()> {
     let sql = crate::harness::sql_for(db.dialect(), "SELECT COUNT(*) FROM {tweet} WHERE user_id IS NOT NULL");
     let mut rows = db.aexecute_sql(&sql, vec![]).await?;
     assert_eq!(rows.fetchone().map(|row| row.get::<i64>(0)).transpose()?, Some(3));
+    Ok(())
+}
+
+/// `adelete_instance(..).recursive()`: what references the row goes first,
+/// found through the foreign keys the models declare; nullable ones are
+/// cleared unless `delete_nullable`. Models whose tables this database
+/// lacks (`Profile`, `Pin`, `Event` reference `User` too) are passed over.
+pub async fn recursive_delete_follows_declared_relations<T: TestDb>() -> Result<()> {
+    let db = seed::<T>().await?;
+    let mickey = User::aget(&db, User::NAME.eq("mickey")).await?;
+    // mickey wrote a comment on huey's tweet: its author key refuses the
+    // plain delete (the tweet itself would cascade in the database).
+    let refused = mickey.adelete_instance(&db).await.expect_err("a comment references mickey");
+    assert_eq!(refused.constraint_kind(), Some(ConstraintKind::ForeignKey), "{refused:?}");
+
+    assert_eq!(mickey.adelete_instance(&db).recursive().await?, 1);
+    assert!(User::aget_or_none(&db, User::NAME.eq("mickey")).await?.is_none());
+    assert_eq!(db.count(&Tweet::select().where_(Tweet::CONTENT.eq("woof"))).await?, 0, "his tweet deleted");
+    let nice = Comment::aget(&db, Comment::BODY.eq("nice")).await?;
+    assert!(nice.author.is_none(), "his comment kept, its author cleared");
+    assert_eq!(db.count(&Comment::select()).await?, 3);
+
+    // huey with delete_nullable: his tweets, every comment on them (the
+    // reply before the comment it replies to) and the comment he wrote.
+    let huey = User::aget(&db, User::NAME.eq("huey")).await?;
+    assert_eq!(huey.adelete_instance(&db).delete_nullable().await?, 1);
+    assert_eq!((db.count(&Tweet::select()).await?, db.count(&Comment::select()).await?), (0, 0));
+    assert_eq!(db.list(&User::select().columns(User::NAME)).await?, ["zaizee"]);
+
+    // Nothing references zaizee; an instance deleted already deletes nothing.
+    let zaizee = User::aget(&db, User::NAME.eq("zaizee")).await?;
+    assert_eq!(zaizee.adelete_instance(&db).recursive().await?, 1);
+    assert_eq!(zaizee.adelete_instance(&db).recursive().await?, 0);
+    Ok(())
+}
+
+/// A chain of replies to replies, deeper than any statement could nest,
+/// goes leaf first: no row is deleted while another still points at it,
+/// on InnoDB too, which checks each row as it deletes it. Cut at any
+/// await, the delete is all or nothing.
+pub async fn recursive_delete_of_a_deep_chain<T: TestDb>() -> Result<()> {
+    let db = open::<T>().await;
+    db.acreate_tables(&[User::META, Tweet::META, Comment::META]).await?;
+    let huey = User::acreate(&db, user("huey")).await?;
+    let meow = Tweet::acreate(&db, tweet(&huey, "meow")).await?;
+    let mut last: Option<Comment> = None;
+    for n in 0..60 {
+        let reply = Comment::acreate(&db, comment(&meow, Some(&huey), last.as_ref(), &format!("reply {n}"))).await?;
+        last = Some(reply);
+    }
+
+    for polls in 1.. {
+        let done =
+            crate::cases::hooks::poll_then_drop(meow.adelete_instance(&db).delete_nullable().into_future(), polls)
+                .await;
+        // One statement, one snapshot: a commit sent before the cut may
+        // land while this reads, and is seen whole or not at all.
+        let comments = Expr::<ormcore::types::Integer>::subquery(Comment::select().columns(func::count_star()));
+        let snapshot = Tweet::select().columns((func::count_star(), comments));
+        let (tweets, comments): (i64, i64) = db.get(&snapshot).await?;
+        if let Some(result) = done {
+            // 0 when an earlier cut's COMMIT, sent but not acknowledged,
+            // landed after all.
+            assert!(result? <= 1);
+            assert_eq!((tweets, comments), (0, 0));
+            break;
+        }
+        // Cut before its commit: nothing of it, once the rollback is in.
+        assert!(
+            matches!((tweets, comments), (1, 60) | (0, 0)),
+            "after {polls} polls: {tweets} tweets, {comments} comments"
+        );
+        if (tweets, comments) == (0, 0) {
+            break;
+        }
+        assert!(polls < 500, "never completed");
+    }
+    assert_eq!(db.count(&User::select()).await?, 1, "the author stays: only what references the tweet goes");
     Ok(())
 }
