@@ -41,8 +41,8 @@ pub use database::{Begin, Connection, Database, RowStream, Transaction};
 pub use error::{BoxError, ConflictKind, ConstraintKind, Error, Result};
 pub use executor::{Cursor, Executor, Query};
 pub use model::{
-    Dict, ForeignKey, ForeignKeyField, ForeignKeyId, HasRelations, Hooks, IntoLoad, Load, Model, ModelState,
-    PrimaryKey, Relations, Saved, dict_to_model, model_to_dict,
+    DeleteInstance, Dict, ForeignKey, ForeignKeyField, ForeignKeyId, HasRelations, Hooks, IntoLoad, Load, ManyToMany,
+    Model, ModelState, PrimaryKey, Relations, Saved, dict_to_model, model_to_dict,
 };
 pub use ormcore_derive::Model;
 pub use query::Column;

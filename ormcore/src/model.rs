@@ -9,6 +9,7 @@ mod dict;
 mod eager;
 mod foreign_key;
 mod hooks;
+mod many_to_many;
 mod ops;
 mod relations;
 #[cfg(feature = "serde")]
@@ -22,6 +23,7 @@ pub use dict::{Dict, dict_to_model, model_to_dict};
 pub use eager::{IntoLoad, Load};
 pub use foreign_key::{ForeignKey, ForeignKeyField, ForeignKeyId};
 pub use hooks::Hooks;
+pub use many_to_many::ManyToMany;
 pub use ops::Saved;
 pub use relations::{HasRelations, Relations};
 pub use state::ModelState;

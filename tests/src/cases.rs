@@ -119,6 +119,7 @@ macro_rules! conformance_cases {
             relations::foreign_keys_are_named_and_indexed,
             relations::recursive_delete_follows_declared_relations,
             relations::recursive_delete_of_a_deep_chain,
+            relations::many_to_many_through_a_junction,
             relations::eager_loading_sends_one_select_per_level,
             relations::eager_loads_past_the_parameter_limit,
             relations::loaded_relations_are_not_row_data,

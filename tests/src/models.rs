@@ -346,3 +346,44 @@ pub struct Event {
     pub user: ormcore::ForeignKeyId<User>,
     pub kind: String,
 }
+
+/// A student, linked to courses through `Enrollment` (many-to-many).
+#[derive(Model, Debug, Clone, Default)]
+pub struct Student {
+    pub id: i64,
+    pub name: String,
+    #[orm(relations)]
+    pub related: Relations,
+}
+
+/// A course; its students are `Course::STUDENTS`.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Course {
+    pub id: i64,
+    pub title: String,
+    #[orm(relations)]
+    pub related: Relations,
+}
+
+/// The junction of students and courses, with a field of its own that a
+/// link added by `ManyToMany::add` takes by default.
+#[derive(Model, Debug, Clone)]
+#[orm(primary_key(student, course))]
+pub struct Enrollment {
+    pub student: ForeignKey<Student>,
+    pub course: ForeignKey<Course>,
+    #[orm(default = "enrolled")]
+    pub status: String,
+}
+
+impl Student {
+    /// The courses a student takes.
+    pub const COURSES: ormcore::ManyToMany<Enrollment, Student, Course> =
+        ormcore::ManyToMany::through(Enrollment::STUDENT, Enrollment::COURSE);
+}
+
+impl Course {
+    /// The students a course has.
+    pub const STUDENTS: ormcore::ManyToMany<Enrollment, Course, Student> =
+        ormcore::ManyToMany::through(Enrollment::COURSE, Enrollment::STUDENT);
+}

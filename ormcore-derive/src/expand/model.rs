@@ -26,6 +26,11 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
         let member = field.ident;
         quote!(#i => #p::Some(&mut self.#member as &mut dyn ::core::any::Any))
     });
+    let field_ref_arms = cont.columns().enumerate().map(|(i, field)| {
+        let i = index(i);
+        let member = field.ident;
+        quote!(#i => #p::Some(&self.#member as &dyn ::core::any::Any))
+    });
     let restores = cont.columns().enumerate().map(|(i, field)| {
         let i = index(i);
         let member = field.ident;
@@ -117,6 +122,13 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
             ) -> #p::Option<&mut dyn ::core::any::Any> {
                 match __index {
                     #(#field_arms,)*
+                    _ => #p::None,
+                }
+            }
+
+            fn column_field(&self, __index: ::core::primitive::usize) -> #p::Option<&dyn ::core::any::Any> {
+                match __index {
+                    #(#field_ref_arms,)*
                     _ => #p::None,
                 }
             }

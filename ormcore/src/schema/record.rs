@@ -53,4 +53,12 @@ pub trait Record: FromRow + Sync + Sized + 'static {
         let _ = index;
         None
     }
+
+    /// The field of column `index`, to read: [`column_field_mut`](Self::column_field_mut)'s
+    /// shared form (a many-to-many load reads the junction's key).
+    #[doc(hidden)]
+    fn column_field(&self, index: usize) -> Option<&dyn Any> {
+        let _ = index;
+        None
+    }
 }

@@ -421,3 +421,67 @@ pub async fn recursive_delete_of_a_deep_chain<T: TestDb>() -> Result<()> {
     assert_eq!(db.count(&User::select()).await?, 1, "the author stays: only what references the tweet goes");
     Ok(())
 }
+
+/// Many-to-many through a junction model: add (idempotent), query both
+/// ways, remove, clear, eager loads with a fixed number of statements, and
+/// a recursive delete that takes the links along.
+pub async fn many_to_many_through_a_junction<T: TestDb>() -> Result<()> {
+    use crate::models::{Course, Enrollment, Student};
+    let db = open::<T>().await;
+    db.acreate_tables(&[Student::META, Course::META, Enrollment::META]).await?;
+    let student = |name: &str| Student { name: name.into(), ..Student::default() };
+    let course = |title: &str| Course { title: title.into(), ..Course::default() };
+    let ann = Student::acreate(&db, student("ann")).await?;
+    let bob = Student::acreate(&db, student("bob")).await?;
+    let math = Course::acreate(&db, course("math")).await?;
+    let art = Course::acreate(&db, course("art")).await?;
+    let music = Course::acreate(&db, course("music")).await?;
+    let titles = |query: Select<Course>| {
+        let db = &db;
+        async move { db.list(&query.columns(Course::TITLE).order_by(Course::TITLE)).await }
+    };
+
+    assert_eq!(Student::COURSES.add(&db, &ann, [&math, &art, &math]).await?, 2, "a repeat is one link");
+    assert_eq!(Student::COURSES.add(&db, &ann, [&math, &music]).await?, 1, "a link kept is not added again");
+    assert_eq!(Student::COURSES.add(&db, &ann, []).await?, 0);
+    assert_eq!(titles(Student::COURSES.of(&ann)).await?, ["art", "math", "music"]);
+    assert_eq!(Course::STUDENTS.add(&db, &math, [&bob]).await?, 1, "either direction");
+    let students = db.list(&Course::STUDENTS.of(&math).columns(Student::NAME).order_by(Student::NAME)).await?;
+    assert_eq!(students, ["ann", "bob"]);
+    let status = db.list(&Enrollment::select().columns(Enrollment::STATUS).distinct()).await?;
+    assert_eq!(status, ["enrolled"], "the junction's own column takes its default");
+    // The query is a select like any: narrowed, counted.
+    assert_eq!(db.count(&Student::COURSES.of(&ann).where_(Course::TITLE.ne("art"))).await?, 2);
+
+    assert_eq!(Student::COURSES.remove(&db, &ann, [&art, &art]).await?, 1);
+    assert_eq!(Student::COURSES.remove(&db, &ann, [&art]).await?, 0);
+    assert_eq!(titles(Student::COURSES.of(&ann)).await?, ["math", "music"]);
+
+    // Eager: the students, their links, the linked courses: three selects.
+    let query = Student::select().order_by(Student::NAME).with_related(Student::COURSES.load());
+    let (students, sent) = counted(db.list(&query)).await;
+    let students = students?;
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    let loaded: Vec<Vec<&str>> = students
+        .iter()
+        .map(|s| {
+            let mut titles: Vec<&str> = Student::COURSES.loaded(s).unwrap().iter().map(|c| c.title.as_str()).collect();
+            titles.sort();
+            titles
+        })
+        .collect();
+    assert_eq!(loaded, [vec!["math", "music"], vec!["math"]]);
+    assert!(Student::COURSES.loaded(&ann).is_none(), "not loaded on an instance read before");
+    let prefetched = db.aprefetch(&Course::select().order_by(Course::TITLE), Course::STUDENTS.load()).await?;
+    let counts: Vec<usize> = prefetched.iter().map(|c| Course::STUDENTS.loaded(c).unwrap().len()).collect();
+    assert_eq!(counts, [0, 2, 1], "art, math, music");
+
+    assert_eq!(Student::COURSES.clear(&db, &ann).await?, 2);
+    assert_eq!(titles(Student::COURSES.of(&ann)).await?, [""; 0]);
+    assert_eq!(db.list(&Course::STUDENTS.of(&math).columns(Student::NAME)).await?, ["bob"]);
+
+    // Deleting bob recursively takes his links, not the courses.
+    assert_eq!(bob.adelete_instance(&db).recursive().await?, 1);
+    assert_eq!((db.count(&Enrollment::select()).await?, db.count(&Course::select()).await?), (0, 3));
+    Ok(())
+}
