@@ -15,6 +15,10 @@ use crate::query::node::{BinaryOp, ExprNode, UnaryOp};
 /// Write `node` where no operator binds to it (a select item, a `WHERE`
 /// condition, a function argument).
 pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
+    w.nested(|w| write_node(w, node))
+}
+
+fn write_node(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
     match node {
         ExprNode::Column { table, name } => {
             if let Some(table) = table.as_deref().filter(|t| !w.strips(t)) {
@@ -40,7 +44,7 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, node: &ExprNode) -> Result<()> {
             });
             write_operand(w, expr)
         }
-        ExprNode::Binary { left, op, right } => write_binary(w, left, *op, right),
+        ExprNode::Binary { left, op, right } => write_binary(w, node, left, *op, right),
         ExprNode::IsNull { expr, negated } => {
             write_operand(w, expr)?;
             w.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
@@ -299,7 +303,8 @@ fn write_over(
     Ok(())
 }
 
-fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &ExprNode) -> Result<()> {
+/// `left op right`; `node` is the whole, for a chain of `AND` or `OR`.
+fn write_binary(w: &mut SqlWriter<'_>, node: &ExprNode, left: &ExprNode, op: BinaryOp, right: &ExprNode) -> Result<()> {
     let symbol = match op {
         BinaryOp::Eq => "=",
         BinaryOp::Ne => "<>",
@@ -307,8 +312,7 @@ fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &Ex
         BinaryOp::Le => "<=",
         BinaryOp::Gt => ">",
         BinaryOp::Ge => ">=",
-        BinaryOp::And => "AND",
-        BinaryOp::Or => "OR",
+        BinaryOp::And | BinaryOp::Or => return write_chain(w, node, op),
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",
         BinaryOp::Mul => "*",
@@ -326,22 +330,36 @@ fn write_binary(w: &mut SqlWriter<'_>, left: &ExprNode, op: BinaryOp, right: &Ex
         w.push(" ");
         return write_bound_operand(w, right, compared_with(left));
     }
-    write_chain_operand(w, left, op)?;
+    write_operand(w, left)?;
     w.push(" ");
     w.push(symbol);
     w.push(" ");
-    write_chain_operand(w, right, op)
+    write_operand(w, right)
 }
 
-/// An operand of `op`: written flat when it is the same associative
-/// boolean operator (`a AND b AND c`), parenthesized otherwise.
-fn write_chain_operand(w: &mut SqlWriter<'_>, node: &ExprNode, op: BinaryOp) -> Result<()> {
-    match node {
-        ExprNode::Binary { op: inner, .. } if *inner == op && matches!(op, BinaryOp::And | BinaryOp::Or) => {
-            write_expr(w, node)
+/// A chain of `AND` (or of `OR`), written flat as `a AND b AND c`: both
+/// are associative. Walked with a stack, not recursion, so a chain of any
+/// length (`has_any_keys` of thousands of keys) is one level deep.
+fn write_chain(w: &mut SqlWriter<'_>, node: &ExprNode, op: BinaryOp) -> Result<()> {
+    let symbol = if op == BinaryOp::And { " AND " } else { " OR " };
+    let mut pending = vec![node];
+    let mut first = true;
+    while let Some(next) = pending.pop() {
+        match next {
+            ExprNode::Binary { left, op: inner, right } if *inner == op => {
+                pending.push(right);
+                pending.push(left);
+            }
+            operand => {
+                if !first {
+                    w.push(symbol);
+                }
+                first = false;
+                write_operand(w, operand)?;
+            }
         }
-        _ => write_operand(w, node),
     }
+    Ok(())
 }
 
 /// `a, b, c`.
@@ -393,4 +411,44 @@ fn is_session_free_function(name: &str) -> bool {
         "LEAD",
     ];
     PURE.iter().any(|pure| pure.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::query::node::{BinaryOp, ExprNode, UnaryOp};
+    use crate::sql::{PostgresDialect, SqlWriter};
+    use crate::value::Value;
+
+    fn written(node: &ExprNode) -> crate::Result<String> {
+        let mut w = SqlWriter::new(&PostgresDialect);
+        super::write_expr(&mut w, node)?;
+        Ok(w.sql().to_owned())
+    }
+
+    #[test]
+    fn long_chains_are_flat_and_deep_nesting_is_refused() {
+        let term = |i: i64| ExprNode::Binary {
+            left: Box::new(ExprNode::Column { table: None, name: "a".into() }),
+            op: BinaryOp::Eq,
+            right: Box::new(ExprNode::Value(Value::Int(i))),
+        };
+        // A left-deep chain of 10 000 terms: written without recursing per term.
+        let mut chain = term(0);
+        for i in 1..10_000 {
+            chain = ExprNode::Binary { left: Box::new(chain), op: BinaryOp::Or, right: Box::new(term(i)) };
+        }
+        let sql = written(&chain).unwrap();
+        assert!(sql.starts_with(r#"("a" = $1::int8) OR ("a" = $2::int8) OR"#), "{sql}");
+        // Drop it iteratively, as the test would overflow otherwise.
+        while let ExprNode::Binary { left, .. } = chain {
+            chain = *left;
+        }
+
+        let mut deep = term(0);
+        for _ in 0..super::super::writer::MAX_NESTING + 1 {
+            deep = ExprNode::Unary { op: UnaryOp::Not, expr: Box::new(deep) };
+        }
+        let refused = written(&deep).unwrap_err();
+        assert!(refused.to_string().contains("nested"), "{refused}");
+    }
 }

@@ -40,7 +40,15 @@ pub struct SqlWriter<'a> {
     locks_rows: bool,
     /// The table the insert or update being written stores into.
     written: Option<Written>,
+    /// How deeply the expression being written nests, against
+    /// [`MAX_NESTING`].
+    depth: usize,
 }
+
+/// How deeply expressions and subqueries may nest: deeper input is refused
+/// before the recursive walk could overflow the stack (a chain of `AND`
+/// or `OR`, however long, is written flat and counts once).
+pub const MAX_NESTING: usize = 128;
 
 /// The table of an insert or update and the columns an insert lists, with
 /// their declared types where the statement was built for a model: what a
@@ -101,6 +109,7 @@ impl<'a> SqlWriter<'a> {
             session_free: true,
             locks_rows: false,
             written: None,
+            depth: 0,
         }
     }
 
@@ -169,6 +178,19 @@ impl<'a> SqlWriter<'a> {
     /// Write an expression.
     pub fn push_expr(&mut self, node: &ExprNode) -> Result<()> {
         expr::write_expr(self, node)
+    }
+
+    /// Run `write` one level deeper; refused past [`MAX_NESTING`].
+    pub(crate) fn nested(&mut self, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        if self.depth >= MAX_NESTING {
+            return Err(crate::Error::interface(format!(
+                "an expression or subquery nested more than {MAX_NESTING} levels deep"
+            )));
+        }
+        self.depth += 1;
+        let written = write(self);
+        self.depth -= 1;
+        written
     }
 
     /// Write an expression as the operand of an operator: parenthesized when
