@@ -3,6 +3,7 @@
 
 pub mod attack10;
 pub mod attack11;
+pub mod attack12;
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
@@ -210,6 +211,21 @@ macro_rules! conformance_cases {
             attack11::hook_through_the_database_handle_runs_in_the_transaction,
             attack11::hooks_run_once_on_every_executor,
             attack11::hook_saving_a_copy_of_itself,
+            attack12::json_attack_hostile_keys,
+            attack12::json_attack_nul_in_keys_and_values,
+            attack12::json_attack_hostile_values,
+            attack12::json_attack_text_compares_exactly,
+            attack12::json_attack_keys_are_not_indexes_on_read,
+            attack12::json_attack_keys_are_not_indexes_on_edit,
+            attack12::json_attack_indexes_out_of_range,
+            attack12::json_attack_scalars_as_text,
+            attack12::json_attack_containment_edges,
+            attack12::json_attack_merge_of_non_objects,
+            attack12::json_attack_null_documents,
+            attack12::json_attack_deep_paths,
+            attack12::json_attack_many_keys,
+            attack12::json_attack_failure_leaves_connection_usable,
+            attack12::json_attack_edit_values_checked_like_documents,
         );
     };
 }

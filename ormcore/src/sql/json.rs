@@ -22,31 +22,74 @@ use crate::value::Value;
 /// SQLite has no function for: `ormcore_json_contains(container, contained)`.
 pub const SQLITE_CONTAINS_FUNCTION: &str = "ormcore_json_contains";
 
-/// PostgreSQL (and the standard default): `#>`, `#>>`, `@>`, `jsonb_set`.
+/// Whether `path` can lead anywhere: no JSON array any backend stores has
+/// 2^31 elements, and MySQL would read a larger index modulo 2^32 (the
+/// element it names would be another). Such a path leads nowhere: a read
+/// is NULL, a test false, an edit changes nothing.
+fn reachable(path: &[JsonStep]) -> bool {
+    path.iter().all(|step| !matches!(step, JsonStep::Index(i) if *i > i32::MAX as usize))
+}
+
+/// What a node is when its path leads nowhere, if it has one that does not.
+fn write_unreachable(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<bool> {
+    let (path, doc) = match node {
+        JsonNode::Extract { path, .. } | JsonNode::HasPath { path, .. } if !reachable(path) => (path, None),
+        JsonNode::Set { path, doc, .. } | JsonNode::Append { path, doc, .. } | JsonNode::Remove { path, doc }
+            if !reachable(path) =>
+        {
+            (path, Some(doc))
+        }
+        _ => return Ok(false),
+    };
+    debug_assert!(!reachable(path));
+    match (node, doc) {
+        (JsonNode::HasPath { .. }, _) => w.push("(1 = 0)"),
+        (_, None) => w.push("NULL"),
+        (_, Some(doc)) => {
+            w.push("(");
+            w.push_expr(doc)?;
+            w.push(")");
+        }
+    }
+    Ok(true)
+}
+
+/// PostgreSQL (and the standard default; PostgreSQL 12 and later). Reads
+/// go through strict SQL/JSON paths ([`pg_steps`]). Edits use the text
+/// paths of `jsonb_set` and `#-`, guarded by the same read, so they reach
+/// only what it reaches.
 pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> {
+    if write_unreachable(w, node)? {
+        return Ok(());
+    }
     match node {
         JsonNode::Extract { doc, path, read } => {
-            match read {
-                JsonRead::Text => return pg_extract(w, doc, path, "#>>"),
-                JsonRead::Json => return pg_extract(w, doc, path, "#>"),
-                JsonRead::Integer | JsonRead::Float | JsonRead::Bool => {}
+            let (text, cast) = match read {
+                JsonRead::Text => (true, None),
+                JsonRead::Json => (false, None),
+                JsonRead::Integer => (true, Some(" AS BIGINT)")),
+                JsonRead::Float => (true, Some(" AS DOUBLE PRECISION)")),
+                JsonRead::Bool => (false, Some(" AS BOOLEAN)")),
+            };
+            if cast.is_some() {
+                w.push("CAST(");
             }
-            w.push("CAST(");
-            match read {
-                JsonRead::Bool => pg_extract(w, doc, path, "#>")?,
-                _ => pg_extract(w, doc, path, "#>>")?,
+            pg_steps(w, doc, path, text)?;
+            if let Some(cast) = cast {
+                w.push(cast);
             }
-            w.push(match read {
-                JsonRead::Integer => " AS BIGINT)",
-                JsonRead::Float => " AS DOUBLE PRECISION)",
-                _ => " AS BOOLEAN)",
-            });
+            Ok(())
+        }
+        JsonNode::HasPath { doc, path } if path.is_empty() => {
+            w.push("(");
+            w.push_operand(doc)?;
+            w.push(" IS NOT NULL)");
             Ok(())
         }
         JsonNode::HasPath { doc, path } => {
-            w.push("(");
-            pg_extract(w, doc, path, "#>")?;
-            w.push(" IS NOT NULL)");
+            w.push("COALESCE(jsonb_path_exists(");
+            pg_path_arguments(w, doc, path)?;
+            w.push("), FALSE)");
             Ok(())
         }
         JsonNode::Contains { container, contained } => {
@@ -59,20 +102,24 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
-            w.push("jsonb_set(");
+            w.push("CASE WHEN ");
+            pg_settable(w, doc, path)?;
+            w.push(" THEN jsonb_set(");
             w.push_expr(doc)?;
             w.push(", ");
             pg_path(w, path, None)?;
             w.push(", ");
             pg_value(w, value)?;
-            w.push(", true)");
+            w.push(", true) ELSE ");
+            w.push_expr(doc)?;
+            w.push(" END");
             Ok(())
         }
         JsonNode::Append { doc, path, value } => {
             // `jsonb_insert` after the element `-1` appends to an array; on
             // an object it would add a key "-1", hence the guard.
             w.push("CASE WHEN jsonb_typeof(");
-            pg_extract(w, doc, path, "#>")?;
+            pg_steps(w, doc, path, false)?;
             w.push(") = 'array' THEN jsonb_insert(");
             w.push_expr(doc)?;
             w.push(", ");
@@ -86,15 +133,22 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
-            w.push("(");
+            w.push("CASE WHEN ");
+            pg_steps(w, doc, path, false)?;
+            w.push(" IS NOT NULL THEN (");
             w.push_operand(doc)?;
             w.push(" #- ");
             pg_path(w, path, None)?;
-            w.push(")");
+            w.push(") ELSE ");
+            w.push_expr(doc)?;
+            w.push(" END");
             Ok(())
         }
         JsonNode::Merge { doc, members } => {
-            w.push("(");
+            // `||` would append to an array, or wrap a scalar into one.
+            w.push("CASE WHEN jsonb_typeof(");
+            w.push_expr(doc)?;
+            w.push(") = 'object' THEN (");
             w.push_operand(doc)?;
             w.push(" || jsonb_build_object(");
             for (i, (key, value)) in members.iter().enumerate() {
@@ -105,26 +159,68 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
                 w.push(", ");
                 pg_value(w, value)?;
             }
-            w.push("))");
+            w.push(")) ELSE ");
+            w.push_expr(doc)?;
+            w.push(" END");
             Ok(())
         }
     }
 }
 
-/// `(doc <op> ARRAY[..]::text[])`.
-fn pg_extract(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], op: &str) -> Result<()> {
-    w.push("(");
-    w.push_operand(doc)?;
-    w.push(" ");
-    w.push(op);
-    w.push(" ");
-    pg_path(w, path, None)?;
-    w.push(")");
+/// The value at `path`, read with a strict SQL/JSON path
+/// (`jsonb_path_query_first(doc, 'strict $."k"[0]', '{}', true)`): a key
+/// reads only an object's member and an index only an array's element,
+/// where `->` would read a scalar as an array of itself and `#>` an
+/// array's element for the key `"0"`; the path, one bound parameter, is
+/// the one SQLite and MySQL get. As text (`#>> '{}'`) when `text`.
+fn pg_steps(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], text: bool) -> Result<()> {
+    if text {
+        w.push("(");
+    }
+    if path.is_empty() {
+        w.push_operand(doc)?;
+    } else {
+        w.push("jsonb_path_query_first(");
+        pg_path_arguments(w, doc, path)?;
+        w.push(")");
+    }
+    if text {
+        w.push(" #>> ARRAY[]::text[])");
+    }
+    Ok(())
+}
+
+/// `doc, CAST('strict $..' AS jsonpath), '{}', true`: errors of structure
+/// (a key of an array) silenced into no value.
+fn pg_path_arguments(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
+    w.push_expr(doc)?;
+    w.push(", CAST(");
+    w.push_param(Value::Text(format!("strict {}", path_string(path, ""))))?;
+    w.push(" AS jsonpath), '{}', true");
+    Ok(())
+}
+
+/// Whether `jsonb_set` may write `path`: a key into an object that is
+/// there, an index only over an element that is there (past the end it
+/// would append, where the other backends change nothing).
+fn pg_settable(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
+    let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
+    match last {
+        JsonStep::Key(_) => {
+            w.push("jsonb_typeof(");
+            pg_steps(w, doc, parent, false)?;
+            w.push(") = 'object'");
+        }
+        JsonStep::Index(_) => {
+            pg_steps(w, doc, path, false)?;
+            w.push(" IS NOT NULL");
+        }
+    }
     Ok(())
 }
 
 /// `ARRAY[$1, $2]::text[]`, each step a bound text (an index as its
-/// digits, which `#>` reads as a position in an array), then `last`.
+/// digits), then `last`: the paths of `jsonb_set`, `jsonb_insert`, `#-`.
 fn pg_path(w: &mut SqlWriter<'_>, path: &[JsonStep], last: Option<&str>) -> Result<()> {
     w.push("ARRAY[");
     let steps = path.iter().map(|step| match step {
@@ -153,6 +249,29 @@ fn pg_value(w: &mut SqlWriter<'_>, value: &ExprNode) -> Result<()> {
 /// SQLite: `json_extract`, `->`, `json_type`, `json_set`, and the
 /// backend's containment function.
 pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> {
+    if write_unreachable(w, node)? {
+        return Ok(());
+    }
+    let path = match node {
+        JsonNode::Extract { path, .. }
+        | JsonNode::HasPath { path, .. }
+        | JsonNode::Set { path, .. }
+        | JsonNode::Append { path, .. }
+        | JsonNode::Remove { path, .. } => path.as_slice(),
+        JsonNode::Contains { .. } | JsonNode::Merge { .. } => &[],
+    };
+    let merged = match node {
+        JsonNode::Merge { members, .. } => members.iter().map(|(key, _)| key.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    let keys = path.iter().filter_map(|step| match step {
+        JsonStep::Key(key) => Some(key.as_str()),
+        JsonStep::Index(_) => None,
+    });
+    if keys.chain(merged).any(|key| key.contains('\0')) {
+        // SQLite reads a path up to its first NUL: the key would be cut.
+        return Err(Error::interface("a JSON key holding a NUL character: SQLite's JSON paths end at one"));
+    }
     match node {
         JsonNode::Extract { doc, path, read } => match read {
             // `->>` gives 1 for `true` and a number for a number; the text
@@ -168,10 +287,28 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
                 Ok(())
             }
             JsonRead::Json => sqlite_arrow(w, doc, path),
-            JsonRead::Integer | JsonRead::Float => {
+            JsonRead::Integer => {
+                // A number beyond 64 bits is a float here, which CAST would
+                // saturate: NULL instead, never another number.
+                w.push("CASE typeof(");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(") WHEN 'integer' THEN ");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(" WHEN 'real' THEN CASE WHEN ");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(" >= -9223372036854775808.0 AND ");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(" < 9223372036854775808.0 THEN CAST(");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(" AS INTEGER) END ELSE CAST(");
+                sqlite_call(w, "json_extract", doc, path, "")?;
+                w.push(" AS INTEGER) END");
+                Ok(())
+            }
+            JsonRead::Float => {
                 w.push("CAST(");
                 sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(if *read == JsonRead::Integer { " AS INTEGER)" } else { " AS REAL)" });
+                w.push(" AS REAL)");
                 Ok(())
             }
             JsonRead::Bool => {
@@ -199,9 +336,19 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
             // `json_set` would create missing parents; the others do not.
+            let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
             w.push("CASE WHEN ");
-            sqlite_call(w, "json_type", doc, &path[..path.len() - 1], "")?;
-            w.push(" IN ('object', 'array') THEN json_set(");
+            match last {
+                JsonStep::Key(_) => {
+                    sqlite_call(w, "json_type", doc, parent, "")?;
+                    w.push(" = 'object'");
+                }
+                JsonStep::Index(_) => {
+                    sqlite_call(w, "json_type", doc, path, "")?;
+                    w.push(" IS NOT NULL");
+                }
+            }
+            w.push(" THEN json_set(");
             w.push_expr(doc)?;
             w.push(", ");
             w.push_param(Value::Text(path_string(path, "")))?;
@@ -255,36 +402,84 @@ fn sqlite_arrow(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Res
     Ok(())
 }
 
+/// The most steps a MySQL or MariaDB JSON path may have (MariaDB's limit;
+/// a document nests at most 100 levels on MySQL anyway).
+const MYSQL_PATH_STEPS: usize = 32;
+
 /// MySQL and MariaDB: `JSON_EXTRACT`, `JSON_UNQUOTE`, `JSON_CONTAINS`,
 /// `JSON_SET`. MariaDB keeps JSON as text, so a value to store goes through
 /// `JSON_EXTRACT(value, '$')`, which makes it JSON on both servers (a plain
-/// string argument would be stored as a JSON string).
-pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> {
+/// string argument would be stored as a JSON string). Both read `[0]` of
+/// a scalar or object as the value itself: each index step is guarded by
+/// the type of what it indexes.
+pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool) -> Result<()> {
+    if write_unreachable(w, node)? {
+        return Ok(());
+    }
+    let path = match node {
+        JsonNode::Extract { path, .. }
+        | JsonNode::HasPath { path, .. }
+        | JsonNode::Set { path, .. }
+        | JsonNode::Append { path, .. }
+        | JsonNode::Remove { path, .. } => path.as_slice(),
+        JsonNode::Contains { .. } | JsonNode::Merge { .. } => &[],
+    };
+    if path.len() > MYSQL_PATH_STEPS {
+        return Err(super::dialect::unsupported("JSON paths of more than 32 steps", w.dialect()));
+    }
+    if mariadb {
+        let merged = match node {
+            JsonNode::Merge { members, .. } => members.iter().map(|(key, _)| key.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        let keys = path.iter().filter_map(|step| match step {
+            JsonStep::Key(key) => Some(key.as_str()),
+            JsonStep::Index(_) => None,
+        });
+        if keys.chain(merged).any(|key| key.starts_with('-')) {
+            return Err(super::dialect::unsupported(
+                "JSON keys starting with `-` (MariaDB's paths cannot name them, quoted or not)",
+                w.dialect(),
+            ));
+        }
+    }
     match node {
-        JsonNode::Extract { doc, path, read } => match read {
-            JsonRead::Json => mysql_extract(w, doc, path),
-            JsonRead::Text => mysql_text(w, doc, path),
-            JsonRead::Integer | JsonRead::Float => {
-                w.push("CAST(");
-                mysql_text(w, doc, path)?;
-                w.push(if *read == JsonRead::Integer { " AS SIGNED)" } else { " AS DOUBLE)" });
-                Ok(())
+        JsonNode::Extract { doc, path, read } => {
+            let guarded = mysql_open_guard(w, doc, path)?;
+            match read {
+                JsonRead::Json => mysql_extract(w, doc, path)?,
+                JsonRead::Text => mysql_text(w, doc, path)?,
+                JsonRead::Integer => {
+                    // CAST(.. AS SIGNED) would wrap a number past 64 bits.
+                    w.push("CASE WHEN CAST(");
+                    mysql_text(w, doc, path)?;
+                    w.push(" AS DECIMAL(65, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(");
+                    mysql_text(w, doc, path)?;
+                    w.push(" AS SIGNED) END");
+                }
+                JsonRead::Float => {
+                    w.push("CAST(");
+                    mysql_text(w, doc, path)?;
+                    w.push(" AS DOUBLE)");
+                }
+                JsonRead::Bool => {
+                    w.push("CASE JSON_TYPE(");
+                    mysql_extract(w, doc, path)?;
+                    w.push(") WHEN 'BOOLEAN' THEN JSON_UNQUOTE(");
+                    mysql_extract(w, doc, path)?;
+                    w.push(") = 'true' END");
+                }
             }
-            JsonRead::Bool => {
-                w.push("CASE JSON_TYPE(");
-                mysql_extract(w, doc, path)?;
-                w.push(") WHEN 'BOOLEAN' THEN JSON_UNQUOTE(");
-                mysql_extract(w, doc, path)?;
-                w.push(") = 'true' END");
-                Ok(())
+            if guarded {
+                w.push(" END");
             }
-        },
+            Ok(())
+        }
         JsonNode::HasPath { doc, path } => {
-            w.push("JSON_CONTAINS_PATH(");
-            w.push_expr(doc)?;
-            w.push(", 'one', ");
-            w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(")");
+            w.push("COALESCE(");
+            mysql_guards(w, doc, path, true)?;
+            mysql_contains_path(w, doc, path)?;
+            w.push(", FALSE)");
             Ok(())
         }
         JsonNode::Contains { container, contained } => {
@@ -297,20 +492,35 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> 
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
-            w.push("JSON_SET(");
+            let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
+            w.push("CASE WHEN ");
+            mysql_guards(w, doc, path, true)?;
+            match last {
+                JsonStep::Key(_) => {
+                    w.push("JSON_TYPE(");
+                    mysql_extract(w, doc, parent)?;
+                    w.push(") = 'OBJECT'");
+                }
+                JsonStep::Index(_) => mysql_contains_path(w, doc, path)?,
+            }
+            w.push(" THEN JSON_SET(");
             w.push_expr(doc)?;
             w.push(", ");
             w.push_param(Value::Text(path_string(path, "")))?;
             w.push(", ");
             mysql_value(w, value)?;
-            w.push(")");
+            w.push(") ELSE ");
+            w.push_expr(doc)?;
+            w.push(" END");
             Ok(())
         }
         JsonNode::Append { doc, path, value } => {
             // `JSON_ARRAY_APPEND` would wrap a scalar into an array.
-            w.push("CASE JSON_TYPE(");
+            w.push("CASE WHEN ");
+            mysql_guards(w, doc, path, true)?;
+            w.push("JSON_TYPE(");
             mysql_extract(w, doc, path)?;
-            w.push(") WHEN 'ARRAY' THEN JSON_ARRAY_APPEND(");
+            w.push(") = 'ARRAY' THEN JSON_ARRAY_APPEND(");
             w.push_expr(doc)?;
             w.push(", ");
             w.push_param(Value::Text(path_string(path, "")))?;
@@ -323,15 +533,64 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> 
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
-            w.push("JSON_REMOVE(");
+            w.push("CASE WHEN ");
+            mysql_guards(w, doc, path, true)?;
+            mysql_contains_path(w, doc, path)?;
+            w.push(" THEN JSON_REMOVE(");
             w.push_expr(doc)?;
             w.push(", ");
             w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(")");
+            w.push(") ELSE ");
+            w.push_expr(doc)?;
+            w.push(" END");
             Ok(())
         }
         JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "JSON_SET", ("JSON_EXTRACT(", ", '$')")),
     }
+}
+
+/// For each index step, `JSON_TYPE(JSON_EXTRACT(doc, '<path before it>'))
+/// = 'ARRAY'`, each followed by ` AND ` when `and` (to go before another
+/// condition), else joined by it.
+fn mysql_guards(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], and: bool) -> Result<usize> {
+    let mut written = 0;
+    for (i, step) in path.iter().enumerate() {
+        if matches!(step, JsonStep::Index(_)) {
+            if written > 0 && !and {
+                w.push(" AND ");
+            }
+            w.push("JSON_TYPE(");
+            mysql_extract(w, doc, &path[..i])?;
+            w.push(") = 'ARRAY'");
+            if and {
+                w.push(" AND ");
+            }
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// `CASE WHEN <guards> THEN ` before a read whose path has index steps
+/// (then closed with ` END`); nothing otherwise.
+fn mysql_open_guard(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<bool> {
+    if !path.iter().any(|step| matches!(step, JsonStep::Index(_))) {
+        return Ok(false);
+    }
+    w.push("CASE WHEN ");
+    mysql_guards(w, doc, path, false)?;
+    w.push(" THEN ");
+    Ok(true)
+}
+
+/// `JSON_CONTAINS_PATH(doc, 'one', '$..')`.
+fn mysql_contains_path(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
+    w.push("JSON_CONTAINS_PATH(");
+    w.push_expr(doc)?;
+    w.push(", 'one', ");
+    w.push_param(Value::Text(path_string(path, "")))?;
+    w.push(")");
+    Ok(())
 }
 
 /// `JSON_EXTRACT(doc, '$..')`.
@@ -424,6 +683,13 @@ fn json_string_literal(key: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            // As serde_json writes them, since MariaDB compares a key's
+            // escapes as text.
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }

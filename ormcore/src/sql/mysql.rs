@@ -258,7 +258,7 @@ impl Dialect for MySqlDialect {
     }
 
     fn write_json(&self, w: &mut SqlWriter<'_>, node: &crate::query::node::JsonNode) -> Result<()> {
-        super::json::write_mysql(w, node)
+        super::json::write_mysql(w, node, self.flavor == MySqlFlavor::MariaDb)
     }
 
     fn table_names_query(&self) -> &'static str {
