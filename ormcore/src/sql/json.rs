@@ -22,6 +22,24 @@ use crate::value::Value;
 /// SQLite has no function for: `ormcore_json_contains(container, contained)`.
 pub const SQLITE_CONTAINS_FUNCTION: &str = "ormcore_json_contains";
 
+/// `CASE WHEN <guard> THEN <edit> ELSE doc END`: an edit made only where
+/// its path leads somewhere, the document as it was everywhere else.
+fn guarded(
+    w: &mut SqlWriter<'_>,
+    doc: &ExprNode,
+    guard: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>,
+    edit: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>,
+) -> Result<()> {
+    w.push("CASE WHEN ");
+    guard(w)?;
+    w.push(" THEN ");
+    edit(w)?;
+    w.push(" ELSE ");
+    w.push_expr(doc)?;
+    w.push(" END");
+    Ok(())
+}
+
 /// Whether `path` can lead anywhere: no JSON array any backend stores has
 /// 2^31 elements, and MySQL would read a larger index modulo 2^32 (the
 /// element it names would be another). Such a path leads nowhere: a read
@@ -102,67 +120,69 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
-            w.push("CASE WHEN ");
-            pg_settable(w, doc, path)?;
-            w.push(" THEN jsonb_set(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            pg_path(w, path, None)?;
-            w.push(", ");
-            pg_value(w, value)?;
-            w.push(", true) ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let set = |w: &mut SqlWriter<'_>| {
+                w.push("jsonb_set(");
+                w.push_expr(doc)?;
+                w.push(", ");
+                pg_path(w, path, None)?;
+                w.push(", ");
+                pg_value(w, value)?;
+                w.push(", true)");
+                Ok(())
+            };
+            guarded(w, doc, |w| pg_settable(w, doc, path), set)
         }
         JsonNode::Append { doc, path, value } => {
             // `jsonb_insert` after the element `-1` appends to an array; on
             // an object it would add a key "-1", hence the guard.
-            w.push("CASE WHEN jsonb_typeof(");
-            pg_steps(w, doc, path, false)?;
-            w.push(") = 'array' THEN jsonb_insert(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            pg_path(w, path, Some("-1"))?;
-            w.push(", ");
-            pg_value(w, value)?;
-            w.push(", true) ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let is_array = |w: &mut SqlWriter<'_>| pg_type_is(w, "array", |w| pg_steps(w, doc, path, false));
+            let append = |w: &mut SqlWriter<'_>| {
+                w.push("jsonb_insert(");
+                w.push_expr(doc)?;
+                w.push(", ");
+                pg_path(w, path, Some("-1"))?;
+                w.push(", ");
+                pg_value(w, value)?;
+                w.push(", true)");
+                Ok(())
+            };
+            guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
-            w.push("CASE WHEN ");
-            pg_steps(w, doc, path, false)?;
-            w.push(" IS NOT NULL THEN (");
-            w.push_operand(doc)?;
-            w.push(" #- ");
-            pg_path(w, path, None)?;
-            w.push(") ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let present = |w: &mut SqlWriter<'_>| {
+                pg_steps(w, doc, path, false)?;
+                w.push(" IS NOT NULL");
+                Ok(())
+            };
+            let remove = |w: &mut SqlWriter<'_>| {
+                w.push("(");
+                w.push_operand(doc)?;
+                w.push(" #- ");
+                pg_path(w, path, None)?;
+                w.push(")");
+                Ok(())
+            };
+            guarded(w, doc, present, remove)
         }
         JsonNode::Merge { doc, members } => {
             // `||` would append to an array, or wrap a scalar into one.
-            w.push("CASE WHEN jsonb_typeof(");
-            w.push_expr(doc)?;
-            w.push(") = 'object' THEN (");
-            w.push_operand(doc)?;
-            w.push(" || jsonb_build_object(");
-            for (i, (key, value)) in members.iter().enumerate() {
-                if i > 0 {
+            let merge = |w: &mut SqlWriter<'_>| {
+                w.push("(");
+                w.push_operand(doc)?;
+                w.push(" || jsonb_build_object(");
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.push_param(Value::Text(key.clone()))?;
                     w.push(", ");
+                    pg_value(w, value)?;
                 }
-                w.push_param(Value::Text(key.clone()))?;
-                w.push(", ");
-                pg_value(w, value)?;
-            }
-            w.push(")) ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+                w.push("))");
+                Ok(())
+            };
+            guarded(w, doc, |w| pg_type_is(w, "object", |w| w.push_expr(doc)), merge)
         }
     }
 }
@@ -200,17 +220,23 @@ fn pg_path_arguments(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -
     Ok(())
 }
 
+/// `jsonb_typeof(<value>) = '<ty>'`.
+fn pg_type_is(w: &mut SqlWriter<'_>, ty: &str, value: impl FnOnce(&mut SqlWriter<'_>) -> Result<()>) -> Result<()> {
+    w.push("jsonb_typeof(");
+    value(w)?;
+    w.push(") = '");
+    w.push(ty);
+    w.push("'");
+    Ok(())
+}
+
 /// Whether `jsonb_set` may write `path`: a key into an object that is
 /// there, an index only over an element that is there (past the end it
 /// would append, where the other backends change nothing).
 fn pg_settable(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
     let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
     match last {
-        JsonStep::Key(_) => {
-            w.push("jsonb_typeof(");
-            pg_steps(w, doc, parent, false)?;
-            w.push(") = 'object'");
-        }
+        JsonStep::Key(_) => pg_type_is(w, "object", |w| pg_steps(w, doc, parent, false))?,
         JsonStep::Index(_) => {
             pg_steps(w, doc, path, false)?;
             w.push(" IS NOT NULL");
@@ -337,48 +363,68 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
             non_empty(path, "set")?;
             // `json_set` would create missing parents; the others do not.
             let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
-            w.push("CASE WHEN ");
-            match last {
-                JsonStep::Key(_) => {
-                    sqlite_call(w, "json_type", doc, parent, "")?;
-                    w.push(" = 'object'");
+            let settable = |w: &mut SqlWriter<'_>| {
+                match last {
+                    JsonStep::Key(_) => {
+                        sqlite_call(w, "json_type", doc, parent, "")?;
+                        w.push(" = 'object'");
+                    }
+                    JsonStep::Index(_) => {
+                        sqlite_call(w, "json_type", doc, path, "")?;
+                        w.push(" IS NOT NULL");
+                    }
                 }
-                JsonStep::Index(_) => {
-                    sqlite_call(w, "json_type", doc, path, "")?;
-                    w.push(" IS NOT NULL");
-                }
-            }
-            w.push(" THEN json_set(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(", json(");
-            w.push_expr(value)?;
-            w.push(")) ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+                Ok(())
+            };
+            let set = |w: &mut SqlWriter<'_>| edit_call(w, "json_set", doc, path, "", value, SQLITE_JSON);
+            guarded(w, doc, settable, set)
         }
         JsonNode::Append { doc, path, value } => {
-            w.push("CASE ");
-            sqlite_call(w, "json_type", doc, path, "")?;
-            w.push(" WHEN 'array' THEN json_insert(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            w.push_param(Value::Text(path_string(path, "[#]")))?;
-            w.push(", json(");
-            w.push_expr(value)?;
-            w.push(")) ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let is_array = |w: &mut SqlWriter<'_>| {
+                sqlite_call(w, "json_type", doc, path, "")?;
+                w.push(" = 'array'");
+                Ok(())
+            };
+            let append = |w: &mut SqlWriter<'_>| edit_call(w, "json_insert", doc, path, "[#]", value, SQLITE_JSON);
+            guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
             sqlite_call(w, "json_remove", doc, path, "")
         }
-        JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "json_set", ("json(", ")")),
+        JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "json_set", SQLITE_JSON),
     }
+}
+
+/// How SQLite takes a value as JSON: `json(value)`.
+const SQLITE_JSON: (&str, &str) = ("json(", ")");
+
+/// How MySQL and MariaDB take a value as JSON, MariaDB keeping JSON as
+/// text: `JSON_EXTRACT(value, '$')` (a plain string argument would be
+/// stored as a JSON string).
+const MYSQL_JSON: (&str, &str) = ("JSON_EXTRACT(", ", '$')");
+
+/// `function(doc, '$..<tail>', <open>value<close>)`: an edit at a path.
+fn edit_call(
+    w: &mut SqlWriter<'_>,
+    function: &str,
+    doc: &ExprNode,
+    path: &[JsonStep],
+    tail: &str,
+    value: &ExprNode,
+    (open, close): (&str, &str),
+) -> Result<()> {
+    w.push(function);
+    w.push("(");
+    w.push_expr(doc)?;
+    w.push(", ");
+    w.push_param(Value::Text(path_string(path, tail)))?;
+    w.push(", ");
+    w.push(open);
+    w.push_expr(value)?;
+    w.push(close);
+    w.push(")");
+    Ok(())
 }
 
 /// `function(doc, '$..')`.
@@ -493,59 +539,42 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
             let Some((last, parent)) = path.split_last() else { return non_empty(path, "set") };
-            w.push("CASE WHEN ");
-            mysql_guards(w, doc, path, true)?;
-            match last {
-                JsonStep::Key(_) => {
-                    w.push("JSON_TYPE(");
-                    mysql_extract(w, doc, parent)?;
-                    w.push(") = 'OBJECT'");
+            let settable = |w: &mut SqlWriter<'_>| {
+                mysql_guards(w, doc, path, true)?;
+                match last {
+                    JsonStep::Key(_) => mysql_type_is(w, doc, parent, "OBJECT"),
+                    JsonStep::Index(_) => mysql_contains_path(w, doc, path),
                 }
-                JsonStep::Index(_) => mysql_contains_path(w, doc, path)?,
-            }
-            w.push(" THEN JSON_SET(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(", ");
-            mysql_value(w, value)?;
-            w.push(") ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            };
+            let set = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_SET", doc, path, "", value, MYSQL_JSON);
+            guarded(w, doc, settable, set)
         }
         JsonNode::Append { doc, path, value } => {
             // `JSON_ARRAY_APPEND` would wrap a scalar into an array.
-            w.push("CASE WHEN ");
-            mysql_guards(w, doc, path, true)?;
-            w.push("JSON_TYPE(");
-            mysql_extract(w, doc, path)?;
-            w.push(") = 'ARRAY' THEN JSON_ARRAY_APPEND(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(", ");
-            mysql_value(w, value)?;
-            w.push(") ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let is_array = |w: &mut SqlWriter<'_>| {
+                mysql_guards(w, doc, path, true)?;
+                mysql_type_is(w, doc, path, "ARRAY")
+            };
+            let append = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_ARRAY_APPEND", doc, path, "", value, MYSQL_JSON);
+            guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
-            w.push("CASE WHEN ");
-            mysql_guards(w, doc, path, true)?;
-            mysql_contains_path(w, doc, path)?;
-            w.push(" THEN JSON_REMOVE(");
-            w.push_expr(doc)?;
-            w.push(", ");
-            w.push_param(Value::Text(path_string(path, "")))?;
-            w.push(") ELSE ");
-            w.push_expr(doc)?;
-            w.push(" END");
-            Ok(())
+            let present = |w: &mut SqlWriter<'_>| {
+                mysql_guards(w, doc, path, true)?;
+                mysql_contains_path(w, doc, path)
+            };
+            let remove = |w: &mut SqlWriter<'_>| {
+                w.push("JSON_REMOVE(");
+                w.push_expr(doc)?;
+                w.push(", ");
+                w.push_param(Value::Text(path_string(path, "")))?;
+                w.push(")");
+                Ok(())
+            };
+            guarded(w, doc, present, remove)
         }
-        JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "JSON_SET", ("JSON_EXTRACT(", ", '$')")),
+        JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "JSON_SET", MYSQL_JSON),
     }
 }
 
@@ -559,9 +588,7 @@ fn mysql_guards(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], and: b
             if written > 0 && !and {
                 w.push(" AND ");
             }
-            w.push("JSON_TYPE(");
-            mysql_extract(w, doc, &path[..i])?;
-            w.push(") = 'ARRAY'");
+            mysql_type_is(w, doc, &path[..i], "ARRAY")?;
             if and {
                 w.push(" AND ");
             }
@@ -614,11 +641,13 @@ fn mysql_text(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Resul
     Ok(())
 }
 
-/// A JSON value to store, made JSON on MariaDB too.
-fn mysql_value(w: &mut SqlWriter<'_>, value: &ExprNode) -> Result<()> {
-    w.push("JSON_EXTRACT(");
-    w.push_expr(value)?;
-    w.push(", '$')");
+/// `JSON_TYPE(JSON_EXTRACT(doc, '$..')) = '<ty>'`.
+fn mysql_type_is(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], ty: &str) -> Result<()> {
+    w.push("JSON_TYPE(");
+    mysql_extract(w, doc, path)?;
+    w.push(") = '");
+    w.push(ty);
+    w.push("'");
     Ok(())
 }
 
