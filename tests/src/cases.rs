@@ -4,6 +4,7 @@
 pub mod attack10;
 pub mod attack11;
 pub mod attack12;
+pub mod attack13;
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
@@ -226,6 +227,24 @@ macro_rules! conformance_cases {
             attack12::json_attack_many_keys,
             attack12::json_attack_failure_leaves_connection_usable,
             attack12::json_attack_edit_values_checked_like_documents,
+            attack13::delete_attack_self_loop_nullable,
+            attack13::delete_attack_self_loop_not_null,
+            attack13::delete_attack_tree_nullable,
+            attack13::delete_attack_mutual_cycle,
+            attack13::delete_attack_wide_fanout,
+            attack13::delete_attack_wide_fanout_cancelled,
+            attack13::delete_attack_text_key_spelled_differently,
+            attack13::delete_attack_uuid_key,
+            attack13::delete_attack_two_models_one_table,
+            attack13::delete_attack_database_actions,
+            attack13::delete_attack_hooks_on_the_root,
+            attack13::delete_attack_in_outer_transaction,
+            attack13::delete_attack_fk_naming_and_indexes,
+            attack13::m2m_attack_self_friends,
+            attack13::m2m_attack_junction_with_colliding_columns,
+            attack13::m2m_attack_huge_lists,
+            attack13::m2m_attack_unsaved_target,
+            attack13::m2m_attack_uuid_targets_added_twice,
         );
     };
 }

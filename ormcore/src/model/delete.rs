@@ -11,7 +11,7 @@
 //! one that checks each statement, and a chain of replies to replies of
 //! any depth goes leaf first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::pin::Pin;
 
@@ -199,14 +199,13 @@ async fn delete_dependents<E: Executor>(
     let mut frontier = vec![(meta, vec![root])];
     while let Some((parent, parents)) = frontier.pop() {
         let keys: Vec<Value> = parents.iter().map(|&RowId(i)| plan.rows[i].1.clone()).collect();
-        for (table, column) in parent.referenced_by().filter(|(table, _)| present.contains(table.name)) {
+        for (table, column) in references_to(parent.name, &present) {
             if column.nullable && !delete_nullable {
                 plan.clear.push((table, column, keys.clone()));
                 continue;
             }
-            let referenced = table.referenced_by().any(|(t, _)| present.contains(t.name));
             let child_key = match table.primary_key_column() {
-                Some(child_key) if referenced => child_key,
+                Some(child_key) if references_to(table.name, &present).next().is_some() => child_key,
                 _ => {
                     plan.leaves.push((table, column, keys.clone()));
                     continue;
@@ -214,17 +213,19 @@ async fn delete_dependents<E: Executor>(
             };
             let mut found = Vec::new();
             for batch in keys.chunks(chunk) {
-                let query = Select::from(TableRef::Table { name: table.name.into(), alias: None })
-                    .columns((column_expr(table, child_key), column_expr(table, column)))
-                    .where_(in_list(table, column, batch))
-                    .decode_as::<(Value, Value)>();
-                found.extend(executor.list(&query).await?);
+                found.extend(executor.list(&referencing_rows(table, child_key, column, parent, batch)).await?);
             }
             let mut new = Vec::new();
             for (child, holds) in found {
                 let (child, is_new) = plan.row(table, child);
                 let (parent_row, _) = plan.row(parent, holds);
-                plan.referenced_by[parent_row.0].push(child);
+                if child != parent_row {
+                    plan.referenced_by[parent_row.0].push(child);
+                } else if column.nullable {
+                    // A row that references itself: its key cleared first,
+                    // as MySQL's InnoDB refuses to delete it otherwise.
+                    plan.clear.push((table, column, vec![plan.rows[child.0].1.clone()]));
+                }
                 if is_new {
                     new.push(child);
                 }
@@ -277,8 +278,60 @@ async fn delete_dependents<E: Executor>(
     Ok(())
 }
 
+/// The foreign-key columns that reference the table named `name`, of
+/// every model whose table the database has, once per table and column
+/// (two models of one table are one table: their rows are the same).
+fn references_to<'p>(
+    name: &'p str,
+    present: &'p HashSet<String>,
+) -> impl Iterator<Item = (&'static TableMeta, &'static ColumnMeta)> + 'p {
+    let mut seen = HashSet::new();
+    TableMeta::all()
+        .filter(|table| present.contains(table.name))
+        .flat_map(move |table| {
+            let refers = move |c: &&'static ColumnMeta| c.references.is_some_and(|r| r().name == name);
+            table.columns.iter().filter(refers).map(move |c| (table, c))
+        })
+        .filter(move |(table, column)| seen.insert((table.name, column.name)))
+}
+
+/// `SELECT child.key, parent.key FROM child JOIN parent ON child.fk =
+/// parent.key WHERE parent.key IN (batch)`: each referencing row with the
+/// key of the row it references as the parent table holds it, so that a
+/// key the database compares loosely (MySQL's collations, `'ABC'` holding
+/// `'abc'`) finds its parent's entry.
+fn referencing_rows(
+    table: &'static TableMeta,
+    child_key: &'static ColumnMeta,
+    column: &'static ColumnMeta,
+    parent: &'static TableMeta,
+    batch: &[Value],
+) -> Select<(Value, Value)> {
+    const PARENT: &str = "ormcore_parent";
+    let parent_key = parent.primary_key_column().map_or("", |c| c.name);
+    let referenced: Expr<crate::types::Integer> = Expr::column(PARENT, parent_key);
+    let mut query = Select::from(TableRef::Table { name: table.name.into(), alias: None })
+        .columns((column_expr(table, child_key), referenced.clone()))
+        .where_(Expr::<crate::types::Bool>::from_node(ExprNode::InList {
+            expr: Box::new(referenced.clone().into_node()),
+            list: batch.iter().cloned().map(ExprNode::Value).collect(),
+            negated: false,
+        }));
+    let on = ExprNode::Binary {
+        left: Box::new(column_expr(table, column).into_node()),
+        op: crate::query::node::BinaryOp::Eq,
+        right: Box::new(referenced.into_node()),
+    };
+    query.node_mut().joins.push(crate::query::node::Join {
+        kind: crate::query::node::JoinKind::Inner,
+        table: TableRef::Table { name: parent.name.into(), alias: Some(PARENT.into()) },
+        on,
+    });
+    query.decode_as()
+}
+
 /// The tables of the database the executor is on.
-async fn table_names<E: Executor>(executor: &E) -> Result<std::collections::HashSet<String>> {
+async fn table_names<E: Executor>(executor: &E) -> Result<HashSet<String>> {
     let dialect = executor.target().dialect();
     let cursor = executor.aexecute_sql(dialect.table_names_query(), Vec::new()).await?;
     cursor.fetchall().iter().map(|row| row.get::<String>(0)).collect()

@@ -108,11 +108,10 @@ impl<J: Model, From: PrimaryKey, To: PrimaryKey> ManyToMany<J, From, To> {
         let chunk = self.chunk(&tx, 1);
         let mut linked = HashSet::new();
         for batch in wanted.chunks(chunk) {
-            let query = J::select()
-                .columns(Expr::<crate::types::Integer>::from_node(self.to.node()))
-                .where_(self.links_of(&owner).and(self.linked_to_any(batch)))
-                .decode_as::<Value>();
-            linked.extend(tx.list(&query).await?.into_iter().map(|key| format!("{key:?}")));
+            // Read as the field's own type, so that a key the database
+            // returns in another form (a UUID as text) compares as written.
+            let query = J::select().columns(self.to).where_(self.links_of(&owner).and(self.linked_to_any(batch)));
+            linked.extend(tx.list(&query).await?.into_iter().map(|to| format!("{:?}", to.key().to_value())));
         }
         let rows: Vec<Vec<ExprNode>> = wanted
             .into_iter()
