@@ -7,5 +7,5 @@ struct User {
 }
 
 fn main() {
-    let _ = User::ID.contains("x");
+    let _ = User::ID.like("x%");
 }
