@@ -25,6 +25,8 @@ const BINARY: u16 = 63;
 pub(crate) fn bind(value: &Value) -> ormcore::Result<My> {
     Ok(match value {
         Value::Null => My::NULL,
+        // Refused before binding; kept as an error here, never NULL.
+        Value::Unencodable(why) => return Err(Error::interface(why.clone())),
         Value::Bool(v) => My::Int(i64::from(*v)),
         Value::Int(v) => My::Int(*v),
         Value::Float(v) => My::Double(*v),

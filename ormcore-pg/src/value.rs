@@ -130,6 +130,8 @@ impl ToSql for PgParam<'_> {
         let ty = base_type(ty);
         match self.0 {
             Value::Null => return Ok(IsNull::Yes),
+            // Refused before binding; kept as an error here, never NULL.
+            Value::Unencodable(why) => return Err(why.clone().into()),
             Value::Int(v) => bind_int(*v, ty, out)?,
             Value::Float(v) => bind_float(*v, ty, out)?,
             Value::Bool(v) => bind_bool(*v, ty, out)?,

@@ -19,6 +19,8 @@ impl ToSql for Bind<'_> {
             Value::Float(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
             Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Value::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            // Refused before binding; kept as an error here, never NULL.
+            Value::Unencodable(why) => return Err(rusqlite::Error::ToSqlConversionFailure(why.clone().into())),
             other => ToSqlOutput::Owned(rusqlite::types::Value::Text(as_text(other)?)),
         })
     }

@@ -203,10 +203,17 @@ mod json_value {
 
     impl<T: serde::Serialize> ToValue for Json<T> {
         fn to_value(&self) -> Value {
-            // Serializing into a `serde_json::Value` fails only for maps with
-            // non-string keys; such a value is stored as JSON null rather than
-            // panicking in the middle of building a query.
-            Value::Json(serde_json::to_value(&self.0).unwrap_or(serde_json::Value::Null))
+            // Serializing into a `serde_json::Value` fails for a map whose
+            // keys are not strings or numbers, or a `Serialize` that errs:
+            // the statement is refused with the reason, never sent with
+            // NULL in its place.
+            match serde_json::to_value(&self.0) {
+                Ok(document) => Value::Json(document),
+                Err(error) => Value::Unencodable(format!(
+                    "{} could not be serialized as JSON: {error}",
+                    std::any::type_name::<T>()
+                )),
+            }
         }
     }
 

@@ -48,6 +48,11 @@ pub enum Value {
     /// An exact decimal number.
     #[cfg(feature = "decimal")]
     Decimal(rust_decimal::Decimal),
+    /// A Rust value that could not be encoded, and why (a
+    /// [`Json<T>`](crate::types::Json) whose `Serialize` failed). It is
+    /// never bound: a statement carrying one is refused with
+    /// [`Error::Interface`](crate::Error::Interface) before it is sent.
+    Unencodable(String),
 }
 
 impl Value {
@@ -81,6 +86,7 @@ impl Value {
             Value::Json(_) => 11,
             #[cfg(feature = "decimal")]
             Value::Decimal(_) => 12,
+            Value::Unencodable(_) => 13,
         }
     }
 
@@ -107,6 +113,7 @@ impl Value {
             Value::Json(v) => ValueRef::Json(v),
             #[cfg(feature = "decimal")]
             Value::Decimal(v) => ValueRef::Decimal(*v),
+            Value::Unencodable(why) => ValueRef::Unencodable(why),
         }
     }
 }
@@ -173,6 +180,8 @@ pub enum ValueRef<'a> {
     /// An exact decimal number.
     #[cfg(feature = "decimal")]
     Decimal(rust_decimal::Decimal),
+    /// [`Value::Unencodable`], borrowed: no row holds one.
+    Unencodable(&'a str),
 }
 
 impl ValueRef<'_> {
@@ -199,6 +208,7 @@ impl ValueRef<'_> {
             ValueRef::Json(_) => "json",
             #[cfg(feature = "decimal")]
             ValueRef::Decimal(_) => "decimal",
+            ValueRef::Unencodable(_) => "a value that could not be encoded",
         }
     }
 
@@ -225,6 +235,7 @@ impl ValueRef<'_> {
             ValueRef::Json(v) => Value::Json(v.clone()),
             #[cfg(feature = "decimal")]
             ValueRef::Decimal(v) => Value::Decimal(v),
+            ValueRef::Unencodable(why) => Value::Unencodable(why.to_owned()),
         }
     }
 

@@ -68,6 +68,9 @@ pub(crate) const JSON_DEPTH: usize = 127;
 /// Refuse `value` if the database would not keep it exactly where it is
 /// bound: first the rules that hold everywhere, then the dialect's.
 pub(crate) fn check(dialect: &dyn Dialect, value: &Value, bound: Bound<'_>) -> Result<()> {
+    if let Value::Unencodable(why) = value {
+        return Err(refusal(dialect, value, bound, why));
+    }
     let limit = match common_limit(dialect, value, bound) {
         Some(limit) => Some(limit),
         None => dialect.value_limit(value, bound.usage),
@@ -193,6 +196,7 @@ fn describe(value: &Value) -> String {
         Value::Json(_) => "a JSON document".to_owned(),
         #[cfg(feature = "decimal")]
         Value::Decimal(v) => v.to_string(),
+        Value::Unencodable(_) => "a value".to_owned(),
         other => format!("a {} value", other.kind()),
     }
 }

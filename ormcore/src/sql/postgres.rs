@@ -13,7 +13,7 @@ use crate::value::Value;
 /// untyped, taking its type from the context.
 fn pg_type(value: &Value) -> Option<&'static str> {
     Some(match value {
-        Value::Null => return None,
+        Value::Null | Value::Unencodable(_) => return None,
         Value::Bool(_) => "bool",
         Value::Int(_) => "int8",
         Value::Float(_) => "float8",

@@ -167,6 +167,12 @@ pub(crate) fn write_literal_styled<D: Dialect + ?Sized>(dialect: &D, out: &mut S
         Value::Decimal(d) => {
             let _ = write!(out, "{d}");
         }
+        // Rendering is for reading; the statement is never run with it.
+        Value::Unencodable(why) => {
+            out.push_str("NULL /* ");
+            out.push_str(&why.replace("*/", "* /"));
+            out.push_str(" */");
+        }
     }
 }
 

@@ -212,6 +212,36 @@ pub async fn json_deeper_than_readable_is_refused<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// A value whose `Serialize` fails (a map keyed by pairs) is refused with
+/// the reason, on every write path, instead of being stored as NULL (or
+/// JSON `null`): nothing is written, and the connection goes on.
+pub async fn json_that_cannot_serialize_is_refused<T: TestDb>() -> Result<()> {
+    use std::collections::HashMap;
+    #[derive(Model, Debug, Clone)]
+    pub struct Grid {
+        pub id: i64,
+        pub cells: Json<HashMap<(i32, i32), String>>,
+    }
+    let db = open::<T>().await;
+    db.acreate_tables(&[Grid::META]).await?;
+    let refusal = |result: Result<_>| match result {
+        Err(Error::Interface(message)) => assert!(message.contains("key must be a string"), "{message}"),
+        other => panic!("a document that cannot serialize must be refused, got {other:?}"),
+    };
+    let unencodable = Json(HashMap::from([((1, 2), "x".to_owned())]));
+    refusal(Grid::acreate(&db, Grid { id: 0, cells: unencodable.clone() }).await.map(|_| ()));
+    let mut many = vec![Grid { id: 0, cells: unencodable.clone() }];
+    refusal(Grid::abulk_create(&db, &mut many).await);
+    refusal(Grid::update().set(Grid::CELLS, unencodable.clone()).aexecute(&db).await.map(|_| ()));
+    assert_eq!(db.count(&Grid::select()).await?, 0, "nothing was written");
+
+    let mut kept = Grid::acreate(&db, Grid { id: 0, cells: Json(HashMap::new()) }).await?;
+    kept.cells = unencodable;
+    refusal(kept.asave(&db).await.map(|_| ()));
+    assert!(Grid::aget_by_id(&db, kept.id).await?.cells.0.is_empty(), "the stored document is untouched");
+    Ok(())
+}
+
 /// A `Decimal` field keeps every digit a `rust_decimal::Decimal` holds, its
 /// scale included (`1.50` stays `1.50`) where the column keeps the scale of
 /// each value.
