@@ -4,6 +4,7 @@
 //! `aexecute_sql`, `acreate_tables`, `adrop_tables`), implemented by
 //! [`Database`], [`Connection`] and [`Transaction`].
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use crate::backend::{Backend, RawConnection};
@@ -625,41 +626,100 @@ pub trait Executor: Sync {
     /// default (`safe=True`). See
     /// [`acreate_tables_strict`](Executor::acreate_tables_strict) for the
     /// form that fails on an existing table.
+    ///
+    /// Tables whose foreign keys reference each other are created first and
+    /// given those keys after (`ALTER TABLE .. ADD CONSTRAINT`), where the
+    /// database refuses a key to a table that is not there yet; a table
+    /// that existed already is left as it is.
     fn acreate_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        execute_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, true))
+        create_tables(self, tables, true)
     }
 
     /// Create the tables, referenced tables first, failing if one exists
     /// (the reference's `safe=False`).
     fn acreate_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        execute_ddl(self, crate::schema::create_order(tables), |t, d| sql::create_table(t, d, false))
+        create_tables(self, tables, false)
     }
 
     /// Drop the tables that exist (`IF EXISTS`), referencing tables first:
     /// the reference's default (`safe=True`). See
     /// [`adrop_tables_strict`](Executor::adrop_tables_strict) for the form
     /// that fails on a missing table.
+    ///
+    /// Tables whose foreign keys reference each other are dropped in one
+    /// statement on PostgreSQL; on MySQL and MariaDB those keys are dropped
+    /// first.
     fn adrop_tables(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        execute_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, true))
+        drop_tables(self, tables, true)
     }
 
     /// Drop the tables, referencing tables first, failing if one is missing
     /// (the reference's `safe=False`).
     fn adrop_tables_strict(&self, tables: &[&'static TableMeta]) -> impl Future<Output = Result<()>> + Send {
-        execute_ddl(self, crate::schema::drop_order(tables), |t, d| sql::drop_table(t, d, false))
+        drop_tables(self, tables, false)
     }
 }
 
-async fn execute_ddl<E, F>(executor: &E, tables: Vec<&'static TableMeta>, render: F) -> Result<()>
-where
-    E: Executor + ?Sized,
-    F: Fn(&'static TableMeta, &dyn Dialect) -> Result<Vec<String>> + Send,
-{
-    let target = executor.target();
+/// `CREATE TABLE` each table, referenced tables first; the keys of tables
+/// that reference each other after, where the dialect needs it.
+async fn create_tables<E: Executor + ?Sized>(executor: &E, tables: &[&'static TableMeta], safe: bool) -> Result<()> {
+    let dialect = executor.target().dialect();
+    let order = crate::schema::create_order(tables);
+    let deferred = match dialect.foreign_keys_need_their_table() {
+        true => crate::schema::forward_references(&order),
+        false => Vec::new(),
+    };
+    let existing = match safe && !deferred.is_empty() {
+        true => table_names(executor).await?,
+        false => HashSet::new(),
+    };
     let mut statements = Vec::new();
-    for table in tables {
-        statements.extend(render(table, target.dialect())?);
+    for table in &order {
+        let later: Vec<&str> = deferred.iter().filter(|(t, _)| t.name == table.name).map(|(_, c)| c.name).collect();
+        statements.extend(sql::ddl::create_table_deferring(table, dialect, safe, &later)?);
     }
+    for (table, column) in deferred.iter().filter(|(t, _)| !existing.contains(t.name)) {
+        statements.push(sql::ddl::add_foreign_key(table, column, dialect)?);
+    }
+    execute_ddl(executor, statements).await
+}
+
+/// `DROP TABLE` each table, referencing tables first; tables that
+/// reference each other together, or after dropping those keys.
+async fn drop_tables<E: Executor + ?Sized>(executor: &E, tables: &[&'static TableMeta], safe: bool) -> Result<()> {
+    let dialect = executor.target().dialect();
+    let order = crate::schema::drop_order(tables);
+    let cycles = crate::schema::forward_references(&crate::schema::create_order(tables));
+    let mut statements = Vec::new();
+    if !cycles.is_empty() && dialect.foreign_keys_need_their_table() {
+        if dialect.drops_tables_together() {
+            return execute_ddl(executor, vec![sql::ddl::drop_tables(&order, dialect, safe)]).await;
+        }
+        if let Some(query) = dialect.foreign_key_names_query() {
+            for (table, column) in &cycles {
+                let params = vec![Value::Text(table.name.to_owned()), Value::Text(column.name.to_owned())];
+                for row in executor.aexecute_sql(query, params).await?.fetchall() {
+                    statements.push(sql::ddl::drop_foreign_key(table.name, &row.get::<String>(0)?, dialect));
+                }
+            }
+        }
+    }
+    for table in order {
+        statements.extend(sql::drop_table(table, dialect, safe)?);
+    }
+    execute_ddl(executor, statements).await
+}
+
+/// The names of the tables the executor's database has: those a query
+/// without a schema finds.
+pub(crate) async fn table_names<E: Executor + ?Sized>(executor: &E) -> Result<HashSet<String>> {
+    let dialect = executor.target().dialect();
+    let cursor = executor.aexecute_sql(dialect.table_names_query(), Vec::new()).await?;
+    cursor.fetchall().iter().map(|row| row.get::<String>(0)).collect()
+}
+
+async fn execute_ddl<E: Executor + ?Sized>(executor: &E, statements: Vec<String>) -> Result<()> {
+    let target = executor.target();
     let mut lease = target.lease().await?;
     for sql in statements {
         lease.conn().execute(&Statement::compiled_write(sql, Vec::new())).await?;

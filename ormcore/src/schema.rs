@@ -10,5 +10,5 @@ mod record;
 #[doc(hidden)]
 pub use meta::RegisteredTable;
 pub use meta::{ColumnMeta, ColumnType, DefaultValue, IndexMeta, OnDelete, TableMeta};
-pub use order::{create_order, drop_order};
+pub use order::{create_order, drop_order, forward_references};
 pub use record::Record;

@@ -30,7 +30,7 @@
 //! [`PostgresDialect`] and [`MySqlDialect`] where they differ.
 
 mod check;
-mod ddl;
+pub(crate) mod ddl;
 mod dialect;
 mod dml;
 mod expr;

@@ -44,6 +44,7 @@ macro_rules! conformance_cases {
             reference::get_with_join,
             reference::afetch_caches,
             reference::create_and_drop_tables,
+            reference::tables_that_reference_each_other,
             reference::bulk_create_and_update,
             reference::save_options,
             reference::only_dirty_save,

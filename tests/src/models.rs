@@ -387,3 +387,21 @@ impl Course {
     pub const STUDENTS: ormcore::ManyToMany<Enrollment, Course, Student> =
         ormcore::ManyToMany::through(Enrollment::COURSE, Enrollment::STUDENT);
 }
+
+/// An author whose pinned story references a story, whose author
+/// references an author: two tables that reference each other.
+#[derive(Model, Debug, Clone)]
+pub struct Author {
+    pub id: i64,
+    pub name: String,
+    pub pinned: Option<ForeignKey<Story>>,
+}
+
+/// A story by an author.
+#[derive(Model, Debug, Clone)]
+pub struct Story {
+    pub id: i64,
+    #[orm(on_delete = "cascade")]
+    pub author: ForeignKey<Author>,
+    pub title: String,
+}

@@ -191,7 +191,7 @@ async fn delete_dependents<E: Executor>(
     let Some(key) = executor.first(&query).await? else { return Ok(()) };
     // Models of the program whose tables this database lacks (they belong
     // to another database) hold no rows here.
-    let present = table_names(executor).await?;
+    let present = crate::executor::table_names(executor).await?;
     let mut plan = Plan::default();
     let (root, _) = plan.row(meta, key);
 
@@ -328,13 +328,6 @@ fn referencing_rows(
         on,
     });
     query.decode_as()
-}
-
-/// The tables of the database the executor is on.
-async fn table_names<E: Executor>(executor: &E) -> Result<HashSet<String>> {
-    let dialect = executor.target().dialect();
-    let cursor = executor.aexecute_sql(dialect.table_names_query(), Vec::new()).await?;
-    cursor.fetchall().iter().map(|row| row.get::<String>(0)).collect()
 }
 
 fn column_expr(table: &'static TableMeta, column: &'static ColumnMeta) -> Expr<crate::types::Integer> {

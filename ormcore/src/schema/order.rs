@@ -1,7 +1,7 @@
 //! The order in which tables are created and dropped so that every foreign
 //! key points at a table that exists.
 
-use super::TableMeta;
+use super::{ColumnMeta, TableMeta};
 
 /// `tables` ordered so that each comes after the tables it references
 /// (among those given). Self-references are ignored; a cycle keeps the
@@ -21,6 +21,23 @@ pub fn drop_order(tables: &[&'static TableMeta]) -> Vec<&'static TableMeta> {
     let mut ordered = create_order(tables);
     ordered.reverse();
     ordered
+}
+
+/// The foreign keys of `order` (a [`create_order`]) that reference a table
+/// coming after their own: the keys of tables that reference each other,
+/// which cannot all be declared when their tables are created.
+pub fn forward_references(order: &[&'static TableMeta]) -> Vec<(&'static TableMeta, &'static ColumnMeta)> {
+    let position = |name: &str| order.iter().position(|t| t.name == name);
+    let mut forward = Vec::new();
+    for (i, table) in order.iter().enumerate() {
+        for column in table.columns {
+            let Some(target) = column.references.map(|r| r()) else { continue };
+            if target.name != table.name && position(target.name).is_some_and(|j| j > i) {
+                forward.push((*table, column));
+            }
+        }
+    }
+    forward
 }
 
 /// Tables are the same when their names are: two models of one table are

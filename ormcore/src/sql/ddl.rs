@@ -15,6 +15,18 @@ use crate::schema::{ColumnMeta, DefaultValue, OnDelete, TableMeta};
 
 /// The statements that create `meta`'s table and its indexes.
 pub(crate) fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) -> Result<Vec<String>> {
+    create_table_deferring(meta, dialect, safe, &[])
+}
+
+/// [`create_table`] without the foreign keys of the columns in `deferred`
+/// (named by column), which [`add_foreign_key`] adds once the tables they
+/// reference exist.
+pub(crate) fn create_table_deferring(
+    meta: &TableMeta,
+    dialect: &dyn Dialect,
+    safe: bool,
+    deferred: &[&str],
+) -> Result<Vec<String>> {
     if meta.columns.is_empty() {
         return Err(Error::interface(format!("table {:?} has no columns", meta.name)));
     }
@@ -30,6 +42,8 @@ pub(crate) fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) 
         if i > 0 {
             sql.push_str(", ");
         }
+        // A deferred key is written as if table-level, then not at all.
+        let table_level = table_level || deferred.contains(&column.name);
         write_column(&mut sql, dialect, meta, column, &primary_key, table_level)?;
     }
     if primary_key.len() > 1 {
@@ -48,7 +62,7 @@ pub(crate) fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) 
         indexes.push((Cow::Borrowed(index.name), index.columns.to_vec(), index.unique));
     }
     if table_level {
-        for column in meta.columns.iter().filter(|c| c.references.is_some()) {
+        for column in meta.columns.iter().filter(|c| c.references.is_some() && !deferred.contains(&c.name)) {
             sql.push_str(", FOREIGN KEY (");
             quote_ident(&mut sql, quote, column.name);
             sql.push(')');
@@ -83,6 +97,40 @@ pub(crate) fn create_table(meta: &TableMeta, dialect: &dyn Dialect, safe: bool) 
         }
     }
     Ok(statements)
+}
+
+/// `ALTER TABLE "t" ADD CONSTRAINT "t_c_fkey" FOREIGN KEY ("c") REFERENCES
+/// ..`: a key [`create_table_deferring`] left out, named as PostgreSQL
+/// names one it creates.
+pub(crate) fn add_foreign_key(meta: &TableMeta, column: &ColumnMeta, dialect: &dyn Dialect) -> Result<String> {
+    let quote = dialect.identifier_quote();
+    let mut sql = String::from("ALTER TABLE ");
+    quote_ident(&mut sql, quote, meta.name);
+    sql.push_str(" ADD CONSTRAINT ");
+    quote_ident(&mut sql, quote, &format!("{}_{}_fkey", meta.name, column.name));
+    sql.push_str(" FOREIGN KEY (");
+    quote_ident(&mut sql, quote, column.name);
+    sql.push(')');
+    write_references(&mut sql, quote, meta, column)?;
+    Ok(sql)
+}
+
+/// `DROP TABLE [IF EXISTS] "a", "b", ..`: tables dropped in one statement,
+/// which PostgreSQL allows whatever keys they hold to each other.
+pub(crate) fn drop_tables(metas: &[&TableMeta], dialect: &dyn Dialect, safe: bool) -> String {
+    let mut sql = String::from(if safe { "DROP TABLE IF EXISTS " } else { "DROP TABLE " });
+    write_names(&mut sql, dialect.identifier_quote(), metas.iter().map(|m| m.name));
+    sql
+}
+
+/// `ALTER TABLE "t" DROP FOREIGN KEY "name"` (MySQL and MariaDB).
+pub(crate) fn drop_foreign_key(table: &str, constraint: &str, dialect: &dyn Dialect) -> String {
+    let quote = dialect.identifier_quote();
+    let mut sql = String::from("ALTER TABLE ");
+    quote_ident(&mut sql, quote, table);
+    sql.push_str(" DROP FOREIGN KEY ");
+    quote_ident(&mut sql, quote, constraint);
+    sql
 }
 
 /// `DROP TABLE`; its indexes go with it.

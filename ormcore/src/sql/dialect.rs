@@ -372,6 +372,28 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         ""
     }
 
+    /// Whether `CREATE TABLE` refuses a foreign key to a table that does
+    /// not exist yet, so that the keys of tables referencing each other are
+    /// added once both exist. SQLite checks keys only when rows are written.
+    fn foreign_keys_need_their_table(&self) -> bool {
+        true
+    }
+
+    /// Whether one `DROP TABLE a, b` drops tables whatever keys they hold
+    /// to each other (PostgreSQL); elsewhere those keys are dropped first,
+    /// by the names [`foreign_key_names_query`](Self::foreign_key_names_query)
+    /// finds.
+    fn drops_tables_together(&self) -> bool {
+        true
+    }
+
+    /// A query for the names of the foreign keys on a column, its two
+    /// parameters the table and the column, where tables are not dropped
+    /// together.
+    fn foreign_key_names_query(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A query whose one column is the name of each table the connection
     /// sees unqualified: the schemas on PostgreSQL's search path.
     fn table_names_query(&self) -> &'static str {

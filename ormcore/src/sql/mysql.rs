@@ -261,6 +261,17 @@ impl Dialect for MySqlDialect {
         super::json::write_mysql(w, node, self.flavor == MySqlFlavor::MariaDb)
     }
 
+    fn drops_tables_together(&self) -> bool {
+        false
+    }
+
+    fn foreign_key_names_query(&self) -> Option<&'static str> {
+        Some(
+            "SELECT CONSTRAINT_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME = ? AND COLUMN_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+        )
+    }
+
     fn table_names_query(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
     }

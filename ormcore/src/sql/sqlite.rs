@@ -127,6 +127,14 @@ impl Dialect for SqliteDialect {
         super::json::write_sqlite(w, node)
     }
 
+    fn foreign_keys_need_their_table(&self) -> bool {
+        false
+    }
+
+    fn drops_tables_together(&self) -> bool {
+        false
+    }
+
     fn table_names_query(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'table' UNION SELECT name FROM sqlite_temp_master WHERE type = 'table'"
     }

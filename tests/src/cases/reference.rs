@@ -365,6 +365,32 @@ pub async fn create_and_drop_tables<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// Tables whose foreign keys reference each other (an author's pinned
+/// post, a post's author) are created and dropped together, safe and
+/// strict, and their keys hold: each constraint refuses a dangling key.
+pub async fn tables_that_reference_each_other<T: TestDb>() -> Result<()> {
+    use crate::models::{Author, Story};
+    let db = open::<T>().await;
+    let tables = [Author::META, Story::META];
+    db.acreate_tables_strict(&tables).await?;
+    db.acreate_tables(&tables).await?;
+    let mut ann = Author::acreate(&db, Author { id: 0, name: "ann".into(), pinned: None }).await?;
+    let story = Story::acreate(&db, Story { id: 0, author: ForeignKey::new(ann.id), title: "one".into() }).await?;
+    ann.pinned = Some(ForeignKey::new(story.id));
+    ann.asave(&db).await?;
+    let dangling = Story::acreate(&db, Story { id: 0, author: ForeignKey::new(999), title: "x".into() }).await;
+    assert_eq!(dangling.map(|_| ()).unwrap_err().constraint_kind(), Some(ConstraintKind::ForeignKey));
+    let pinned = Author::aset_by_id(&db, ann.id).set(Author::PINNED, Some(999)).await;
+    assert_eq!(pinned.unwrap_err().constraint_kind(), Some(ConstraintKind::ForeignKey));
+
+    db.adrop_tables_strict(&tables).await?;
+    assert!(db.adrop_tables_strict(&[Author::META]).await.is_err());
+    db.adrop_tables(&tables).await?;
+    db.acreate_tables(&[Story::META, Author::META]).await?;
+    db.adrop_tables(&[Story::META, Author::META]).await?;
+    Ok(())
+}
+
 /// `abulk_create` sets keys; `abulk_update` writes the chosen fields.
 pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
     let db = setup::<T>().await?;
