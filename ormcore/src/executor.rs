@@ -718,7 +718,19 @@ pub(crate) async fn table_names<E: Executor + ?Sized>(executor: &E) -> Result<Ha
     cursor.fetchall().iter().map(|row| row.get::<String>(0)).collect()
 }
 
+/// Run DDL statements in order; in one transaction where DDL is
+/// transactional, so that a failure part-way (a table that exists, to a
+/// strict create) leaves nothing of the call behind.
 async fn execute_ddl<E: Executor + ?Sized>(executor: &E, statements: Vec<String>) -> Result<()> {
+    if statements.len() > 1 && executor.target().dialect().transactional_ddl() {
+        let tx = executor.atomic().await?;
+        run_ddl(&tx, statements).await?;
+        return tx.commit().await;
+    }
+    run_ddl(executor, statements).await
+}
+
+async fn run_ddl<E: Executor + ?Sized>(executor: &E, statements: Vec<String>) -> Result<()> {
     let target = executor.target();
     let mut lease = target.lease().await?;
     for sql in statements {

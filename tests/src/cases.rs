@@ -45,6 +45,7 @@ macro_rules! conformance_cases {
             reference::afetch_caches,
             reference::create_and_drop_tables,
             reference::tables_that_reference_each_other,
+            reference::failed_create_tables_leave_nothing,
             reference::bulk_create_and_update,
             reference::save_options,
             reference::only_dirty_save,

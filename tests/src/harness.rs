@@ -227,3 +227,9 @@ pub fn assert_unsupported<T: std::fmt::Debug>(result: ormcore::Result<T>, dialec
         other => panic!("expected {feature} to be unsupported on {}, got {other:?}", dialect.name()),
     }
 }
+
+/// The tables the database has, from its own catalog.
+pub async fn table_names<B: Backend>(db: &Database<B>) -> ormcore::Result<Vec<String>> {
+    let query = db.dialect().table_names_query();
+    db.aexecute_sql(query, vec![]).await?.fetchall().iter().map(|row| row.get::<String>(0)).collect()
+}

@@ -372,6 +372,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         ""
     }
 
+    /// Whether DDL runs inside a transaction, so that the statements of one
+    /// `acreate_tables` take effect together or not at all. MySQL commits
+    /// each one implicitly.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
     /// Whether `CREATE TABLE` refuses a foreign key to a table that does
     /// not exist yet, so that the keys of tables referencing each other are
     /// added once both exist. SQLite checks keys only when rows are written.

@@ -265,6 +265,10 @@ impl Dialect for MySqlDialect {
         false
     }
 
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
     fn foreign_key_names_query(&self) -> Option<&'static str> {
         Some(
             "SELECT CONSTRAINT_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() \

@@ -391,6 +391,26 @@ pub async fn tables_that_reference_each_other<T: TestDb>() -> Result<()> {
     Ok(())
 }
 
+/// A `acreate_tables_strict` that fails part-way (its last table exists)
+/// leaves none of its tables behind where DDL is transactional (SQLite,
+/// PostgreSQL); MySQL commits each statement, and keeps those before.
+pub async fn failed_create_tables_leave_nothing<T: TestDb>() -> Result<()> {
+    use crate::models::{Doc, Measure};
+    let db = open::<T>().await;
+    db.acreate_tables(&[Measure::META]).await?;
+    // Neither references the other: Doc is created first, then Measure
+    // fails, as it exists.
+    let failed = db.acreate_tables_strict(&[Doc::META, Measure::META]).await;
+    assert!(failed.is_err(), "Measure exists");
+    let left = crate::harness::table_names(&db).await?;
+    let transactional = !matches!(db.dialect().name(), "MySQL" | "MariaDB");
+    assert_eq!(left.iter().any(|t| t == "doc"), !transactional, "{left:?}");
+    // The connection, and the next call, are fine.
+    db.acreate_tables(&[Doc::META, Measure::META]).await?;
+    assert_eq!(db.count(&Doc::select()).await?, 0);
+    Ok(())
+}
+
 /// `abulk_create` sets keys; `abulk_update` writes the chosen fields.
 pub async fn bulk_create_and_update<T: TestDb>() -> Result<()> {
     let db = setup::<T>().await?;
