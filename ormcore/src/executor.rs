@@ -691,15 +691,40 @@ async fn drop_tables<E: Executor + ?Sized>(executor: &E, tables: &[&'static Tabl
     let order = crate::schema::drop_order(tables);
     let cycles = crate::schema::forward_references(&crate::schema::create_order(tables));
     let mut statements = Vec::new();
+    if let (false, Some(defer)) = (cycles.is_empty(), dialect.defer_foreign_keys()) {
+        // Each DROP deletes its rows first, which the other table's keys
+        // may still reference: checked at the commit, when both are gone.
+        statements.push(defer.to_owned());
+        for table in order {
+            statements.extend(sql::drop_table(table, dialect, safe)?);
+        }
+        let tx = executor.atomic().await?;
+        run_ddl(&tx, statements).await?;
+        return tx.commit().await;
+    }
     if !cycles.is_empty() && dialect.foreign_keys_need_their_table() {
         if dialect.drops_tables_together() {
             return execute_ddl(executor, vec![sql::ddl::drop_tables(&order, dialect, safe)]).await;
         }
-        if let Some(query) = dialect.foreign_key_names_query() {
-            for (table, column) in &cycles {
-                let params = vec![Value::Text(table.name.to_owned()), Value::Text(column.name.to_owned())];
-                for row in executor.aexecute_sql(query, params).await?.fetchall() {
-                    statements.push(sql::ddl::drop_foreign_key(table.name, &row.get::<String>(0)?, dialect));
+        if let Some(query) = dialect.foreign_keys_query() {
+            // Each DROP commits on its own there: check first that they can
+            // all succeed, so that a refused drop never leaves the tables
+            // without the keys dropped before it.
+            let existing = table_names(executor).await?;
+            if let Some(missing) = order.iter().find(|t| !existing.contains(t.name)).filter(|_| !safe) {
+                return Err(Error::interface(format!("cannot drop table {:?}: it does not exist", missing.name)));
+            }
+            let dropped = |name: &str| order.iter().any(|t| t.name == name);
+            for row in executor.aexecute_sql(query, Vec::new()).await?.fetchall() {
+                let (table, column, constraint, referenced) =
+                    (row.get::<String>(0)?, row.get::<String>(1)?, row.get::<String>(2)?, row.get::<String>(3)?);
+                if dropped(&referenced) && !dropped(&table) {
+                    return Err(Error::interface(format!(
+                        "cannot drop table {referenced:?}: {table}.{column} references it; drop {table:?} too"
+                    )));
+                }
+                if cycles.iter().any(|(t, c)| t.name == table && c.name == column) {
+                    statements.push(sql::ddl::drop_foreign_key(&table, &constraint, dialect));
                 }
             }
         }
@@ -720,9 +745,14 @@ pub(crate) async fn table_names<E: Executor + ?Sized>(executor: &E) -> Result<Ha
 
 /// Run DDL statements in order; in one transaction where DDL is
 /// transactional, so that a failure part-way (a table that exists, to a
-/// strict create) leaves nothing of the call behind.
+/// strict create) leaves nothing of the call behind: always inside an
+/// open transaction (a savepoint), outside one where a transaction can
+/// wait for another writer.
 async fn execute_ddl<E: Executor + ?Sized>(executor: &E, statements: Vec<String>) -> Result<()> {
-    if statements.len() > 1 && executor.target().dialect().transactional_ddl() {
+    let target = executor.target();
+    let dialect = target.dialect();
+    let atomic = dialect.transactional_ddl() && (target.in_block() || dialect.transactions_wait_for_writers());
+    if statements.len() > 1 && atomic {
         let tx = executor.atomic().await?;
         run_ddl(&tx, statements).await?;
         return tx.commit().await;

@@ -5,6 +5,7 @@ pub mod attack10;
 pub mod attack11;
 pub mod attack12;
 pub mod attack13;
+pub mod attack14;
 pub mod attack7;
 pub mod attack7b;
 pub mod attack8;
@@ -248,6 +249,24 @@ macro_rules! conformance_cases {
             attack13::m2m_attack_huge_lists,
             attack13::m2m_attack_unsaved_target,
             attack13::m2m_attack_uuid_targets_added_twice,
+            attack14::ddl_attack_three_table_cycle,
+            attack14::ddl_attack_self_reference_plus_cycle,
+            attack14::ddl_attack_drop_cycle_holding_rows,
+            attack14::ddl_attack_two_models_of_one_table,
+            attack14::ddl_attack_safe_create_one_member_exists,
+            attack14::ddl_attack_drop_with_member_missing,
+            attack14::ddl_attack_drop_referenced_from_outside,
+            attack14::ddl_attack_long_constraint_names,
+            attack14::ddl_attack_long_deferred_key_name,
+            attack14::ddl_attack_colliding_constraint_names,
+            attack14::ddl_attack_inside_open_transaction,
+            attack14::ddl_attack_during_stream,
+            attack14::ddl_attack_cancelled_anywhere,
+            attack14::ddl_attack_concurrent_create,
+            attack14::unencodable_attack_raw_sql,
+            attack14::unencodable_attack_writes,
+            attack14::unencodable_attack_queries,
+            attack14::unencodable_attack_dict,
         );
     };
 }

@@ -166,6 +166,11 @@ impl<'a, B: Backend> Target<'a, B> {
         Ok(Traced::new(conn, Arc::clone(self.inner())))
     }
 
+    /// Whether a transaction block is open on this target's connection.
+    pub(crate) fn in_block(&self) -> bool {
+        self.slot().is_some_and(|slot| !slot.state().frames.is_empty())
+    }
+
     /// Whether a stream's eager loads can run on a second connection: not
     /// inside a transaction block, whose writes another connection would
     /// not see, nor on a database of one connection.

@@ -57,8 +57,12 @@ fn visit(
     }
     visiting.push(table);
     for referenced in table.references() {
-        if referenced.name != table.name && contains(all, referenced) {
-            visit(referenced, all, ordered, visiting);
+        // The model given for that table, not the one the key names: two
+        // models of one table may have different columns, and the caller
+        // chose which to create.
+        let given = all.iter().find(|t| t.name == referenced.name);
+        if let Some(given) = given.filter(|_| referenced.name != table.name) {
+            visit(given, all, ordered, visiting);
         }
     }
     visiting.pop();

@@ -99,20 +99,40 @@ pub(crate) fn create_table_deferring(
     Ok(statements)
 }
 
-/// `ALTER TABLE "t" ADD CONSTRAINT "t_c_fkey" FOREIGN KEY ("c") REFERENCES
-/// ..`: a key [`create_table_deferring`] left out, named as PostgreSQL
-/// names one it creates.
+/// `ALTER TABLE "t" ADD CONSTRAINT "<name>" FOREIGN KEY ("c") REFERENCES
+/// ..`: a key [`create_table_deferring`] left out, named by
+/// [`deferred_key_name`].
 pub(crate) fn add_foreign_key(meta: &TableMeta, column: &ColumnMeta, dialect: &dyn Dialect) -> Result<String> {
     let quote = dialect.identifier_quote();
     let mut sql = String::from("ALTER TABLE ");
     quote_ident(&mut sql, quote, meta.name);
     sql.push_str(" ADD CONSTRAINT ");
-    quote_ident(&mut sql, quote, &format!("{}_{}_fkey", meta.name, column.name));
+    quote_ident(&mut sql, quote, &deferred_key_name(meta.name, column.name));
     sql.push_str(" FOREIGN KEY (");
     quote_ident(&mut sql, quote, column.name);
     sql.push(')');
     write_references(&mut sql, quote, meta, column)?;
     Ok(sql)
+}
+
+/// The name of a deferred foreign key: `<table>_<column>` cut to 40 bytes,
+/// then a hash of the table and column apart, so that it fits every
+/// backend's identifiers (63 bytes, 64 characters) and two keys never
+/// share it (MySQL wants a key's name unique in the database, and
+/// `a_b` + `c` reads like `a` + `b_c`).
+fn deferred_key_name(table: &str, column: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in table.bytes().chain([0]).chain(column.bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut prefix = String::new();
+    for c in format!("{table}_{column}").chars() {
+        if prefix.len() + c.len_utf8() > 40 {
+            break;
+        }
+        prefix.push(c);
+    }
+    format!("{prefix}_{hash:016x}_fk")
 }
 
 /// `DROP TABLE [IF EXISTS] "a", "b", ..`: tables dropped in one statement,

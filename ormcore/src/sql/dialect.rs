@@ -379,6 +379,15 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         true
     }
 
+    /// Whether a transaction that starts writing waits for another writer
+    /// to finish, as a single statement does; SQLite's deferred ones fail
+    /// at once instead, so work that must not fail under concurrency (the
+    /// DDL of `acreate_tables`) runs there statement by statement unless a
+    /// transaction is open already.
+    fn transactions_wait_for_writers(&self) -> bool {
+        true
+    }
+
     /// Whether `CREATE TABLE` refuses a foreign key to a table that does
     /// not exist yet, so that the keys of tables referencing each other are
     /// added once both exist. SQLite checks keys only when rows are written.
@@ -388,16 +397,23 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether one `DROP TABLE a, b` drops tables whatever keys they hold
     /// to each other (PostgreSQL); elsewhere those keys are dropped first,
-    /// by the names [`foreign_key_names_query`](Self::foreign_key_names_query)
-    /// finds.
+    /// by the names [`foreign_keys_query`](Self::foreign_keys_query) finds.
     fn drops_tables_together(&self) -> bool {
         true
     }
 
-    /// A query for the names of the foreign keys on a column, its two
-    /// parameters the table and the column, where tables are not dropped
-    /// together.
-    fn foreign_key_names_query(&self) -> Option<&'static str> {
+    /// A statement that defers foreign-key checks to the end of the
+    /// transaction it runs in, for dropping tables whose rows reference
+    /// each other where `DROP TABLE` deletes the rows first and checks keys
+    /// (SQLite: `PRAGMA defer_foreign_keys`, which the commit turns off).
+    fn defer_foreign_keys(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query for every foreign key of the database, where tables are not
+    /// dropped together: rows of (table, column, constraint name,
+    /// referenced table).
+    fn foreign_keys_query(&self) -> Option<&'static str> {
         None
     }
 

@@ -269,10 +269,10 @@ impl Dialect for MySqlDialect {
         false
     }
 
-    fn foreign_key_names_query(&self) -> Option<&'static str> {
+    fn foreign_keys_query(&self) -> Option<&'static str> {
         Some(
-            "SELECT CONSTRAINT_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() \
-             AND TABLE_NAME = ? AND COLUMN_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+            "SELECT TABLE_NAME, COLUMN_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL",
         )
     }
 

@@ -131,8 +131,19 @@ impl Dialect for SqliteDialect {
         false
     }
 
+    /// A deferred transaction that writes cannot wait for another writer
+    /// (it fails with "database is locked" at once), where each statement
+    /// alone waits its turn.
+    fn transactions_wait_for_writers(&self) -> bool {
+        false
+    }
+
     fn drops_tables_together(&self) -> bool {
         false
+    }
+
+    fn defer_foreign_keys(&self) -> Option<&'static str> {
+        Some("PRAGMA defer_foreign_keys = ON")
     }
 
     fn table_names_query(&self) -> &'static str {

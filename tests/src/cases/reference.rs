@@ -392,8 +392,11 @@ pub async fn tables_that_reference_each_other<T: TestDb>() -> Result<()> {
 }
 
 /// A `acreate_tables_strict` that fails part-way (its last table exists)
-/// leaves none of its tables behind where DDL is transactional (SQLite,
-/// PostgreSQL); MySQL commits each statement, and keeps those before.
+/// leaves none of its tables behind on PostgreSQL, whose DDL runs in one
+/// transaction, and on every backend but MySQL inside an open one; MySQL
+/// commits each statement, and SQLite outside a transaction runs each
+/// alone (so that concurrent creates wait their turn): both keep those
+/// before.
 pub async fn failed_create_tables_leave_nothing<T: TestDb>() -> Result<()> {
     use crate::models::{Doc, Measure};
     let db = open::<T>().await;
@@ -403,11 +406,21 @@ pub async fn failed_create_tables_leave_nothing<T: TestDb>() -> Result<()> {
     let failed = db.acreate_tables_strict(&[Doc::META, Measure::META]).await;
     assert!(failed.is_err(), "Measure exists");
     let left = crate::harness::table_names(&db).await?;
-    let transactional = !matches!(db.dialect().name(), "MySQL" | "MariaDB");
+    let transactional = db.dialect().name() == "PostgreSQL";
     assert_eq!(left.iter().any(|t| t == "doc"), !transactional, "{left:?}");
     // The connection, and the next call, are fine.
     db.acreate_tables(&[Doc::META, Measure::META]).await?;
     assert_eq!(db.count(&Doc::select()).await?, 0);
+
+    // Inside a transaction, all or nothing on SQLite too.
+    db.adrop_tables(&[Doc::META]).await?;
+    if db.dialect().name() == "SQLite" {
+        let tx = db.atomic().await?;
+        assert!(db.acreate_tables_strict(&[Doc::META, Measure::META]).await.is_err());
+        let left = crate::harness::table_names(&db).await?;
+        assert!(!left.iter().any(|t| t == "doc"), "{left:?}");
+        tx.commit().await?;
+    }
     Ok(())
 }
 
