@@ -92,15 +92,7 @@ impl<J: Model, From: PrimaryKey, To: PrimaryKey> ManyToMany<J, From, To> {
     where
         To: 't,
     {
-        let owner = owner.key().to_value();
-        let mut wanted: Vec<Value> = Vec::new();
-        let mut seen = HashSet::new();
-        for target in targets {
-            let key = target.key().to_value();
-            if seen.insert(format!("{key:?}")) {
-                wanted.push(key);
-            }
-        }
+        let (owner, wanted) = keys_of(owner, targets);
         if wanted.is_empty() {
             return Ok(0);
         }
@@ -145,8 +137,7 @@ impl<J: Model, From: PrimaryKey, To: PrimaryKey> ManyToMany<J, From, To> {
     where
         To: 't,
     {
-        let owner = owner.key().to_value();
-        let keys: Vec<Value> = targets.into_iter().map(|target| target.key().to_value()).collect();
+        let (owner, keys) = keys_of(owner, targets);
         if keys.is_empty() {
             return Ok(0);
         }
@@ -210,4 +201,15 @@ impl<J: Model, From: PrimaryKey, To: PrimaryKey> ManyToMany<J, From, To> {
     fn chunk<E: Executor>(&self, executor: &E, own: usize) -> usize {
         executor.target().dialect().max_params().saturating_sub(own).clamp(2, 1000)
     }
+}
+
+/// The owner's key, and the targets' keys without repeats (a target given
+/// twice is one link).
+fn keys_of<'t, From: PrimaryKey, To: PrimaryKey + 't>(
+    owner: &From,
+    targets: impl IntoIterator<Item = &'t To>,
+) -> (Value, Vec<Value>) {
+    let mut seen = HashSet::new();
+    let keys = targets.into_iter().map(|target| target.key().to_value()).filter(|key| seen.insert(format!("{key:?}")));
+    (owner.key().to_value(), keys.collect())
 }

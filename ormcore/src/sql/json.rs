@@ -22,6 +22,58 @@ use crate::value::Value;
 /// SQLite has no function for: `ormcore_json_contains(container, contained)`.
 pub const SQLITE_CONTAINS_FUNCTION: &str = "ormcore_json_contains";
 
+/// An argument of a function call written by [`call`].
+enum Arg<'a> {
+    /// An expression.
+    Expr(&'a ExprNode),
+    /// A path as SQLite and MySQL take it: `$."key"[0]` then a tail, bound.
+    Path(&'a [JsonStep], &'a str),
+    /// A path as PostgreSQL's `jsonb_set` takes it, then a last step.
+    TextArray(&'a [JsonStep], Option<&'a str>),
+    /// A strict SQL/JSON path: `CAST('strict $..' AS jsonpath)`.
+    JsonPath(&'a [JsonStep]),
+    /// A JSON value to store, written between the two texts.
+    Json(&'a ExprNode, (&'a str, &'a str)),
+    /// A text, bound.
+    Text(&'a str),
+    /// SQL text of this module (literals only, never input).
+    Sql(&'static str),
+}
+
+/// `function(arg, arg, ..)`.
+fn call(w: &mut SqlWriter<'_>, function: &str, args: &[Arg<'_>]) -> Result<()> {
+    w.push(function);
+    w.push("(");
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        match arg {
+            Arg::Expr(expr) => w.push_expr(expr)?,
+            Arg::Path(path, tail) => w.push_param(Value::Text(path_string(path, tail)))?,
+            Arg::TextArray(path, last) => pg_path(w, path, *last)?,
+            Arg::JsonPath(path) => {
+                w.push("CAST(");
+                w.push_param(Value::Text(format!("strict {}", path_string(path, ""))))?;
+                w.push(" AS jsonpath)");
+            }
+            Arg::Json(value, (open, close)) => {
+                w.push(open);
+                w.push_expr(value)?;
+                w.push(close);
+            }
+            Arg::Text(text) => w.push_param(Value::Text((*text).to_owned()))?,
+            Arg::Sql(sql) => w.push(sql),
+        }
+    }
+    w.push(")");
+    Ok(())
+}
+
+/// How PostgreSQL takes a value to store: SQL NULL as JSON `null` (a NULL
+/// argument would make `jsonb_set` return NULL: the whole document lost).
+const PG_JSON: (&str, &str) = ("COALESCE(", ", 'null'::jsonb)");
+
 /// `CASE WHEN <guard> THEN <edit> ELSE doc END`: an edit made only where
 /// its path leads somewhere, the document as it was everywhere else.
 fn guarded(
@@ -40,6 +92,43 @@ fn guarded(
     Ok(())
 }
 
+/// `pieces[0] value pieces[1] value .. pieces[n]`: SQL that names one
+/// value several times.
+fn interleave(w: &mut SqlWriter<'_>, pieces: &[&str], value: impl Fn(&mut SqlWriter<'_>) -> Result<()>) -> Result<()> {
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            value(w)?;
+        }
+        w.push(piece);
+    }
+    Ok(())
+}
+
+/// The path of a node that has one; empty for the others.
+fn path_of(node: &JsonNode) -> &[JsonStep] {
+    match node {
+        JsonNode::Extract { path, .. }
+        | JsonNode::HasPath { path, .. }
+        | JsonNode::Set { path, .. }
+        | JsonNode::Append { path, .. }
+        | JsonNode::Remove { path, .. } => path,
+        JsonNode::Contains { .. } | JsonNode::Merge { .. } => &[],
+    }
+}
+
+/// Every key a node names in a path: its path's keys, a merge's members.
+fn keys_named(node: &JsonNode) -> impl Iterator<Item = &str> {
+    let merged = match node {
+        JsonNode::Merge { members, .. } => members.as_slice(),
+        _ => &[],
+    };
+    let path = path_of(node).iter().filter_map(|step| match step {
+        JsonStep::Key(key) => Some(key.as_str()),
+        JsonStep::Index(_) => None,
+    });
+    path.chain(merged.iter().map(|(key, _)| key.as_str()))
+}
+
 /// Whether `path` can lead anywhere: no JSON array any backend stores has
 /// 2^31 elements, and MySQL would read a larger index modulo 2^32 (the
 /// element it names would be another). Such a path leads nowhere: a read
@@ -50,24 +139,17 @@ fn reachable(path: &[JsonStep]) -> bool {
 
 /// What a node is when its path leads nowhere, if it has one that does not.
 fn write_unreachable(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<bool> {
-    let (path, doc) = match node {
-        JsonNode::Extract { path, .. } | JsonNode::HasPath { path, .. } if !reachable(path) => (path, None),
-        JsonNode::Set { path, doc, .. } | JsonNode::Append { path, doc, .. } | JsonNode::Remove { path, doc }
-            if !reachable(path) =>
-        {
-            (path, Some(doc))
-        }
-        _ => return Ok(false),
-    };
-    debug_assert!(!reachable(path));
-    match (node, doc) {
-        (JsonNode::HasPath { .. }, _) => w.push("(1 = 0)"),
-        (_, None) => w.push("NULL"),
-        (_, Some(doc)) => {
+    if reachable(path_of(node)) {
+        return Ok(false);
+    }
+    match node {
+        JsonNode::HasPath { .. } => w.push("(1 = 0)"),
+        JsonNode::Set { doc, .. } | JsonNode::Append { doc, .. } | JsonNode::Remove { doc, .. } => {
             w.push("(");
             w.push_expr(doc)?;
             w.push(")");
         }
+        _ => w.push("NULL"),
     }
     Ok(true)
 }
@@ -105,9 +187,9 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
             Ok(())
         }
         JsonNode::HasPath { doc, path } => {
-            w.push("COALESCE(jsonb_path_exists(");
-            pg_path_arguments(w, doc, path)?;
-            w.push("), FALSE)");
+            w.push("COALESCE(");
+            call(w, "jsonb_path_exists", &pg_path_arguments(doc, path))?;
+            w.push(", FALSE)");
             Ok(())
         }
         JsonNode::Contains { container, contained } => {
@@ -120,32 +202,16 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
-            let set = |w: &mut SqlWriter<'_>| {
-                w.push("jsonb_set(");
-                w.push_expr(doc)?;
-                w.push(", ");
-                pg_path(w, path, None)?;
-                w.push(", ");
-                pg_value(w, value)?;
-                w.push(", true)");
-                Ok(())
-            };
+            let args = [Arg::Expr(doc), Arg::TextArray(path, None), Arg::Json(value, PG_JSON), Arg::Sql("true")];
+            let set = |w: &mut SqlWriter<'_>| call(w, "jsonb_set", &args);
             guarded(w, doc, |w| pg_settable(w, doc, path), set)
         }
         JsonNode::Append { doc, path, value } => {
             // `jsonb_insert` after the element `-1` appends to an array; on
             // an object it would add a key "-1", hence the guard.
             let is_array = |w: &mut SqlWriter<'_>| pg_type_is(w, "array", |w| pg_steps(w, doc, path, false));
-            let append = |w: &mut SqlWriter<'_>| {
-                w.push("jsonb_insert(");
-                w.push_expr(doc)?;
-                w.push(", ");
-                pg_path(w, path, Some("-1"))?;
-                w.push(", ");
-                pg_value(w, value)?;
-                w.push(", true)");
-                Ok(())
-            };
+            let args = [Arg::Expr(doc), Arg::TextArray(path, Some("-1")), Arg::Json(value, PG_JSON), Arg::Sql("true")];
+            let append = |w: &mut SqlWriter<'_>| call(w, "jsonb_insert", &args);
             guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
@@ -167,19 +233,14 @@ pub(crate) fn write_postgres(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<(
         }
         JsonNode::Merge { doc, members } => {
             // `||` would append to an array, or wrap a scalar into one.
+            let members: Vec<Arg<'_>> =
+                members.iter().flat_map(|(key, value)| [Arg::Text(key), Arg::Json(value, PG_JSON)]).collect();
             let merge = |w: &mut SqlWriter<'_>| {
                 w.push("(");
                 w.push_operand(doc)?;
-                w.push(" || jsonb_build_object(");
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        w.push(", ");
-                    }
-                    w.push_param(Value::Text(key.clone()))?;
-                    w.push(", ");
-                    pg_value(w, value)?;
-                }
-                w.push("))");
+                w.push(" || ");
+                call(w, "jsonb_build_object", &members)?;
+                w.push(")");
                 Ok(())
             };
             guarded(w, doc, |w| pg_type_is(w, "object", |w| w.push_expr(doc)), merge)
@@ -200,9 +261,7 @@ fn pg_steps(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], text: bool
     if path.is_empty() {
         w.push_operand(doc)?;
     } else {
-        w.push("jsonb_path_query_first(");
-        pg_path_arguments(w, doc, path)?;
-        w.push(")");
+        call(w, "jsonb_path_query_first", &pg_path_arguments(doc, path))?;
     }
     if text {
         w.push(" #>> ARRAY[]::text[])");
@@ -212,12 +271,8 @@ fn pg_steps(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep], text: bool
 
 /// `doc, CAST('strict $..' AS jsonpath), '{}', true`: errors of structure
 /// (a key of an array) silenced into no value.
-fn pg_path_arguments(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
-    w.push_expr(doc)?;
-    w.push(", CAST(");
-    w.push_param(Value::Text(format!("strict {}", path_string(path, ""))))?;
-    w.push(" AS jsonpath), '{}', true");
-    Ok(())
+fn pg_path_arguments<'a>(doc: &'a ExprNode, path: &'a [JsonStep]) -> [Arg<'a>; 4] {
+    [Arg::Expr(doc), Arg::JsonPath(path), Arg::Sql("'{}'"), Arg::Sql("true")]
 }
 
 /// `jsonb_typeof(<value>) = '<ty>'`.
@@ -263,38 +318,13 @@ fn pg_path(w: &mut SqlWriter<'_>, path: &[JsonStep], last: Option<&str>) -> Resu
     Ok(())
 }
 
-/// A JSON value to store; SQL NULL stores JSON `null` (a NULL argument
-/// would make `jsonb_set` return NULL: the whole document lost).
-fn pg_value(w: &mut SqlWriter<'_>, value: &ExprNode) -> Result<()> {
-    w.push("COALESCE(");
-    w.push_expr(value)?;
-    w.push(", 'null'::jsonb)");
-    Ok(())
-}
-
 /// SQLite: `json_extract`, `->`, `json_type`, `json_set`, and the
 /// backend's containment function.
 pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()> {
     if write_unreachable(w, node)? {
         return Ok(());
     }
-    let path = match node {
-        JsonNode::Extract { path, .. }
-        | JsonNode::HasPath { path, .. }
-        | JsonNode::Set { path, .. }
-        | JsonNode::Append { path, .. }
-        | JsonNode::Remove { path, .. } => path.as_slice(),
-        JsonNode::Contains { .. } | JsonNode::Merge { .. } => &[],
-    };
-    let merged = match node {
-        JsonNode::Merge { members, .. } => members.iter().map(|(key, _)| key.as_str()).collect(),
-        _ => Vec::new(),
-    };
-    let keys = path.iter().filter_map(|step| match step {
-        JsonStep::Key(key) => Some(key.as_str()),
-        JsonStep::Index(_) => None,
-    });
-    if keys.chain(merged).any(|key| key.contains('\0')) {
+    if keys_named(node).any(|key| key.contains('\0')) {
         // SQLite reads a path up to its first NUL: the key would be cut.
         return Err(Error::interface("a JSON key holding a NUL character: SQLite's JSON paths end at one"));
     }
@@ -304,9 +334,9 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
             // of anything but a string is its JSON, as on the other backends.
             JsonRead::Text => {
                 w.push("CASE ");
-                sqlite_call(w, "json_type", doc, path, "")?;
+                path_call(w, "json_type", doc, path)?;
                 w.push(" WHEN 'text' THEN ");
-                sqlite_call(w, "json_extract", doc, path, "")?;
+                path_call(w, "json_extract", doc, path)?;
                 w.push(" WHEN 'null' THEN NULL ELSE ");
                 sqlite_arrow(w, doc, path)?;
                 w.push(" END");
@@ -316,48 +346,38 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
             JsonRead::Integer => {
                 // A number beyond 64 bits is a float here, which CAST would
                 // saturate: NULL instead, never another number.
-                w.push("CASE typeof(");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(") WHEN 'integer' THEN ");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(" WHEN 'real' THEN CASE WHEN ");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(" >= -9223372036854775808.0 AND ");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(" < 9223372036854775808.0 THEN CAST(");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(" AS INTEGER) END ELSE CAST(");
-                sqlite_call(w, "json_extract", doc, path, "")?;
-                w.push(" AS INTEGER) END");
-                Ok(())
+                let pieces = [
+                    "CASE typeof(",
+                    ") WHEN 'integer' THEN ",
+                    " WHEN 'real' THEN CASE WHEN ",
+                    " >= -9223372036854775808.0 AND ",
+                    " < 9223372036854775808.0 THEN CAST(",
+                    " AS INTEGER) END ELSE CAST(",
+                    " AS INTEGER) END",
+                ];
+                interleave(w, &pieces, |w| path_call(w, "json_extract", doc, path))
             }
             JsonRead::Float => {
                 w.push("CAST(");
-                sqlite_call(w, "json_extract", doc, path, "")?;
+                path_call(w, "json_extract", doc, path)?;
                 w.push(" AS REAL)");
                 Ok(())
             }
             JsonRead::Bool => {
                 w.push("CASE ");
-                sqlite_call(w, "json_type", doc, path, "")?;
+                path_call(w, "json_type", doc, path)?;
                 w.push(" WHEN 'true' THEN 1 WHEN 'false' THEN 0 END");
                 Ok(())
             }
         },
         JsonNode::HasPath { doc, path } => {
             w.push("(");
-            sqlite_call(w, "json_type", doc, path, "")?;
+            path_call(w, "json_type", doc, path)?;
             w.push(" IS NOT NULL)");
             Ok(())
         }
         JsonNode::Contains { container, contained } => {
-            w.push(SQLITE_CONTAINS_FUNCTION);
-            w.push("(");
-            w.push_expr(container)?;
-            w.push(", ");
-            w.push_expr(contained)?;
-            w.push(")");
-            Ok(())
+            call(w, SQLITE_CONTAINS_FUNCTION, &[Arg::Expr(container), Arg::Expr(contained)])
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
@@ -366,31 +386,31 @@ pub(crate) fn write_sqlite(w: &mut SqlWriter<'_>, node: &JsonNode) -> Result<()>
             let settable = |w: &mut SqlWriter<'_>| {
                 match last {
                     JsonStep::Key(_) => {
-                        sqlite_call(w, "json_type", doc, parent, "")?;
+                        path_call(w, "json_type", doc, parent)?;
                         w.push(" = 'object'");
                     }
                     JsonStep::Index(_) => {
-                        sqlite_call(w, "json_type", doc, path, "")?;
+                        path_call(w, "json_type", doc, path)?;
                         w.push(" IS NOT NULL");
                     }
                 }
                 Ok(())
             };
-            let set = |w: &mut SqlWriter<'_>| edit_call(w, "json_set", doc, path, "", value, SQLITE_JSON);
+            let set = |w: &mut SqlWriter<'_>| edit_call(w, "json_set", (doc, path, ""), value, SQLITE_JSON);
             guarded(w, doc, settable, set)
         }
         JsonNode::Append { doc, path, value } => {
             let is_array = |w: &mut SqlWriter<'_>| {
-                sqlite_call(w, "json_type", doc, path, "")?;
+                path_call(w, "json_type", doc, path)?;
                 w.push(" = 'array'");
                 Ok(())
             };
-            let append = |w: &mut SqlWriter<'_>| edit_call(w, "json_insert", doc, path, "[#]", value, SQLITE_JSON);
+            let append = |w: &mut SqlWriter<'_>| edit_call(w, "json_insert", (doc, path, "[#]"), value, SQLITE_JSON);
             guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
             non_empty(path, "remove")?;
-            sqlite_call(w, "json_remove", doc, path, "")
+            path_call(w, "json_remove", doc, path)
         }
         JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "json_set", SQLITE_JSON),
     }
@@ -408,34 +428,16 @@ const MYSQL_JSON: (&str, &str) = ("JSON_EXTRACT(", ", '$')");
 fn edit_call(
     w: &mut SqlWriter<'_>,
     function: &str,
-    doc: &ExprNode,
-    path: &[JsonStep],
-    tail: &str,
+    (doc, path, tail): (&ExprNode, &[JsonStep], &str),
     value: &ExprNode,
-    (open, close): (&str, &str),
+    wrap: (&str, &str),
 ) -> Result<()> {
-    w.push(function);
-    w.push("(");
-    w.push_expr(doc)?;
-    w.push(", ");
-    w.push_param(Value::Text(path_string(path, tail)))?;
-    w.push(", ");
-    w.push(open);
-    w.push_expr(value)?;
-    w.push(close);
-    w.push(")");
-    Ok(())
+    call(w, function, &[Arg::Expr(doc), Arg::Path(path, tail), Arg::Json(value, wrap)])
 }
 
 /// `function(doc, '$..')`.
-fn sqlite_call(w: &mut SqlWriter<'_>, function: &str, doc: &ExprNode, path: &[JsonStep], tail: &str) -> Result<()> {
-    w.push(function);
-    w.push("(");
-    w.push_expr(doc)?;
-    w.push(", ");
-    w.push_param(Value::Text(path_string(path, tail)))?;
-    w.push(")");
-    Ok(())
+fn path_call(w: &mut SqlWriter<'_>, function: &str, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
+    call(w, function, &[Arg::Expr(doc), Arg::Path(path, "")])
 }
 
 /// `(doc -> '$..')`: the value's JSON text.
@@ -462,32 +464,14 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
     if write_unreachable(w, node)? {
         return Ok(());
     }
-    let path = match node {
-        JsonNode::Extract { path, .. }
-        | JsonNode::HasPath { path, .. }
-        | JsonNode::Set { path, .. }
-        | JsonNode::Append { path, .. }
-        | JsonNode::Remove { path, .. } => path.as_slice(),
-        JsonNode::Contains { .. } | JsonNode::Merge { .. } => &[],
-    };
-    if path.len() > MYSQL_PATH_STEPS {
+    if path_of(node).len() > MYSQL_PATH_STEPS {
         return Err(super::dialect::unsupported("JSON paths of more than 32 steps", w.dialect()));
     }
-    if mariadb {
-        let merged = match node {
-            JsonNode::Merge { members, .. } => members.iter().map(|(key, _)| key.as_str()).collect(),
-            _ => Vec::new(),
-        };
-        let keys = path.iter().filter_map(|step| match step {
-            JsonStep::Key(key) => Some(key.as_str()),
-            JsonStep::Index(_) => None,
-        });
-        if keys.chain(merged).any(|key| key.starts_with('-')) {
-            return Err(super::dialect::unsupported(
-                "JSON keys starting with `-` (MariaDB's paths cannot name them, quoted or not)",
-                w.dialect(),
-            ));
-        }
+    if mariadb && keys_named(node).any(|key| key.starts_with('-')) {
+        return Err(super::dialect::unsupported(
+            "JSON keys starting with `-` (MariaDB's paths cannot name them, quoted or not)",
+            w.dialect(),
+        ));
     }
     match node {
         JsonNode::Extract { doc, path, read } => {
@@ -497,11 +481,12 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
                 JsonRead::Text => mysql_text(w, doc, path)?,
                 JsonRead::Integer => {
                     // CAST(.. AS SIGNED) would wrap a number past 64 bits.
-                    w.push("CASE WHEN CAST(");
-                    mysql_text(w, doc, path)?;
-                    w.push(" AS DECIMAL(65, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(");
-                    mysql_text(w, doc, path)?;
-                    w.push(" AS SIGNED) END");
+                    let pieces = [
+                        "CASE WHEN CAST(",
+                        " AS DECIMAL(65, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(",
+                        " AS SIGNED) END",
+                    ];
+                    interleave(w, &pieces, |w| mysql_text(w, doc, path))?;
                 }
                 JsonRead::Float => {
                     w.push("CAST(");
@@ -509,11 +494,8 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
                     w.push(" AS DOUBLE)");
                 }
                 JsonRead::Bool => {
-                    w.push("CASE JSON_TYPE(");
-                    mysql_extract(w, doc, path)?;
-                    w.push(") WHEN 'BOOLEAN' THEN JSON_UNQUOTE(");
-                    mysql_extract(w, doc, path)?;
-                    w.push(") = 'true' END");
+                    let pieces = ["CASE JSON_TYPE(", ") WHEN 'BOOLEAN' THEN JSON_UNQUOTE(", ") = 'true' END"];
+                    interleave(w, &pieces, |w| mysql_extract(w, doc, path))?;
                 }
             }
             if guarded {
@@ -529,12 +511,7 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
             Ok(())
         }
         JsonNode::Contains { container, contained } => {
-            w.push("JSON_CONTAINS(");
-            w.push_expr(container)?;
-            w.push(", ");
-            w.push_expr(contained)?;
-            w.push(")");
-            Ok(())
+            call(w, "JSON_CONTAINS", &[Arg::Expr(container), Arg::Expr(contained)])
         }
         JsonNode::Set { doc, path, value } => {
             non_empty(path, "set")?;
@@ -546,7 +523,7 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
                     JsonStep::Index(_) => mysql_contains_path(w, doc, path),
                 }
             };
-            let set = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_SET", doc, path, "", value, MYSQL_JSON);
+            let set = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_SET", (doc, path, ""), value, MYSQL_JSON);
             guarded(w, doc, settable, set)
         }
         JsonNode::Append { doc, path, value } => {
@@ -555,7 +532,7 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
                 mysql_guards(w, doc, path, true)?;
                 mysql_type_is(w, doc, path, "ARRAY")
             };
-            let append = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_ARRAY_APPEND", doc, path, "", value, MYSQL_JSON);
+            let append = |w: &mut SqlWriter<'_>| edit_call(w, "JSON_ARRAY_APPEND", (doc, path, ""), value, MYSQL_JSON);
             guarded(w, doc, is_array, append)
         }
         JsonNode::Remove { doc, path } => {
@@ -564,14 +541,7 @@ pub(crate) fn write_mysql(w: &mut SqlWriter<'_>, node: &JsonNode, mariadb: bool)
                 mysql_guards(w, doc, path, true)?;
                 mysql_contains_path(w, doc, path)
             };
-            let remove = |w: &mut SqlWriter<'_>| {
-                w.push("JSON_REMOVE(");
-                w.push_expr(doc)?;
-                w.push(", ");
-                w.push_param(Value::Text(path_string(path, "")))?;
-                w.push(")");
-                Ok(())
-            };
+            let remove = |w: &mut SqlWriter<'_>| path_call(w, "JSON_REMOVE", doc, path);
             guarded(w, doc, present, remove)
         }
         JsonNode::Merge { doc, members } => write_member_sets(w, doc, members, "JSON_SET", MYSQL_JSON),
@@ -612,33 +582,19 @@ fn mysql_open_guard(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) ->
 
 /// `JSON_CONTAINS_PATH(doc, 'one', '$..')`.
 fn mysql_contains_path(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
-    w.push("JSON_CONTAINS_PATH(");
-    w.push_expr(doc)?;
-    w.push(", 'one', ");
-    w.push_param(Value::Text(path_string(path, "")))?;
-    w.push(")");
-    Ok(())
+    call(w, "JSON_CONTAINS_PATH", &[Arg::Expr(doc), Arg::Sql("'one'"), Arg::Path(path, "")])
 }
 
 /// `JSON_EXTRACT(doc, '$..')`.
 fn mysql_extract(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
-    w.push("JSON_EXTRACT(");
-    w.push_expr(doc)?;
-    w.push(", ");
-    w.push_param(Value::Text(path_string(path, "")))?;
-    w.push(")");
-    Ok(())
+    path_call(w, "JSON_EXTRACT", doc, path)
 }
 
 /// The value as text: `JSON_UNQUOTE` would turn JSON `null` into the text
 /// `null`; it is SQL NULL, as on the other backends.
 fn mysql_text(w: &mut SqlWriter<'_>, doc: &ExprNode, path: &[JsonStep]) -> Result<()> {
-    w.push("CASE JSON_TYPE(");
-    mysql_extract(w, doc, path)?;
-    w.push(") WHEN 'NULL' THEN NULL ELSE JSON_UNQUOTE(");
-    mysql_extract(w, doc, path)?;
-    w.push(") END");
-    Ok(())
+    let pieces = ["CASE JSON_TYPE(", ") WHEN 'NULL' THEN NULL ELSE JSON_UNQUOTE(", ") END"];
+    interleave(w, &pieces, |w| mysql_extract(w, doc, path))
 }
 
 /// `JSON_TYPE(JSON_EXTRACT(doc, '$..')) = '<ty>'`.
@@ -658,7 +614,7 @@ fn write_member_sets(
     doc: &ExprNode,
     members: &[(String, ExprNode)],
     function: &str,
-    (open, close): (&str, &str),
+    wrap: (&str, &str),
 ) -> Result<()> {
     if members.is_empty() {
         w.push("(");
@@ -666,19 +622,12 @@ fn write_member_sets(
         w.push(")");
         return Ok(());
     }
-    w.push(function);
-    w.push("(");
-    w.push_expr(doc)?;
-    for (key, value) in members {
-        w.push(", ");
-        w.push_param(Value::Text(path_string(&[JsonStep::Key(key.clone())], "")))?;
-        w.push(", ");
-        w.push(open);
-        w.push_expr(value)?;
-        w.push(close);
+    let paths: Vec<[JsonStep; 1]> = members.iter().map(|(key, _)| [JsonStep::Key(key.clone())]).collect();
+    let mut args = vec![Arg::Expr(doc)];
+    for (path, (_, value)) in paths.iter().zip(members) {
+        args.extend([Arg::Path(path, ""), Arg::Json(value, wrap)]);
     }
-    w.push(")");
-    Ok(())
+    call(w, function, &args)
 }
 
 /// `$."key"[0]` then `tail`: each key a JSON string literal, which both
